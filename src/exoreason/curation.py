@@ -1,0 +1,263 @@
+"""Curation templates: reading and checking the curated rows in ``ontology/templates/*.tsv``.
+
+Each file holds one kind of row (see ``ontology/templates/README.md``), named by the start of its
+file name. Reading checks every row of every file and reports all problems at once, with file,
+line and column; nothing is built from a file with a problem.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import CurationError, Problem
+from .vocabulary import CURIE_PREFIXES, EVIDENCE_KINDS, XREF_ONLY_PREFIXES
+
+__all__ = [
+    "KINDS",
+    "Row",
+    "TemplateKind",
+    "Templates",
+    "read_templates",
+]
+
+_PROVENANCE = ("source", "review_refs", "primary_study", "evidence", "quote", "curator_note")
+_PROVENANCE_REQUIRED = ("source", "evidence", "quote")
+
+
+@dataclass(frozen=True)
+class TemplateKind:
+    """The columns of one kind of template."""
+
+    name: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+    curie_columns: tuple[str, ...] = ()
+    multi_columns: tuple[str, ...] = ()
+    finding: bool = True
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.required + self.optional
+
+
+KINDS: dict[str, TemplateKind] = {
+    "terms": TemplateKind(
+        "terms",
+        required=("id", "parent", "label", "definition"),
+        optional=("synonyms", "xrefs", "source"),
+        curie_columns=("id", "parent"),
+        multi_columns=("parent", "synonyms", "xrefs"),
+        finding=False,
+    ),
+    "publications": TemplateKind(
+        "publications",
+        required=("id", "title", "year"),
+        optional=("journal", "doi", "pmid", "review_ref", "authors"),
+        finding=False,
+    ),
+    "mirna-transfer": TemplateKind(
+        "mirna-transfer",
+        required=("id", "mirna", "mirna_as_stated", "donor", "donor_as_stated", "recipient",
+                  "recipient_as_stated", "target", "target_as_stated", "disease",
+                  "disease_as_stated", "function", "function_as_stated") + _PROVENANCE_REQUIRED,
+        optional=("review_refs", "primary_study", "curator_note"),
+        curie_columns=("mirna", "donor", "recipient", "target", "disease", "function", "evidence"),
+        multi_columns=("mirna", "donor", "recipient", "target", "disease", "function", "evidence",
+                       "review_refs", "primary_study"),
+    ),
+    "isolation-methods": TemplateKind(
+        "isolation-methods",
+        required=("id", "method", "label", "definition") + _PROVENANCE_REQUIRED,
+        optional=("synonyms", "advantages", "disadvantages", "description", "review_refs",
+                  "primary_study", "curator_note"),
+        curie_columns=("method", "evidence"),
+        multi_columns=("synonyms", "advantages", "disadvantages", "evidence", "review_refs",
+                       "primary_study"),
+    ),
+    "characterization-techniques": TemplateKind(
+        "characterization-techniques",
+        required=("id", "technique", "label", "definition", "measures") + _PROVENANCE_REQUIRED,
+        optional=("synonyms", "description", "review_refs", "primary_study", "curator_note"),
+        curie_columns=("technique", "measures", "evidence"),
+        multi_columns=("synonyms", "measures", "evidence", "review_refs", "primary_study"),
+    ),
+    "claims": TemplateKind(
+        "claims",
+        required=("id", "subject", "relation") + _PROVENANCE_REQUIRED,
+        optional=("object", "value", "review_refs", "primary_study", "curator_note"),
+        curie_columns=("subject", "relation", "object", "evidence"),
+        multi_columns=("evidence", "review_refs", "primary_study"),
+    ),
+}
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_CURIE = re.compile(r"^([A-Za-z][A-Za-z0-9_.-]*):(\S+)$")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One curated row: its kind, where it came from, and its cells (multi-valued cells split)."""
+
+    kind: str
+    file: str
+    line: int
+    cells: Mapping[str, tuple[str, ...]]
+
+    def get(self, column: str) -> str:
+        """The single value of a column, or an empty string."""
+        values = self.cells.get(column, ())
+        return values[0] if values else ""
+
+    def all(self, column: str) -> tuple[str, ...]:
+        """Every value of a multi-valued column."""
+        return self.cells.get(column, ())
+
+
+@dataclass
+class Templates:
+    """Every row of every template, by kind."""
+
+    rows: dict[str, list[Row]] = field(default_factory=lambda: {k: [] for k in KINDS})
+    files: list[Path] = field(default_factory=list)
+
+    def __getitem__(self, kind: str) -> list[Row]:
+        return self.rows[kind]
+
+    def findings(self) -> Iterable[Row]:
+        for kind, rows in self.rows.items():
+            if KINDS[kind].finding:
+                yield from rows
+
+
+def _kind_of(path: Path) -> TemplateKind | None:
+    stem = path.name
+    for name in sorted(KINDS, key=len, reverse=True):
+        if stem == f"{name}.tsv" or stem.startswith(f"{name}-"):
+            return KINDS[name]
+    return None
+
+
+def _check_curie(value: str, file: str, line: int, column: str, problems: list[Problem]) -> None:
+    m = _CURIE.match(value)
+    if not m:
+        problems.append(Problem(file, line, column, f"not a CURIE: {value!r}"))
+    elif m.group(1) not in CURIE_PREFIXES:
+        problems.append(Problem(file, line, column, f"unknown prefix {m.group(1)!r} in {value!r}"))
+
+
+def _read_file(path: Path, kind: TemplateKind, problems: list[Problem]) -> list[Row]:
+    name = path.name
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(name, 0, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})"))
+        return []
+    except OSError as exc:
+        problems.append(Problem(name, 0, "", f"cannot read: {exc.strerror}"))
+        return []
+    lines = [(n, ln) for n, ln in enumerate(text.splitlines(), start=1)
+             if ln.strip() and not ln.startswith("#")]
+    if not lines:
+        problems.append(Problem(name, 0, "", "empty template: no header line"))
+        return []
+    header_line, header_text = lines[0]
+    header = next(csv.reader([header_text], delimiter="\t", quoting=csv.QUOTE_NONE))
+    unknown = [c for c in header if c not in kind.columns]
+    missing = [c for c in kind.required if c not in header]
+    for c in unknown:
+        problems.append(Problem(name, header_line, c, f"unknown column {c!r} for a {kind.name} template"))
+    for c in missing:
+        problems.append(Problem(name, header_line, c, f"missing required column {c!r}"))
+    if len(set(header)) != len(header):
+        dupes = sorted({c for c in header if header.count(c) > 1})
+        problems.append(Problem(name, header_line, dupes[0], f"duplicate column {dupes[0]!r}"))
+    if unknown or missing:
+        return []
+    rows: list[Row] = []
+    for number, text_line in lines[1:]:
+        cells = next(csv.reader([text_line], delimiter="\t", quoting=csv.QUOTE_NONE))
+        if len(cells) != len(header):
+            problems.append(Problem(name, number, "", f"row has {len(cells)} cells, header has {len(header)}"))
+            continue
+        values: dict[str, tuple[str, ...]] = {}
+        for column, raw in zip(header, cells, strict=True):
+            cell = raw.strip()
+            if raw != cell:
+                problems.append(Problem(name, number, column, "leading or trailing whitespace"))
+            if column in kind.multi_columns:
+                parts = tuple(p.strip() for p in cell.split("|")) if cell else ()
+                if any(not p for p in parts):
+                    problems.append(Problem(name, number, column, f"empty value in {cell!r}"))
+                    parts = tuple(p for p in parts if p)
+            else:
+                parts = (cell,) if cell else ()
+            values[column] = parts
+        for column in kind.required:
+            if not values.get(column):
+                problems.append(Problem(name, number, column, "required cell is empty"))
+        for column in kind.curie_columns:
+            for value in values.get(column, ()):
+                _check_curie(value, name, number, column, problems)
+        for value in values.get("xrefs", ()):
+            m = _CURIE.match(value)
+            if not m or m.group(1) not in XREF_ONLY_PREFIXES | set(CURIE_PREFIXES):
+                problems.append(Problem(name, number, "xrefs", f"unknown xref prefix in {value!r}"))
+        for value in values.get("evidence", ()):
+            if _CURIE.match(value) and value not in EVIDENCE_KINDS:
+                known = ", ".join(f"{k} ({v})" for k, v in EVIDENCE_KINDS.items())
+                problems.append(Problem(name, number, "evidence", f"unknown evidence kind {value!r}; known: {known}"))
+        for value in values.get("review_refs", ()):
+            if not value.isdigit():
+                problems.append(Problem(name, number, "review_refs", f"not a reference number: {value!r}"))
+        row_id = values.get("id", ("",))[0] if values.get("id") else ""
+        if row_id and kind.name not in ("terms",) and not _ID.match(row_id):
+            problems.append(Problem(name, number, "id", f"bad id {row_id!r} (letters, digits, . _ -)"))
+        if kind.name == "claims":
+            has_object, has_value = bool(values.get("object")), bool(values.get("value"))
+            if has_object == has_value:
+                problems.append(Problem(name, number, "object", "a claim needs exactly one of object or value"))
+        if kind.name == "publications" and values.get("year") and not values["year"][0].isdigit():
+            problems.append(Problem(name, number, "year", f"not a year: {values['year'][0]!r}"))
+        rows.append(Row(kind.name, name, number, values))
+    return rows
+
+
+def read_templates(directory: Path) -> Templates:
+    """Read and check every template in a directory.
+
+    Raises :class:`CurationError` listing every problem (file, line, column) when any row is bad.
+    """
+    if not directory.is_dir():
+        raise CurationError([Problem(str(directory), 0, "", "template directory not found")])
+    problems: list[Problem] = []
+    templates = Templates()
+    for path in sorted(directory.glob("*.tsv")):
+        kind = _kind_of(path)
+        if kind is None:
+            known = ", ".join(f"{k}*.tsv" for k in KINDS)
+            problems.append(Problem(path.name, 0, "", f"unknown template kind; file names start with one of: {known}"))
+            continue
+        templates.files.append(path)
+        templates.rows[kind.name].extend(_read_file(path, kind, problems))
+    _check_unique_ids(templates, problems)
+    if problems:
+        raise CurationError(problems)
+    return templates
+
+
+def _check_unique_ids(templates: Templates, problems: list[Problem]) -> None:
+    seen: dict[tuple[str, str], Row] = {}
+    for kind, rows in templates.rows.items():
+        space = "term" if kind == "terms" else ("publication" if kind == "publications" else "finding")
+        for row in rows:
+            key = (space, row.get("id"))
+            if key in seen:
+                first = seen[key]
+                problems.append(Problem(row.file, row.line, "id",
+                                        f"duplicate id {row.get('id')!r} (first at {first.file}:{first.line})"))
+            else:
+                seen[key] = row
