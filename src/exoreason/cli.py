@@ -1,4 +1,10 @@
-"""The command line (a thin layer: parse, call one library function, render)."""
+"""The ``exoreason`` command line: each command parses, calls one library function, renders.
+
+Errors are :class:`~exoreason.errors.ExoreasonError`s, shown here as one line on stderr with exit
+code 2 (bad input) or 1 (a failure); ``--debug`` shows the traceback. Heavy libraries (pgmpy,
+owlready2) are imported inside the functions that need them, so ``--help`` is instant.
+"""
+
 from __future__ import annotations
 
 import sys
@@ -7,33 +13,197 @@ from typing import Annotated
 
 import typer
 
-from .errors import ExoreasonError
+from .errors import ExoreasonError, InputError
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    help="Reason over what the literature knows about cancer-stem-cell exosomes: an OWL ontology, "
+         "SPARQL queries and a Bayesian network from exosomal cargo to metastasis, chemoresistance "
+         "and recurrence.",
+)
+
+_DEBUG = False
+
+Cargo = Annotated[list[str], typer.Option("--cargo", "-c", help="Cargo observed present in exosomes (any name: miR-155, hsa-miR-155-5p, MIR155). Repeatable.")]
+Absent = Annotated[list[str], typer.Option("--absent", "-a", help="Cargo measured and found absent. Repeatable.")]
+Cancer = Annotated[str | None, typer.Option("--cancer", help="Cancer type asked about (e.g. PDAC, 'lung cancer'): findings from other cancer types count for less.")]
+Config = Annotated[Path | None, typer.Option("--config", help="TOML file overriding network parameters (see parameters.toml).")]
+Output = Annotated[Path, typer.Option("--output", "-o", help="File to write (whole or not at all).")]
+Force = Annotated[bool, typer.Option("--force", help="Overwrite an existing output file.")]
+Endpoint = Annotated[str | None, typer.Option("--endpoint", help="URL of a SPARQL 1.1 endpoint to query instead of the embedded graph.")]
 
 
 @app.callback()
-def _root() -> None:
-    """exoreason."""
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+) -> None:
+    global _DEBUG
+    _DEBUG = debug
 
 
 @app.command()
-def build(check: Annotated[bool, typer.Option("--check")] = False) -> None:
-    from .build import build as run_build, stale_files
+def build(
+    check: Annotated[bool, typer.Option("--check", help="Only report whether the committed release files are current (exit 1 if stale).")] = False,
+) -> None:
+    """Regenerate ontology/exoreason.{owl,ttl} and the network from the edit file and templates.
+
+    Example: exoreason build --check
+    """
+    from .build import build as run_build
+    from .build import stale_files
+
     if check:
         stale = stale_files()
-        for p in stale:
-            typer.echo(f"stale: {p}")
-        raise typer.Exit(1 if stale else 0)
+        for path in stale:
+            typer.echo(f"stale: {path}")
+        if stale:
+            raise typer.Exit(1)
+        typer.echo("release files are current")
+        return
     report = run_build()
-    typer.echo(f"built {report.triples} triples; network {report.nodes} nodes, {report.edges} edges")
+    typer.echo(f"built {report.triples} triples; network: {report.nodes} nodes, {report.edges} edges")
+    for path in report.outputs:
+        typer.echo(f"wrote {path}")
+
+
+@app.command()
+def validate(
+    no_reasoner: Annotated[bool, typer.Option("--no-reasoner", help="Skip HermiT (no Java needed).")] = False,
+) -> None:
+    """Check the built ontology: HermiT consistency and satisfiability, and every *-violation query.
+
+    Example: exoreason validate --no-reasoner
+    """
+    from .validate import validate as run_validate
+
+    report = run_validate(reasoner=not no_reasoner)
+    if report.hermit is not None:
+        typer.echo(f"HermiT: consistent, no unsatisfiable class ({report.hermit.seconds:.1f} s)")
+    typer.echo("violation queries: no rows")
+
+
+@app.command()
+def coverage(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv, tsv or json.")] = "table",
+) -> None:
+    """Count curated findings per source section of the review, and list findings lacking provenance.
+
+    Example: exoreason coverage --format tsv
+    """
+    from .ontology import load_graph
+    from .query import load_named_query, run_query
+    from .resources import TTL_FILE, ontology_dir
+
+    graph = load_graph(ontology_dir() / TTL_FILE)
+    typer.echo(run_query(graph, load_named_query("coverage").text).render(fmt))
+    missing = run_query(graph, load_named_query("finding-provenance-violation").text)
+    if missing.rows:
+        typer.echo(missing.render("table"), err=True)
+        raise typer.Exit(1)
+
+
+@app.command()
+def query(
+    spec: Annotated[str | None, typer.Argument(help="A .rq file, the name of a query in queries/, or SPARQL text.")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv, tsv or json (W3C SPARQL results JSON).")] = "table",
+    bind: Annotated[list[str], typer.Option("--bind", "-b", help="NAME=VALUE: bind a variable to a value (an IRI <...>, a CURIE such as miRBase:MIMAT0000646, a number or a string). Repeatable.")] = [],  # noqa: B006
+    endpoint: Endpoint = None,
+    list_: Annotated[bool, typer.Option("--list", help="List the named queries with the questions they answer.")] = False,
+    allow_remote: Annotated[bool, typer.Option("--allow-remote", help="Let the embedded engine follow SERVICE and remote FROM clauses.")] = False,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for an endpoint.")] = 30.0,
+) -> None:
+    """Ask the graph a SPARQL question (read-only), embedded or on a SPARQL endpoint.
+
+    Example: exoreason query targets-of-mirna --bind mirna=miR-155
+    """
+    from .query import list_queries, parse_binding, resolve_query, run_query
+
+    if list_:
+        for q in list_queries():
+            typer.echo(f"{q.name}: {q.question}")
+        return
+    if not spec:
+        raise InputError("give a query: a .rq file, a query name (see --list) or SPARQL text")
+    if fmt not in ("table", "csv", "tsv", "json"):
+        raise InputError(f"unknown format {fmt!r}; use table, csv, tsv or json")
+    named = resolve_query(spec)
+    bindings = dict(parse_binding(b) for b in bind)
+    graph = None
+    if not endpoint:
+        from .ontology import load_graph
+        from .resources import TTL_FILE, ontology_dir
+
+        graph = load_graph(ontology_dir() / TTL_FILE)
+    result = run_query(graph, named.text, bindings=bindings, endpoint=endpoint,
+                       allow_remote=allow_remote, timeout=timeout)
+    typer.echo(result.render(fmt))
+
+
+@app.command()
+def infer(
+    cargo: Cargo = [],  # noqa: B006
+    absent: Absent = [],  # noqa: B006
+    cancer: Cancer = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    config: Config = None,
+) -> None:
+    """Prior and posterior of metastasis, chemoresistance, recurrence and the processes behind them,
+    given the cargo observed in exosomes, with the findings behind the answer.
+
+    The posteriors are estimates of a model whose parameters come from the literature, not
+    clinical predictions.
+
+    Example: exoreason infer --cargo miR-155
+    """
+    from .inference import Reasoner
+
+    if fmt not in ("table", "json"):
+        raise InputError(f"unknown format {fmt!r}; use table or json")
+    reasoner = Reasoner.from_files(config=config, cancer=cancer)
+    result = reasoner.infer_names(cargo, absent)
+    typer.echo(result.to_json() if fmt == "json" else result.render_table())
+
+
+@app.command()
+def export(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="owl, ttl (the ontology), bif or xmlbif (the network).")],
+    output: Output,
+    force: Force = False,
+    config: Config = None,
+) -> None:
+    """Write the ontology or the Bayesian network for other tools (Protégé, pgmpy, pyAgrum, GeNIe).
+
+    Example: exoreason export --format bif --output exoreason.bif --force
+    """
+    from .export import export as run_export
+
+    reasoner = None
+    if fmt in ("bif", "xmlbif"):
+        from .inference import Reasoner
+
+        reasoner = Reasoner.from_files(config=config)
+    run_export(fmt, output, reasoner=reasoner, force=force)
+    typer.echo(f"wrote {output}")
 
 
 def main() -> None:
+    """Entry point: run the app, turning exoreason errors into one line and an exit code."""
     try:
         app()
     except ExoreasonError as exc:
+        if _DEBUG:
+            raise
         typer.echo(f"exoreason: error: {exc.message()}", err=True)
-        if hasattr(exc, "report"):
-            typer.echo(exc.report(), err=True)
+        problems = getattr(exc, "problems", [])
+        if len(problems) > 1:
+            for problem in problems:
+                typer.echo(f"  {problem}", err=True)
         sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        typer.echo("exoreason: interrupted", err=True)
+        sys.exit(130)

@@ -371,7 +371,7 @@ def _sorted_copy(graph: Graph) -> Graph:
     """A copy whose store holds the triples in a fixed order, so serialisation is repeatable."""
     ntriples = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
     lines = sorted(line for line in ntriples.splitlines() if line.strip())
-    ordered = Graph(bind_namespaces="none")
+    ordered = Graph(bind_namespaces="core")
     ordered.parse(data="\n".join(lines) + "\n", format="nt")
     for prefix, namespace in (
         ("rdf", v.RDF), ("rdfs", v.RDFS), ("owl", v.OWL), ("xsd", v.XSD), ("dcterms", v.DCTERMS),

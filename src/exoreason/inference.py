@@ -1,0 +1,341 @@
+"""Exact inference on the derived network, with explanations.
+
+A :class:`Reasoner` answers "given the cargo observed in exosomes, how likely is each process and
+outcome?" with pgmpy's variable elimination. Each answer gives the prior and the posterior, the
+paths from each observed cargo to the outcome with the findings behind every edge, and how much
+each observation moved the posterior (the posterior without it).
+
+The posteriors are a model's estimates from literature-derived parameters, not clinical predictions.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import InferenceError
+from .model import CompiledNetwork, Parameters, compile_network, load_parameters
+from .network import Edge, NetworkSpec, load_network
+from .resources import NETWORK_FILE, ontology_dir
+
+__all__ = [
+    "DISCLAIMER",
+    "EdgeStep",
+    "EvidenceEffect",
+    "InferenceResult",
+    "OutcomePosterior",
+    "Reasoner",
+]
+
+DISCLAIMER = ("Posteriors are estimates of a model whose structure and parameters come from the "
+              "literature (one review and the studies it cites), not clinical predictions.")
+
+_OUTCOME_KINDS = ("process", "outcome")
+
+
+@dataclass(frozen=True)
+class EdgeStep:
+    """One edge of a path, with its strength and the findings behind it."""
+
+    parent: str
+    child: str
+    sign: str
+    strength: float
+    findings: tuple[dict[str, Any], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"parent": self.parent, "child": self.child,
+                "effect": "promotes" if self.sign == "+" else "inhibits",
+                "strength": self.strength, "findings": list(self.findings)}
+
+
+@dataclass(frozen=True)
+class EvidenceEffect:
+    """How one observation moved an outcome, and by which paths it reaches it."""
+
+    cargo: str
+    observed: bool
+    posterior_without: float
+    shift: float
+    paths: tuple[tuple[EdgeStep, ...], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"cargo": self.cargo, "observed": "true" if self.observed else "false",
+                "posterior_without": self.posterior_without, "shift": self.shift,
+                "paths": [[step.to_dict() for step in path] for path in self.paths]}
+
+
+@dataclass(frozen=True)
+class OutcomePosterior:
+    key: str
+    label: str
+    iri: str
+    kind: str
+    prior: float
+    posterior: float
+    explanation: tuple[EvidenceEffect, ...] = ()
+
+    @property
+    def change(self) -> float:
+        return self.posterior - self.prior
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "label": self.label, "iri": self.iri, "kind": self.kind,
+                "prior": self.prior, "posterior": self.posterior, "change": self.change,
+                "explanation": [e.to_dict() for e in self.explanation]}
+
+
+@dataclass
+class InferenceResult:
+    """The answer to one query: the evidence used and each outcome's prior and posterior."""
+
+    evidence: dict[str, bool]
+    names: dict[str, str]
+    outcomes: list[OutcomePosterior]
+    cancer: str | None = None
+    parameters: str = "defaults"
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def outcome(self, key: str) -> OutcomePosterior:
+        for o in self.outcomes:
+            if o.key == key:
+                return o
+        raise KeyError(key)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "evidence": {k: "true" if v else "false" for k, v in self.evidence.items()},
+            "given_as": self.names,
+            "cancer": self.cancer,
+            "parameters": self.parameters,
+            "note": DISCLAIMER,
+            "outcomes": [o.to_dict() for o in self.outcomes],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+    def render_table(self) -> str:
+        rows = sorted(self.outcomes, key=lambda o: (-abs(o.change), o.key))
+        observed = ", ".join(f"{self.labels.get(k, k)}={'present' if v else 'absent'}"
+                             for k, v in self.evidence.items()) or "none"
+        lines = [f"Evidence: {observed}" + (f"; cancer: {self.cancer}" if self.cancer else "")]
+        width = max([len("outcome")] + [len(o.label) for o in rows])
+        kw = max([len("key")] + [len(o.key) for o in rows])
+        lines.append(f"{'outcome'.ljust(width)}  {'key'.ljust(kw)}  {'prior':>7} {'posterior':>9} {'change':>8}")
+        for o in rows:
+            change = o.change if abs(o.change) >= 5e-4 else 0.0
+            lines.append(f"{o.label.ljust(width)}  {o.key.ljust(kw)}  {o.prior:7.3f} {o.posterior:9.3f} {change:+8.3f}")
+        why = [o for o in rows if o.explanation and abs(o.change) > 5e-4]
+        if why:
+            lines.append("")
+            lines.append("Why (paths from the evidence, with the findings behind each edge):")
+        for o in why:
+            lines.append(f"  {o.label}:")
+            for effect in o.explanation:
+                lines.append(f"    {self.labels.get(effect.cargo, effect.cargo)} "
+                             f"{'present' if effect.observed else 'absent'}: "
+                             f"{effect.posterior_without:.3f} without it -> {o.posterior:.3f} "
+                             f"({effect.shift:+.3f})")
+                for path in effect.paths:
+                    chain = " -> ".join([self.labels.get(path[0].parent, path[0].parent)]
+                                        + [("-| " if s.sign == "-" else "") + self.labels.get(s.child, s.child)
+                                           for s in path])
+                    lines.append(f"      {chain}")
+                    for step in path:
+                        for f in step.findings:
+                            lines.append(f"        {step.parent} -> {step.child} "
+                                         f"(strength {step.strength:.2f}): {_cite(f)}")
+        lines.append("")
+        lines.append(f"Note: {DISCLAIMER} Parameters: {self.parameters}.")
+        return "\n".join(lines)
+
+
+def _cite(finding: Mapping[str, Any]) -> str:
+    parts = [finding["source"]]
+    if finding.get("review_refs"):
+        parts.append("review ref " + ", ".join(str(r) for r in finding["review_refs"]))
+    for study in finding.get("primary_studies", []):
+        ident = f"DOI {study['doi']}" if study.get("doi") else f"PMID {study['pmid']}"
+        parts.append(f"{study['title']} ({study['year']}, {ident})")
+    parts.append("evidence: " + ", ".join(finding.get("evidence_kinds", [])))
+    return "; ".join(parts)
+
+
+def _finding_dict(evidence: Any, params: Parameters) -> dict[str, Any]:
+    return {
+        "finding": evidence.finding,
+        "label": evidence.label,
+        "source": evidence.source,
+        "review_refs": list(evidence.review_refs),
+        "primary_studies": list(evidence.studies),
+        "evidence_kinds": [f"{k} ({params.kinds[k].name})" if k in params.kinds else k
+                           for k in evidence.kinds],
+        "diseases": list(evidence.diseases),
+        "quote": evidence.quote,
+        **({"curator_note": evidence.note} if evidence.note else {}),
+    }
+
+
+class Reasoner:
+    """Exact inference over one network with one set of parameters."""
+
+    def __init__(self, spec: NetworkSpec, params: Parameters | None = None, cancer: str | None = None) -> None:
+        self.spec = spec
+        self.params = params or load_parameters()
+        self.cancer_iri = self.resolve_cancer(cancer) if cancer else None
+        self.cancer = cancer
+        self.compiled: CompiledNetwork = compile_network(spec, self.params, self.cancer_iri)
+        self._engine: Any = None
+        self._names = self._name_index()
+
+    @classmethod
+    def from_files(cls, network_file: Path | None = None, config: Path | None = None,
+                   cancer: str | None = None) -> Reasoner:
+        spec = load_network(network_file or ontology_dir() / NETWORK_FILE)
+        return cls(spec, load_parameters(config), cancer)
+
+    # -- names ---------------------------------------------------------------------------------
+
+    def _name_index(self) -> dict[str, set[str]]:
+        index: dict[str, set[str]] = {}
+        for node in self.spec.nodes:
+            if node.kind != "cargo":
+                continue
+            for name in (node.key, node.label, *node.names):
+                index.setdefault(name.casefold(), set()).add(node.key)
+        return index
+
+    def resolve_cargo(self, name: str) -> str:
+        """The cargo node a name denotes (label, exact synonym or key, case-insensitive)."""
+        keys = self._names.get(name.strip().casefold())
+        if not keys:
+            known = sorted({n for node in self.spec.nodes if node.kind == "cargo"
+                            for n in (node.label, *node.names)})
+            close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+            hint = f"; closest: {', '.join(close)}" if close else "; `exoreason query cargo-names` lists them"
+            raise InferenceError(f"unknown cargo {name!r}{hint}")
+        if len(keys) > 1:
+            raise InferenceError(f"ambiguous cargo {name!r}: it names {', '.join(sorted(keys))}")
+        return next(iter(keys))
+
+    def resolve_cancer(self, name: str) -> str:
+        wanted = name.strip().casefold()
+        for cancer in self.spec.cancers:
+            if wanted in {n.casefold() for n in (cancer.key, cancer.label, *cancer.names)}:
+                return cancer.iri
+        known = sorted({c.label for c in self.spec.cancers})
+        close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+        hint = f"; closest: {', '.join(close)}" if close else f"; known: {', '.join(known)}"
+        raise InferenceError(f"unknown cancer type {name!r}{hint}")
+
+    def evidence_from_names(self, present: Iterable[str] = (), absent: Iterable[str] = ()) -> tuple[dict[str, bool], dict[str, str]]:
+        evidence: dict[str, bool] = {}
+        given: dict[str, str] = {}
+        for state, names in ((True, present), (False, absent)):
+            for name in names:
+                key = self.resolve_cargo(name)
+                if key in evidence and evidence[key] != state:
+                    raise InferenceError(f"contradictory evidence: {name!r} ({key}) given both present and absent")
+                evidence[key] = state
+                given[key] = name
+        return evidence, given
+
+    # -- inference -----------------------------------------------------------------------------
+
+    @property
+    def engine(self) -> Any:
+        if self._engine is None:
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", FutureWarning)
+                from pgmpy.inference import VariableElimination
+
+            self._engine = VariableElimination(self.compiled.to_pgmpy())
+        return self._engine
+
+    @property
+    def outcome_keys(self) -> list[str]:
+        return [n.key for n in self.spec.nodes if n.kind in _OUTCOME_KINDS]
+
+    def marginals(self, evidence: Mapping[str, bool], variables: Sequence[str] | None = None) -> dict[str, float]:
+        """P(node = true | evidence) for each variable (every process and outcome by default)."""
+        variables = [v for v in (variables or self.outcome_keys) if v not in evidence]
+        if not variables:
+            return {}
+        result = self.engine.query(
+            variables=variables,
+            evidence={k: "true" if v else "false" for k, v in evidence.items()},
+            joint=False,
+            show_progress=False,
+        )
+        out = {}
+        for var, factor in result.items():
+            out[var] = float(factor.values[factor.state_names[var].index("true")])
+        return out
+
+    def _paths(self, source: str, target: str) -> list[list[Edge]]:
+        children: dict[str, list[Edge]] = {}
+        for e in self.spec.edges:
+            children.setdefault(e.parent, []).append(e)
+        paths: list[list[Edge]] = []
+
+        def walk(node: str, trail: list[Edge]) -> None:
+            if node == target:
+                paths.append(list(trail))
+                return
+            for e in children.get(node, []):
+                walk(e.child, trail + [e])
+
+        walk(source, [])
+        return paths
+
+    def _step(self, edge: Edge) -> EdgeStep:
+        return EdgeStep(edge.parent, edge.child, edge.sign,
+                        self.compiled.strengths.get((edge.parent, edge.child), 0.0),
+                        tuple(_finding_dict(e, self.params) for e in edge.evidence))
+
+    def infer(self, evidence: Mapping[str, bool], names: Mapping[str, str] | None = None,
+              explain: bool = True) -> InferenceResult:
+        """Prior and posterior of every process and outcome, with explanations."""
+        for key in evidence:
+            if key not in self.compiled.tables or self.spec.node(key).kind != "cargo":
+                raise InferenceError(f"not a cargo node: {key!r}")
+        prior = self.marginals({})
+        posterior = self.marginals(evidence)
+        without: dict[str, dict[str, float]] = {}
+        if explain and evidence:
+            for key in evidence:
+                rest = {k: v for k, v in evidence.items() if k != key}
+                without[key] = self.marginals(rest) if rest else prior
+        outcomes = []
+        for node in self.spec.nodes:
+            if node.kind not in _OUTCOME_KINDS:
+                continue
+            effects = []
+            for key, state in evidence.items():
+                paths = self._paths(key, node.key)
+                if not paths:
+                    continue
+                effects.append(EvidenceEffect(
+                    key, state, without[key][node.key] if without else prior[node.key],
+                    posterior[node.key] - (without[key][node.key] if without else prior[node.key]),
+                    tuple(tuple(self._step(e) for e in path) for path in paths),
+                ) if explain else None)
+            outcomes.append(OutcomePosterior(node.key, node.label, node.iri, node.kind,
+                                             prior[node.key], posterior[node.key],
+                                             tuple(e for e in effects if e is not None)))
+        return InferenceResult(
+            evidence=dict(evidence), names=dict(names or {}), outcomes=outcomes,
+            cancer=self.cancer, parameters=self.params.source,
+            labels={n.key: n.label for n in self.spec.nodes},
+        )
+
+    def infer_names(self, present: Iterable[str] = (), absent: Iterable[str] = ()) -> InferenceResult:
+        evidence, names = self.evidence_from_names(present, absent)
+        return self.infer(evidence, names)
