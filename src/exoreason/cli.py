@@ -116,6 +116,7 @@ def query(
     list_: Annotated[bool, typer.Option("--list", help="List the named queries with the questions they answer.")] = False,
     allow_remote: Annotated[bool, typer.Option("--allow-remote", help="Let the embedded engine follow SERVICE and remote FROM clauses.")] = False,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for an endpoint.")] = 30.0,
+    reason: Annotated[bool, typer.Option("--reason", help="Answer over the graph plus what OWL entails (OWL 2 RL closure): subclasses, inverse relations, super-properties.")] = False,
 ) -> None:
     """Ask the graph a SPARQL question (read-only), embedded or on a SPARQL endpoint.
 
@@ -139,9 +140,32 @@ def query(
         from .resources import TTL_FILE, ontology_dir
 
         graph = load_graph(ontology_dir() / TTL_FILE)
+        if reason:
+            from .reasoning import entailed_graph
+
+            graph = entailed_graph(graph)
+    elif reason:
+        raise InputError("--reason works on the embedded graph; push an entailed graph to the endpoint instead")
     result = run_query(graph, named.text, bindings=bindings, endpoint=endpoint,
                        allow_remote=allow_remote, timeout=timeout)
     typer.echo(result.render(fmt))
+
+
+@app.command()
+def push(
+    endpoint: Annotated[str, typer.Option("--endpoint", help="Graph Store Protocol URL of the server (Oxigraph: http://HOST:PORT/store).")],
+    graph_iri: Annotated[str | None, typer.Option("--graph", help="Named graph to load into (default graph if omitted).")] = None,
+    append: Annotated[bool, typer.Option("--append", help="Add to the graph instead of replacing it.")] = False,
+) -> None:
+    """Load the built graph into a SPARQL server (SPARQL 1.1 Graph Store HTTP Protocol).
+
+    Example: exoreason push --endpoint http://127.0.0.1:7878/store
+    """
+    from .resources import TTL_FILE, ontology_dir
+    from .store import push as run_push
+
+    status = run_push(endpoint, ontology_dir() / TTL_FILE, graph_iri, replace=not append)
+    typer.echo(f"loaded {TTL_FILE} into {endpoint} (HTTP {status})")
 
 
 @app.command()
