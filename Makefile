@@ -1,0 +1,34 @@
+# Everything from a fresh machine: `make demo` and `make test` create .venv and install what they need.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: demo test install build validate bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/exoreason infer --cargo miR-155
+
+test: demo
+	$(BIN)/python -m pytest -q
+
+build: $(STAMP)
+	$(BIN)/exoreason build
+
+validate: $(STAMP)
+	$(BIN)/exoreason validate
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_startup.py
+	$(BIN)/python bench/bench_sparql.py
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache

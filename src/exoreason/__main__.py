@@ -1,0 +1,5 @@
+"""``python -m exoreason``: the command line."""
+
+from .cli import main
+
+main()

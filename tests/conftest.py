@@ -1,0 +1,96 @@
+"""Shared test fixtures: the repository's paths, the CLI, and a tiny four-node network.
+
+The tiny graph (``TINY_TTL``) has one Table 3-like finding, miR-A -> gene G -> process P, and one
+claim, miR-B inhibits P. Its posteriors are worked out by hand in tests/test_inference.py.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ONTOLOGY = ROOT / "ontology"
+EXOREASON = str(Path(sys.executable).with_name("exoreason"))
+
+TINY_TTL = """
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix oboInOwl: <http://www.geneontology.org/formats/oboInOwl#> .
+@prefix obo: <http://purl.obolibrary.org/obo/> .
+@prefix exo: <https://w3id.org/exoreason/> .
+@prefix t: <https://example.org/tiny/> .
+
+t:A rdfs:subClassOf exo:MolecularEntity ; rdfs:label "miR-A" ; oboInOwl:hasExactSynonym "mirA" .
+t:B rdfs:subClassOf exo:MolecularEntity ; rdfs:label "miR-B" .
+t:G rdfs:subClassOf exo:MolecularEntity ; rdfs:label "GENEG" .
+t:P rdfs:subClassOf exo:BiologicalProcess ; rdfs:label "process P" ; exo:key "P" .
+t:D1 rdfs:subClassOf obo:DOID_162 ; rdfs:label "disease one" ; oboInOwl:hasExactSynonym "D1" .
+t:D2 rdfs:subClassOf obo:DOID_162 ; rdfs:label "disease two" ; oboInOwl:hasExactSynonym "D2" .
+obo:DOID_162 rdfs:label "cancer" .
+obo:GO_1903561 exo:carries t:B .
+
+t:F1 a exo:MiRNATransferFinding ; rdfs:label "finding F1" ; exo:source "Table 3" ; exo:quote "A targets G" ;
+    exo:hasMiRNA t:A ; exo:hasTargetGene t:G ; exo:hasFunction t:P ; exo:inDisease t:D1 ;
+    exo:evidence obo:ECO_0000304 ; exo:reviewReference 1 .
+t:C1 a exo:TextClaim ; rdfs:label "claim C1" ; exo:source "Section: text" ; exo:quote "B inhibits P" ;
+    exo:aboutSubject t:B ; exo:assertedRelation exo:inhibits ; exo:aboutObject t:P ;
+    exo:evidence obo:ECO_0000304 ; exo:reviewReference 2 .
+"""
+
+# Parameters for the tiny network: one review-statement study gives strength 1 - (0.1 + 0.4) = 0.5.
+TINY_CONFIG = """
+[base_rate]
+cargo = 0.5
+[leak]
+gene_effect = 0.1
+process = 0.2
+outcome = 0.2
+"""
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
+            timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run the installed ``exoreason`` command as a user would."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([EXOREASON, *args], capture_output=True, text=True, env=full_env,
+                          cwd=cwd, timeout=timeout, check=False)
+
+
+def assert_one_line_error(done: subprocess.CompletedProcess[str], code: int, *needles: str) -> None:
+    """Exit code as given, exactly one line on stderr naming the bad value, no traceback."""
+    assert done.returncode == code, (done.returncode, done.stdout, done.stderr)
+    assert "Traceback" not in done.stderr
+    lines = [ln for ln in done.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, done.stderr
+    for needle in needles:
+        assert needle in lines[0], (needle, lines[0])
+
+
+@pytest.fixture(scope="session")
+def tiny_spec():
+    from rdflib import Graph
+
+    from exoreason.network import derive_network
+
+    graph = Graph()
+    graph.parse(data=TINY_TTL, format="turtle")
+    return derive_network(graph)
+
+
+@pytest.fixture()
+def tiny_config(tmp_path: Path) -> Path:
+    path = tmp_path / "tiny.toml"
+    path.write_text(TINY_CONFIG)
+    return path
+
+
+@pytest.fixture(scope="session")
+def reasoner():
+    """The review's network with the shipped parameters."""
+    from exoreason.inference import Reasoner
+
+    return Reasoner.from_files()

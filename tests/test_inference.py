@@ -1,0 +1,231 @@
+"""Inference on a tiny network whose posteriors are worked out by hand, and on the review's network.
+
+The tiny network (tests/conftest.py): cargo A and B (base rate 0.5), gene effect G (leak 0.1),
+process P (leak 0.2). Edges, each from one review-statement study (strength 1 - (0.1 + 0.4) = 0.5):
+A -> G (promotes), G -> P (promotes), B -| P (inhibits).
+
+    P(G=1 | A=1) = 1 - 0.9 * 0.5 = 0.55          P(G=1 | A=0) = 0.1 (the leak)
+    P(P=1 | G, B) = [1 - 0.8 * 0.5^G] * 0.5^B:   G0B0 0.2, G1B0 0.6, G0B1 0.1, G1B1 0.3
+    prior: P(G=1) = 0.5 * 0.55 + 0.5 * 0.1 = 0.325
+           P(P=1) = 0.5 * (0.325 * 0.6 + 0.675 * 0.2) + 0.5 * (0.325 * 0.3 + 0.675 * 0.1)
+                  = 0.5 * 0.33 + 0.5 * 0.165 = 0.2475
+    A present (activation): P(G=1) = 0.55; P(P=1) = 0.5 * 0.42 + 0.5 * 0.21 = 0.315
+    B present (inhibition): P(P=1) = 0.325 * 0.3 + 0.675 * 0.1 = 0.165
+    A absent (--absent):    P(G=1) = 0.1;  P(P=1) = 0.5 * 0.24 + 0.5 * 0.12 = 0.18
+    A and B present:        P(P=1) = 0.55 * 0.3 + 0.45 * 0.1 = 0.21
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from exoreason.errors import ConfigError, InferenceError
+from exoreason.inference import DISCLAIMER, Reasoner
+from exoreason.model import load_parameters
+
+from .conftest import assert_one_line_error, run_cli
+
+
+@pytest.fixture()
+def tiny(tiny_spec, tiny_config):
+    return Reasoner(tiny_spec, load_parameters(tiny_config))
+
+
+def test_tiny_network_structure(tiny_spec):
+    kinds = {n.key: n.kind for n in tiny_spec.nodes}
+    assert kinds == {"miR_A": "cargo", "miR_B": "cargo", "GENEG_repressed": "gene_effect", "P": "process"}
+    signs = {(e.parent, e.child): e.sign for e in tiny_spec.edges}
+    assert signs == {("miR_A", "GENEG_repressed"): "+", ("GENEG_repressed", "P"): "+", ("miR_B", "P"): "-"}
+
+
+def test_prior(tiny):
+    assert tiny.marginals({})["P"] == pytest.approx(0.2475, abs=1e-12)
+    assert tiny.marginals({}, ["GENEG_repressed"])["GENEG_repressed"] == pytest.approx(0.325, abs=1e-12)
+
+
+def test_activation(tiny):
+    assert tiny.marginals({"miR_A": True})["P"] == pytest.approx(0.315, abs=1e-12)
+    assert tiny.marginals({"miR_A": True}, ["GENEG_repressed"])["GENEG_repressed"] == pytest.approx(0.55, abs=1e-12)
+
+
+def test_inhibition(tiny):
+    assert tiny.marginals({"miR_B": True})["P"] == pytest.approx(0.165, abs=1e-12)
+
+
+def test_leak_and_absent_evidence(tiny):
+    assert tiny.marginals({"miR_A": False}, ["GENEG_repressed"])["GENEG_repressed"] == pytest.approx(0.1, abs=1e-12)
+    assert tiny.marginals({"miR_A": False})["P"] == pytest.approx(0.18, abs=1e-12)
+
+
+def test_two_observations_and_explanation(tiny):
+    result = tiny.infer_names(["mirA", "miR-B"])
+    p = result.outcome("P")
+    assert p.prior == pytest.approx(0.2475, abs=1e-12)
+    assert p.posterior == pytest.approx(0.21, abs=1e-12)
+    effects = {e.cargo: e for e in p.explanation}
+    # Without A (B alone) the posterior is 0.165; without B (A alone) it is 0.315.
+    assert effects["miR_A"].posterior_without == pytest.approx(0.165, abs=1e-12)
+    assert effects["miR_B"].posterior_without == pytest.approx(0.315, abs=1e-12)
+    path = effects["miR_A"].paths[0]
+    assert [(s.parent, s.child) for s in path] == [("miR_A", "GENEG_repressed"), ("GENEG_repressed", "P")]
+    assert path[0].findings[0]["label"] == "finding F1"
+    assert path[0].findings[0]["review_refs"] == [1]
+    assert effects["miR_B"].paths[0][0].sign == "-"
+
+
+def test_cancer_weighting(tiny_spec, tiny_config):
+    # Asked about disease two, F1 (disease one) counts with reliability 0.6 * 0.5 = 0.3:
+    # strength = 1 - (0.1 + 0.7) = 0.2; C1 has no disease and keeps 0.5.
+    params = load_parameters(tiny_config)
+    off = Reasoner(tiny_spec, params, cancer="D2")
+    assert off.compiled.strengths[("miR_A", "GENEG_repressed")] == pytest.approx(0.2)
+    assert off.compiled.strengths[("miR_B", "P")] == pytest.approx(0.5)
+    same = Reasoner(tiny_spec, params, cancer="disease one")
+    assert same.compiled.strengths[("miR_A", "GENEG_repressed")] == pytest.approx(0.5)
+    with pytest.raises(InferenceError, match="unknown cancer type 'D3'"):
+        Reasoner(tiny_spec, params, cancer="D3")
+
+
+def test_names_resolve_and_errors(tiny):
+    assert tiny.resolve_cargo("MIRA") == "miR_A"
+    with pytest.raises(InferenceError, match="unknown cargo 'miR-C'; closest: miR-B, miR-A"):
+        tiny.resolve_cargo("miR-C")
+    with pytest.raises(InferenceError, match="contradictory evidence"):
+        tiny.infer_names(["miR-A"], ["mirA"])
+
+
+def test_bad_config(tmp_path, tiny_spec):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[leak]\nprocess = 1.5\n")
+    with pytest.raises(ConfigError, match=r"leak.process must be a probability"):
+        load_parameters(bad)
+    bad.write_text("[leak\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_parameters(bad)
+    bad.write_text("[evidence.kinds.\"ECO:0000304\"]\nrandom = 0.8\nsystematic = 0.5\n")
+    with pytest.raises(ConfigError, match="must not exceed 1"):
+        load_parameters(bad)
+    bad.write_text("[network]\nmax_parent = 4\n")
+    with pytest.raises(ConfigError, match="unknown key network.max_parent"):
+        load_parameters(bad)
+
+
+def test_parents_are_factored_exactly(tiny_spec, tiny_config, tmp_path):
+    """Grouping parents under auxiliary OR nodes leaves the posteriors unchanged."""
+    cfg = tmp_path / "two.toml"
+    cfg.write_text(tiny_config.read_text() + "\n[network]\nmax_parents = 2\n")
+    flat = Reasoner(tiny_spec, load_parameters(tiny_config))
+    grouped = Reasoner(tiny_spec, load_parameters(cfg))
+    for evidence in ({}, {"miR_A": True}, {"miR_B": True, "miR_A": False}):
+        assert grouped.marginals(evidence)["P"] == pytest.approx(flat.marginals(evidence)["P"], abs=1e-12)
+
+
+# --- the review's network -------------------------------------------------------------------------
+
+TABLE3 = {
+    # miRNA key: (outcome or process keys the row's function names, target-gene effect nodes)
+    "hsa_miR_25_3p": (["metastasis"], ["KLF4_repressed", "KLF2_repressed"]),
+    "hsa_miR_1247_3p": (["metastasis"], ["B4GALT3_repressed"]),
+    "hsa_miR_423_5p": (["proliferation", "migration"], ["SUFU_repressed"]),
+    "hsa_miR_141_3p": (["angiogenesis", "malignant_progression"], ["MEOX2_repressed"]),
+    "hsa_miR_103a_3p": (["migration"], ["CDH5_repressed", "CTNND1_repressed", "TJP1_repressed"]),
+    "hsa_miR_1246": (["migration", "chemoresistance"], ["CCNG2_repressed"]),
+    "hsa_miR_19b_3p": (["EMT"], ["PTEN_repressed"]),
+    "hsa_miR_210_3p": (["metastasis"], ["FGFRL1_repressed"]),
+    "hsa_miR_21_5p": (["metastasis"], ["MMP2_repressed", "MMP9_repressed", "MMP13_repressed", "TNFSF11_repressed"]),
+    "hsa_miR_100_5p": (["metastasis"], ["MMP2_repressed", "MMP9_repressed", "MMP13_repressed", "TNFSF11_repressed"]),
+    "hsa_miR_139_5p": (["metastasis"], ["MMP2_repressed", "MMP9_repressed", "MMP13_repressed", "TNFSF11_repressed"]),
+    "hsa_miR_155_5p": (["chemoresistance"], ["TP53INP1_repressed"]),
+}
+
+
+@pytest.mark.parametrize("mirna", sorted(TABLE3))
+def test_every_table3_row_moves_its_outcomes_up(reasoner, mirna):
+    outcomes, genes = TABLE3[mirna]
+    result = reasoner.infer({mirna: True})
+    for key in outcomes:
+        o = result.outcome(key)
+        assert o.posterior > o.prior + 1e-6, (mirna, key, o.prior, o.posterior)
+        steps = [s for e in o.explanation for path in e.paths for s in path]
+        assert any(s.child in genes for s in steps), (mirna, key)
+        assert any(f["source"] == "Table 3" for s in steps for f in s.findings)
+
+
+def test_mir200_family_inhibits_emt(reasoner):
+    for name in ("miR-200c", "miR-200 family"):
+        result = reasoner.infer_names([name])
+        emt = result.outcome("EMT")
+        assert emt.posterior < emt.prior - 1e-6
+
+
+def test_mir155_explanation_names_tp53inp1_and_source(reasoner):
+    result = reasoner.infer_names(["miR-155"])
+    chemo = result.outcome("chemoresistance")
+    steps = [s for e in chemo.explanation for path in e.paths for s in path]
+    assert ("hsa_miR_155_5p", "TP53INP1_repressed") in {(s.parent, s.child) for s in steps}
+    studies = [st for s in steps for f in s.findings for st in f["primary_studies"]]
+    assert any(st["pmid"] == "28198398" for st in studies)
+
+
+def test_outcomes_include_the_contract_keys(reasoner):
+    keys = set(reasoner.outcome_keys)
+    assert {"metastasis", "chemoresistance", "recurrence", "EMT"} <= keys
+
+
+# --- the command line -----------------------------------------------------------------------------
+
+def test_cli_infer_json_contract():
+    done = run_cli("infer", "--cargo", "miR-155", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["evidence"] == {"hsa_miR_155_5p": "true"}
+    assert data["note"] == DISCLAIMER
+    outcomes = {o["key"]: o for o in data["outcomes"]}
+    for key in ("metastasis", "chemoresistance", "recurrence", "EMT"):
+        assert {"key", "label", "iri", "prior", "posterior", "explanation"} <= set(outcomes[key])
+    assert outcomes["chemoresistance"]["iri"] == "https://w3id.org/exoreason/Chemoresistance"
+    assert outcomes["chemoresistance"]["posterior"] > outcomes["chemoresistance"]["prior"]
+
+
+def test_cli_infer_table_sorted_by_change_with_disclaimer():
+    done = run_cli("infer", "--cargo", "miR155")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[2].startswith("chemoresistance")
+    assert "not clinical predictions" in done.stdout
+    assert "TP53INP1" in done.stdout
+
+
+@pytest.mark.parametrize(("args", "needles"), [
+    (["--cargo", "miR-15"], ["unknown cargo 'miR-15'", "miR-155"]),
+    (["--cargo", "miR-155", "--absent", "hsa-miR-155-5p"], ["contradictory evidence", "hsa-miR-155-5p"]),
+    (["--cargo", "miR-155", "--cancer", "lung cancr"], ["unknown cancer type 'lung cancr'", "lung cancer"]),
+    (["--cargo", "miR-155", "--format", "xml"], ["unknown format 'xml'"]),
+])
+def test_cli_infer_bad_input(args, needles):
+    assert_one_line_error(run_cli("infer", *args), 2, *needles)
+
+
+def test_cli_infer_bad_config(tmp_path):
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text("[base_rate]\ncargo = -0.1\n")
+    assert_one_line_error(run_cli("infer", "--cargo", "miR-155", "--config", str(cfg)), 2, "base_rate.cargo")
+    assert_one_line_error(run_cli("infer", "--cargo", "miR-155", "--config", str(tmp_path / "none.toml")), 2,
+                          "config file not found")
+
+
+def test_cli_infer_config_override_changes_answer(tmp_path):
+    cfg = tmp_path / "strong.toml"
+    cfg.write_text('[strength.edges]\n"hsa_miR_155_5p->TP53INP1_repressed" = 0.99\n')
+    base = json.loads(run_cli("infer", "--cargo", "miR-155", "--format", "json").stdout)
+    strong = json.loads(run_cli("infer", "--cargo", "miR-155", "--format", "json", "--config", str(cfg)).stdout)
+    post = {o["key"]: o["posterior"] for o in base["outcomes"]}
+    post_strong = {o["key"]: o["posterior"] for o in strong["outcomes"]}
+    assert post_strong["chemoresistance"] > post["chemoresistance"] + 0.01
+
+
+def test_cli_missing_network_file(tmp_path):
+    done = run_cli("infer", "--cargo", "miR-155", env={"EXOREASON_ONTOLOGY_DIR": str(tmp_path)})
+    assert_one_line_error(done, 1, "network file not found")
