@@ -48,7 +48,7 @@ KINDS: dict[str, TemplateKind] = {
     "terms": TemplateKind(
         "terms",
         required=("id", "parent", "label", "definition"),
-        optional=("synonyms", "xrefs", "source"),
+        optional=("synonyms", "xrefs", "source", "key"),
         curie_columns=("id", "parent"),
         multi_columns=("parent", "synonyms", "xrefs"),
         finding=False,

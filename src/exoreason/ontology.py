@@ -9,13 +9,16 @@ n-ary record with its provenance, plus plain binary shortcuts so that simple SPA
 from __future__ import annotations
 
 import os
+import re
 import tempfile
+from xml.sax.saxutils import escape as xml_escape
+from xml.sax.saxutils import quoteattr
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from . import vocabulary as v
@@ -185,6 +188,11 @@ def _add_terms(ctx: _Context, rows: Iterable[Row]) -> None:
             g.add((term, v.HAS_DBXREF, Literal(xref)))
         if row.get("source"):
             g.add((term, EXO.source, _lit(row.get("source"))))
+        if row.get("key"):
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", row.get("key")):
+                ctx.problems.append(Problem(row.file, row.line, "key",
+                                            f"bad network key {row.get('key')!r} (letters, digits, _)"))
+            g.add((term, EXO.key, Literal(row.get("key"))))
 
 
 def _describe(g: Graph, term: URIRef, label: str, definition: str, synonyms: Iterable[str]) -> None:
@@ -341,7 +349,9 @@ def _typed_value(ctx: _Context, row: Row, datatype: URIRef | None) -> Literal | 
                 ctx.problems.append(Problem(row.file, row.line, "value", f"not an integer: {text!r}"))
                 return None
             return Literal(int(number))
-        return Literal(number, datatype=v.XSD.decimal)
+        # The canonical xsd:decimal form (always a point), so Turtle and RDF/XML say the same.
+        text = format(number.normalize(), "f")
+        return Literal(text if "." in text else text + ".0", datatype=v.XSD.decimal)
     return Literal(text)
 
 
@@ -386,11 +396,58 @@ def render_release(graph: Graph) -> Release:
     """Serialise a built graph to RDF/XML and Turtle, byte-identical for the same input."""
     ordered = _sorted_copy(graph)
     ttl = ordered.serialize(format="turtle", encoding="utf-8")
-    owl = ordered.serialize(format="pretty-xml", encoding="utf-8")
     ttl = b"# " + GENERATED_NOTICE.encode() + b"\n\n" + ttl
-    declaration, _, rest = owl.partition(b"\n")
-    owl = declaration + b"\n<!-- " + GENERATED_NOTICE.encode() + b" -->\n" + rest
-    return Release(owl=owl, ttl=ttl)
+    return Release(owl=_rdf_xml(ordered), ttl=ttl)
+
+
+_NCNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+
+
+def _rdf_xml(graph: Graph) -> bytes:
+    """RDF/XML with subjects, predicates and objects in a fixed order.
+
+    rdflib's own RDF/XML writers order namespaces and subjects by hash, which changes from run to
+    run; a release must be byte-identical for the same sources.
+    """
+    prefixes = {str(ns): prefix for prefix, ns in graph.namespaces()}
+    used: dict[str, str] = {}
+
+    def qname(predicate: URIRef) -> str:
+        text = str(predicate)
+        for cut in (text.rfind("#"), text.rfind("/")):
+            namespace, local = text[: cut + 1], text[cut + 1:]
+            if cut > 0 and _NCNAME.match(local):
+                prefix = prefixes.get(namespace)
+                if prefix is None:
+                    prefix = f"ns{len([p for p in used.values() if p.startswith('ns')]) + 1}"
+                    prefixes[namespace] = prefix
+                used[namespace] = prefix
+                return f"{prefix}:{local}"
+        raise BuildError(f"cannot write predicate {text} as RDF/XML")
+
+    body: list[str] = []
+    subjects = sorted({s for s in graph.subjects()}, key=lambda s: (s != v.ONTOLOGY_IRI, str(s)))
+    for subject in subjects:
+        about = f"rdf:nodeID={quoteattr(str(subject))}" if isinstance(subject, BNode) else f"rdf:about={quoteattr(str(subject))}"
+        body.append(f"  <rdf:Description {about}>")
+        for predicate, obj in sorted(graph.predicate_objects(subject), key=lambda po: (str(po[0]), po[1].n3())):
+            name = qname(predicate)
+            if isinstance(obj, Literal):
+                attrs = ""
+                if obj.language:
+                    attrs = f" xml:lang={quoteattr(obj.language)}"
+                elif obj.datatype:
+                    attrs = f" rdf:datatype={quoteattr(str(obj.datatype))}"
+                body.append(f"    <{name}{attrs}>{xml_escape(str(obj))}</{name}>")
+            elif isinstance(obj, BNode):
+                body.append(f"    <{name} rdf:nodeID={quoteattr(str(obj))}/>")
+            else:
+                body.append(f"    <{name} rdf:resource={quoteattr(str(obj))}/>")
+        body.append("  </rdf:Description>")
+    used[str(v.RDF)] = "rdf"
+    declarations = "".join(f"\n    xmlns:{prefix}={quoteattr(ns)}" for ns, prefix in sorted(used.items(), key=lambda i: i[1]))
+    head = ['<?xml version="1.0" encoding="utf-8"?>', f"<!-- {GENERATED_NOTICE} -->", f"<rdf:RDF{declarations}>"]
+    return ("\n".join(head + body + ["</rdf:RDF>", ""])).encode("utf-8")
 
 
 def write_files_atomically(contents: dict[Path, bytes]) -> None:

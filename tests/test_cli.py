@@ -1,0 +1,166 @@
+"""The command line as a user meets it: help examples, packaging, and the graph driving the network."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import EXOREASON, ONTOLOGY, ROOT, run_cli
+
+COMMANDS = ["build", "validate", "coverage", "query", "push", "infer", "export"]
+
+
+def test_help_is_fast_and_lists_commands():
+    start = time.perf_counter()
+    done = run_cli("--help")
+    assert done.returncode == 0
+    for command in COMMANDS:
+        assert command in done.stdout
+    # --help must not import pgmpy or owlready2 (checked directly, not by timing).
+    probe = subprocess.run([sys.executable, "-c",
+                            "import sys\nfrom typer.testing import CliRunner\nfrom exoreason.cli import app\n"
+                            "CliRunner().invoke(app, ['--help'])\n"
+                            "print(sorted(m for m in ('pgmpy', 'owlready2', 'rdflib', 'owlrl') if m in sys.modules))"],
+                           capture_output=True, text=True, check=True)
+    assert probe.stdout.strip() == "[]"
+    assert time.perf_counter() - start < 60
+
+
+def _example(command: str) -> str:
+    done = run_cli(command, "--help")
+    assert done.returncode == 0, done.stderr
+    found = re.findall(r"Example: (exoreason .+)", done.stdout)
+    assert found, f"`exoreason {command} --help` has no Example line"
+    return found[0].strip()
+
+
+@pytest.mark.parametrize("command", [c for c in COMMANDS if c != "push"])
+def test_help_example_runs(command, tmp_path):
+    example = _example(command)
+    args = shlex.split(example)[1:]
+    done = run_cli(*args, cwd=tmp_path)
+    assert done.returncode == 0, (example, done.stderr)
+    assert done.stdout.strip()
+
+
+def test_push_help_example_runs_against_a_server(oxigraph_server):
+    example = _example("push")
+    args = shlex.split(example.replace("http://127.0.0.1:7878", oxigraph_server))[1:]
+    done = run_cli(*args)
+    assert done.returncode == 0, done.stderr
+    count = run_cli("query", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "--endpoint",
+                    f"{oxigraph_server}/query", "--format", "csv")
+    assert int(count.stdout.splitlines()[1]) > 1000
+
+
+def test_unknown_command_and_option_exit_2():
+    assert run_cli("frobnicate").returncode == 2
+    done = run_cli("infer", "--cargoo", "miR-155")
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+
+
+def test_adding_a_finding_changes_the_network(tmp_path):
+    """The network comes from the graph: a new claim in a template adds an edge after a rebuild."""
+    copy = tmp_path / "ontology"
+    shutil.copytree(ONTOLOGY, copy)
+    env = {"EXOREASON_ONTOLOGY_DIR": str(copy)}
+    before = json.loads((copy / "exoreason-network.json").read_text())
+    assert not any(e["parent"] == "hsa_miR_155_5p" and e["child"] == "metastasis" for e in before["edges"])
+    header = (copy / "templates" / "claims-exosomes.tsv").read_text().splitlines()[0]
+    assert header.startswith("id\tsubject\trelation\tobject")
+    (copy / "templates" / "claims-test.tsv").write_text(
+        header + "\n"
+        + "\t".join(["TEST-155-metastasis", "miRBase:MIMAT0000646", "exo:promotes", "exo:Metastasis", "",
+                     "Section: test", "", "", "ECO:0000304", "a test quote", ""]) + "\n")
+    done = run_cli("build", env=env)
+    assert done.returncode == 0, done.stderr
+    after = json.loads((copy / "exoreason-network.json").read_text())
+    new = [e for e in after["edges"] if e["parent"] == "hsa_miR_155_5p" and e["child"] == "metastasis"]
+    assert len(new) == 1
+    assert new[0]["evidence"][0]["quote"] == "a test quote"
+    infer = json.loads(run_cli("infer", "--cargo", "miR-155", "--format", "json", env=env).stdout)
+    metastasis = next(o for o in infer["outcomes"] if o["key"] == "metastasis")
+    assert metastasis["posterior"] > metastasis["prior"]
+
+
+def test_a_cycle_is_a_build_error_naming_it(tmp_path):
+    copy = tmp_path / "ontology"
+    shutil.copytree(ONTOLOGY, copy)
+    header = (copy / "templates" / "claims-exosomes.tsv").read_text().splitlines()[0]
+    (copy / "templates" / "claims-cycle.tsv").write_text(
+        header + "\n"
+        + "\t".join(["CYCLE-1", "exo:Metastasis", "exo:promotes", "GO:0001837", "",
+                     "Section: test", "", "", "ECO:0000304", "q", ""]) + "\n")
+    before = (copy / "exoreason.ttl").read_bytes()
+    done = run_cli("build", env={"EXOREASON_ONTOLOGY_DIR": str(copy)})
+    assert done.returncode == 2
+    assert "cycle in the derived network" in done.stderr
+    assert "metastasis" in done.stderr and "epithelial to mesenchymal transition" in done.stderr
+    assert (copy / "exoreason.ttl").read_bytes() == before
+
+
+@pytest.fixture(scope="module")
+def wheel_install(tmp_path_factory):
+    """A plain (non-editable) install of the wheel, into its own directory."""
+    work = tmp_path_factory.mktemp("wheel")
+    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(work), str(ROOT)],
+                          capture_output=True, text=True, check=False, timeout=600)
+    assert done.returncode == 0, done.stderr
+    wheel = next(work.glob("exoreason-*.whl"))
+    target = work / "site"
+    done = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(target),
+                           str(wheel)], capture_output=True, text=True, check=False, timeout=600)
+    assert done.returncode == 0, done.stderr
+    return wheel, target
+
+
+def test_wheel_ships_ontology_and_queries(wheel_install):
+    import zipfile
+
+    wheel, _ = wheel_install
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for required in ("exoreason/_data/ontology/exoreason.owl", "exoreason/_data/ontology/exoreason.ttl",
+                     "exoreason/_data/ontology/exoreason-network.json", "exoreason/_data/queries/targets-of-mirna.rq",
+                     "exoreason/parameters.toml", "exoreason/py.typed"):
+        assert required in names
+
+
+def test_plain_install_finds_its_data_outside_the_checkout(wheel_install, tmp_path):
+    _, target = wheel_install
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    env.pop("EXOREASON_ONTOLOGY_DIR", None)
+    where = subprocess.run([sys.executable, "-c", "import exoreason.resources as r; print(r.ontology_dir())"],
+                           capture_output=True, text=True, env=env, cwd=tmp_path, check=True)
+    assert where.stdout.strip().startswith(str(target))
+    for args in (["infer", "--cargo", "miR-155", "--format", "json"],
+                 ["query", "targets-of-mirna", "--bind", "mirna=miR-155", "--format", "csv"]):
+        done = subprocess.run([sys.executable, "-m", "exoreason", *args], capture_output=True, text=True,
+                              env=env, cwd=tmp_path, check=False, timeout=300)
+        assert done.returncode == 0, done.stderr
+    assert "TP53INP1" in done.stdout
+
+
+def test_readme_opens_with_the_two_commands_and_its_example_is_current():
+    readme = (ROOT / "README.md").read_text()
+    first_block = readme.split("```")[1]
+    assert "make demo" in first_block and "make test" in first_block
+    assert "bash .ci/install-java.sh" in readme
+    shown = re.search(r"^chemoresistance\s+chemoresistance\s+([0-9.]+)\s+([0-9.]+)", readme, re.MULTILINE)
+    assert shown, "README shows no chemoresistance line"
+    actual = run_cli("infer", "--cargo", "miR-155")
+    line = next(ln for ln in actual.stdout.splitlines() if ln.startswith("chemoresistance"))
+    assert line.split()[2:4] == [shown.group(1), shown.group(2)], "README's example output is stale"
+
+
+def test_exoreason_executable_is_on_the_venv():
+    assert Path(EXOREASON).exists()
