@@ -173,12 +173,18 @@ def infer(
     cargo: Cargo = [],  # noqa: B006
     absent: Absent = [],  # noqa: B006
     cancer: Cancer = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help="table or json (one profile); csv or json (--profiles).")] = None,
     config: Config = None,
+    profiles: Annotated[Path | None, typer.Option("--profiles", help="CSV of profiles: an id column and one column per cargo, cells true/false/empty or a probability.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="With --profiles: write here (whole or not at all) instead of stdout.")] = None,
+    force: Force = False,
+    do: Annotated[list[str], typer.Option("--do", help="Intervention NODE=true|false (e.g. EMT=false, a blocked miRNA), answered beside the observation. Repeatable.")] = [],  # noqa: B006
+    model: Annotated[Path | None, typer.Option("--model", help="Tables fitted by `exoreason fit` instead of the literature tables.")] = None,
 ) -> None:
     """Prior and posterior of metastasis, chemoresistance, recurrence and the processes behind them,
     given the cargo observed in exosomes, with the findings behind the answer.
 
+    A cargo given as NAME:Q (e.g. miR-155:0.9) is a soft reading with likelihood Q of presence.
     The posteriors are estimates of a model whose parameters come from the literature, not
     clinical predictions.
 
@@ -186,11 +192,88 @@ def infer(
     """
     from .inference import Reasoner
 
+    reasoner = Reasoner.from_files(config=config, cancer=cancer)
+    if model is not None:
+        from .learning import load_model
+
+        reasoner.use_tables(load_model(reasoner, model))
+    if profiles is not None:
+        if cargo or absent or do:
+            raise InputError("--profiles cannot be combined with --cargo, --absent or --do")
+        from .cohort import run_profiles
+
+        run_profiles(reasoner, profiles, output, fmt or "csv", force=force)
+        if output is not None:
+            typer.echo(f"wrote {output}", err=True)
+        return
+    if output is not None:
+        raise InputError("--output is for --profiles; redirect the output of a single query instead")
+    fmt = fmt or "table"
+    if fmt not in ("table", "json"):
+        raise InputError(f"unknown format {fmt!r}; use table or json")
+    evidence, names = reasoner.evidence_from_names(cargo, absent)
+    result = reasoner.infer(evidence, names, do=reasoner.parse_do(do) if do else None)
+    typer.echo(result.to_json() if fmt == "json" else result.render_table())
+
+
+@app.command()
+def suggest(
+    target: Annotated[str, typer.Option("--target", "-t", help="The process or outcome to learn about (e.g. metastasis).")],
+    cargo: Cargo = [],  # noqa: B006
+    absent: Absent = [],  # noqa: B006
+    top: Annotated[int, typer.Option("--top", help="How many candidates to show.")] = 5,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    cancer: Cancer = None,
+    config: Config = None,
+) -> None:
+    """What to measure next: the unobserved cargo ranked by expected information gain about a target.
+
+    Example: exoreason suggest --cargo miR-155 --target metastasis --top 3
+    """
+    import json
+
+    from .inference import Reasoner
+    from .information import suggest as run_suggest
+
     if fmt not in ("table", "json"):
         raise InputError(f"unknown format {fmt!r}; use table or json")
     reasoner = Reasoner.from_files(config=config, cancer=cancer)
-    result = reasoner.infer_names(cargo, absent)
-    typer.echo(result.to_json() if fmt == "json" else result.render_table())
+    evidence, _ = reasoner.evidence_from_names(cargo, absent)
+    key = reasoner.resolve_node(target)
+    current, ranked = run_suggest(reasoner, evidence, key, top)
+    if fmt == "json":
+        typer.echo(json.dumps({"target": key, "posterior": current,
+                               "suggestions": [s.to_dict() for s in ranked]}, indent=2))
+        return
+    typer.echo(f"P({key}) now: {current:.3f}")
+    width = max([len("cargo")] + [len(s.label) for s in ranked])
+    typer.echo(f"{'cargo'.ljust(width)}  {'info gain (bits)':>16} {'if present':>10} {'if absent':>9} {'P(present)':>10}")
+    for s in ranked:
+        typer.echo(f"{s.label.ljust(width)}  {s.information_gain:16.4f} {s.posterior_if_present:10.3f} "
+                   f"{s.posterior_if_absent:9.3f} {s.p_present:10.3f}")
+
+
+@app.command()
+def fit(
+    data: Annotated[Path, typer.Argument(help="CSV: optional id column, one column per cargo, process or outcome; cells true/false/empty.")],
+    output: Output,
+    equivalent_sample_size: Annotated[float, typer.Option("--equivalent-sample-size", "--ess", help="How many observations the literature table of each parent configuration weighs.")] = 10.0,
+    force: Force = False,
+    config: Config = None,
+) -> None:
+    """Update the network's tables from your cohort, the literature tables serving as the prior.
+
+    Example: exoreason fit cohort.csv --output fitted.json --force
+    """
+    from .export import write_output
+    from .inference import Reasoner
+    from .learning import fit as run_fit
+    from .learning import model_json
+
+    reasoner = Reasoner.from_files(config=config)
+    report = run_fit(reasoner, data, equivalent_sample_size)
+    write_output(output, model_json(report, equivalent_sample_size), force)
+    typer.echo(f"fitted {len(report.updated)} tables from {report.rows} rows; wrote {output}")
 
 
 @app.command()

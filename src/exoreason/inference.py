@@ -58,13 +58,13 @@ class EvidenceEffect:
     """How one observation moved an outcome, and by which paths it reaches it."""
 
     cargo: str
-    observed: bool
+    reading: float
     posterior_without: float
     shift: float
     paths: tuple[tuple[EdgeStep, ...], ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"cargo": self.cargo, "observed": "true" if self.observed else "false",
+        return {"cargo": self.cargo, "observed": _state(self.reading),
                 "posterior_without": self.posterior_without, "shift": self.shift,
                 "paths": [[step.to_dict() for step in path] for path in self.paths]}
 
@@ -78,6 +78,7 @@ class OutcomePosterior:
     prior: float
     posterior: float
     explanation: tuple[EvidenceEffect, ...] = ()
+    do_posterior: float | None = None
 
     @property
     def change(self) -> float:
@@ -86,19 +87,21 @@ class OutcomePosterior:
     def to_dict(self) -> dict[str, Any]:
         return {"key": self.key, "label": self.label, "iri": self.iri, "kind": self.kind,
                 "prior": self.prior, "posterior": self.posterior, "change": self.change,
-                "explanation": [e.to_dict() for e in self.explanation]}
+                "explanation": [e.to_dict() for e in self.explanation],
+                **({"do_posterior": self.do_posterior} if self.do_posterior is not None else {})}
 
 
 @dataclass
 class InferenceResult:
     """The answer to one query: the evidence used and each outcome's prior and posterior."""
 
-    evidence: dict[str, bool]
+    evidence: dict[str, float]
     names: dict[str, str]
     outcomes: list[OutcomePosterior]
     cancer: str | None = None
     parameters: str = "defaults"
     labels: dict[str, str] = field(default_factory=dict)
+    do: dict[str, bool] = field(default_factory=dict)
 
     def outcome(self, key: str) -> OutcomePosterior:
         for o in self.outcomes:
@@ -108,7 +111,8 @@ class InferenceResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "evidence": {k: "true" if v else "false" for k, v in self.evidence.items()},
+            "evidence": {k: _state(v) for k, v in self.evidence.items()},
+            **({"do": {k: "true" if v else "false" for k, v in self.do.items()}} if self.do else {}),
             "given_as": self.names,
             "cancer": self.cancer,
             "parameters": self.parameters,
@@ -121,15 +125,18 @@ class InferenceResult:
 
     def render_table(self) -> str:
         rows = sorted(self.outcomes, key=lambda o: (-abs(o.change), o.key))
-        observed = ", ".join(f"{self.labels.get(k, k)}={'present' if v else 'absent'}"
-                             for k, v in self.evidence.items()) or "none"
+        observed = ", ".join(f"{self.labels.get(k, k)} {_describe(v)}" for k, v in self.evidence.items()) or "none"
         lines = [f"Evidence: {observed}" + (f"; cancer: {self.cancer}" if self.cancer else "")]
+        if self.do:
+            lines.append("Intervention: " + ", ".join(f"do({k}={'true' if v else 'false'})" for k, v in self.do.items()))
         width = max([len("outcome")] + [len(o.label) for o in rows])
         kw = max([len("key")] + [len(o.key) for o in rows])
-        lines.append(f"{'outcome'.ljust(width)}  {'key'.ljust(kw)}  {'prior':>7} {'posterior':>9} {'change':>8}")
+        do_head = f" {'under do':>9}" if self.do else ""
+        lines.append(f"{'outcome'.ljust(width)}  {'key'.ljust(kw)}  {'prior':>7} {'posterior':>9} {'change':>8}{do_head}")
         for o in rows:
             change = o.change if abs(o.change) >= 5e-4 else 0.0
-            lines.append(f"{o.label.ljust(width)}  {o.key.ljust(kw)}  {o.prior:7.3f} {o.posterior:9.3f} {change:+8.3f}")
+            do_cell = f" {o.do_posterior:9.3f}" if o.do_posterior is not None else ""
+            lines.append(f"{o.label.ljust(width)}  {o.key.ljust(kw)}  {o.prior:7.3f} {o.posterior:9.3f} {change:+8.3f}{do_cell}")
         why = [o for o in rows if o.explanation and abs(o.change) > 5e-4]
         if why:
             lines.append("")
@@ -138,7 +145,7 @@ class InferenceResult:
             lines.append(f"  {o.label}:")
             for effect in o.explanation:
                 lines.append(f"    {self.labels.get(effect.cargo, effect.cargo)} "
-                             f"{'present' if effect.observed else 'absent'}: "
+                             f"{_describe(effect.reading)}: "
                              f"{effect.posterior_without:.3f} without it -> {o.posterior:.3f} "
                              f"({effect.shift:+.3f})")
                 for path in effect.paths:
@@ -153,6 +160,14 @@ class InferenceResult:
         lines.append("")
         lines.append(f"Note: {DISCLAIMER} Parameters: {self.parameters}.")
         return "\n".join(lines)
+
+
+def _state(q: float) -> str | float:
+    return "true" if q == 1.0 else "false" if q == 0.0 else q
+
+
+def _describe(q: float) -> str:
+    return "present" if q == 1.0 else "absent" if q == 0.0 else f"read at {q:g}"
 
 
 def _cite(finding: Mapping[str, Any]) -> str:
@@ -181,6 +196,41 @@ def _finding_dict(evidence: Any, params: Parameters) -> dict[str, Any]:
     }
 
 
+def split_evidence(evidence: Mapping[str, bool | float]) -> tuple[dict[str, bool], dict[str, float]]:
+    """Hard evidence (True/False, or readings of exactly 1 and 0) apart from soft readings."""
+    hard: dict[str, bool] = {}
+    soft: dict[str, float] = {}
+    for key, value in evidence.items():
+        q = float(value)
+        if not 0.0 <= q <= 1.0 or q != q:
+            raise InferenceError(f"reading for {key} must be a probability in [0, 1], got {value!r}")
+        if q in (0.0, 1.0):
+            hard[key] = q == 1.0
+        else:
+            soft[key] = q
+    return hard, soft
+
+
+def parse_cargo_reading(text: str) -> tuple[str, float]:
+    """``NAME`` (present) or ``NAME:Q`` with Q a probability (a soft reading).
+
+    >>> parse_cargo_reading("miR-155:0.9")
+    ('miR-155', 0.9)
+    >>> parse_cargo_reading("miR-155")
+    ('miR-155', 1.0)
+    """
+    name, sep, tail = text.rpartition(":")
+    if sep and name:
+        try:
+            q = float(tail)
+        except ValueError:
+            return text, 1.0
+        if not 0.0 <= q <= 1.0 or q != q:
+            raise InferenceError(f"reading for {name!r} must be a probability in [0, 1], got {tail!r}")
+        return name, q
+    return text, 1.0
+
+
 class Reasoner:
     """Exact inference over one network with one set of parameters."""
 
@@ -198,6 +248,11 @@ class Reasoner:
                    cancer: str | None = None) -> Reasoner:
         spec = load_network(network_file or ontology_dir() / NETWORK_FILE)
         return cls(spec, load_parameters(config), cancer)
+
+    def use_tables(self, compiled: CompiledNetwork) -> None:
+        """Answer with other tables for the same network (e.g. fitted to a cohort)."""
+        self.compiled = compiled
+        self._engine = None
 
     # -- names ---------------------------------------------------------------------------------
 
@@ -233,16 +288,20 @@ class Reasoner:
         hint = f"; closest: {', '.join(close)}" if close else f"; known: {', '.join(known)}"
         raise InferenceError(f"unknown cancer type {name!r}{hint}")
 
-    def evidence_from_names(self, present: Iterable[str] = (), absent: Iterable[str] = ()) -> tuple[dict[str, bool], dict[str, str]]:
-        evidence: dict[str, bool] = {}
+    def evidence_from_names(self, present: Iterable[str] = (), absent: Iterable[str] = ()
+                            ) -> tuple[dict[str, float], dict[str, str]]:
+        """Evidence keyed by node: 1.0 present, 0.0 absent, or a soft reading ``NAME:Q``."""
+        evidence: dict[str, float] = {}
         given: dict[str, str] = {}
-        for state, names in ((True, present), (False, absent)):
-            for name in names:
+        for state, names in ((1.0, present), (0.0, absent)):
+            for text in names:
+                name, q = parse_cargo_reading(text) if state == 1.0 else (text, 0.0)
                 key = self.resolve_cargo(name)
-                if key in evidence and evidence[key] != state:
-                    raise InferenceError(f"contradictory evidence: {name!r} ({key}) given both present and absent")
-                evidence[key] = state
-                given[key] = name
+                if key in evidence and evidence[key] != q:
+                    raise InferenceError(f"contradictory evidence: {name!r} ({key}) given both "
+                                         f"{_describe(evidence[key])} and {_describe(q)}")
+                evidence[key] = q
+                given[key] = text
         return evidence, given
 
     # -- inference -----------------------------------------------------------------------------
@@ -263,17 +322,40 @@ class Reasoner:
     def outcome_keys(self) -> list[str]:
         return [n.key for n in self.spec.nodes if n.kind in _OUTCOME_KINDS]
 
-    def marginals(self, evidence: Mapping[str, bool], variables: Sequence[str] | None = None) -> dict[str, float]:
-        """P(node = true | evidence) for each variable (every process and outcome by default)."""
-        variables = [v for v in (variables or self.outcome_keys) if v not in evidence]
+    def marginals(self, evidence: Mapping[str, bool | float], variables: Sequence[str] | None = None,
+                  do: Mapping[str, bool] | None = None) -> dict[str, float]:
+        """P(node = true | evidence) for each variable (every process and outcome by default).
+
+        Evidence values are True/False (hard) or a reading q in (0, 1), used as virtual evidence
+        with likelihood q for present and 1 - q for absent. ``do`` sets nodes by intervention
+        (pgmpy's causal inference: the node's incoming edges are cut).
+        """
+        hard, soft = split_evidence(evidence)
+        do = dict(do or {})
+        variables = [v for v in (variables or self.outcome_keys) if v not in hard and v not in do]
         if not variables:
             return {}
-        result = self.engine.query(
-            variables=variables,
-            evidence={k: "true" if v else "false" for k, v in evidence.items()},
-            joint=False,
-            show_progress=False,
-        )
+        states = {k: "true" if v else "false" for k, v in hard.items()}
+        if do:
+            if soft:
+                raise InferenceError("--do cannot be combined with soft readings; give cargo as present or absent")
+            from pgmpy.inference import CausalInference
+
+            causal = CausalInference(self.compiled.to_pgmpy())
+            out = {}
+            for var in variables:
+                factor = causal.query([var], do={k: "true" if v else "false" for k, v in do.items()},
+                                      evidence=states or None, show_progress=False)
+                out[var] = float(factor.values[factor.state_names[var].index("true")])
+            return out
+        virtual = None
+        if soft:
+            from pgmpy.factors.discrete import TabularCPD
+
+            virtual = [TabularCPD(k, 2, [[1.0 - q], [q]], state_names={k: ["false", "true"]})
+                       for k, q in soft.items()]
+        result = self.engine.query(variables=variables, evidence=states, virtual_evidence=virtual,
+                                   joint=False, show_progress=False)
         out = {}
         for var, factor in result.items():
             out[var] = float(factor.values[factor.state_names[var].index("true")])
@@ -300,41 +382,67 @@ class Reasoner:
                         self.compiled.strengths.get((edge.parent, edge.child), 0.0),
                         tuple(_finding_dict(e, self.params) for e in edge.evidence))
 
-    def infer(self, evidence: Mapping[str, bool], names: Mapping[str, str] | None = None,
-              explain: bool = True) -> InferenceResult:
-        """Prior and posterior of every process and outcome, with explanations."""
+    def infer(self, evidence: Mapping[str, bool | float], names: Mapping[str, str] | None = None,
+              explain: bool = True, do: Mapping[str, bool] | None = None) -> InferenceResult:
+        """Prior and posterior of every process and outcome, with explanations.
+
+        With ``do``, each outcome also gets its posterior under the intervention, beside the
+        observational one.
+        """
         for key in evidence:
             if key not in self.compiled.tables or self.spec.node(key).kind != "cargo":
                 raise InferenceError(f"not a cargo node: {key!r}")
+        readings = {k: float(v) for k, v in evidence.items()}
         prior = self.marginals({})
-        posterior = self.marginals(evidence)
+        posterior = self.marginals(readings)
+        intervened = self.marginals(readings, do=do) if do else {}
         without: dict[str, dict[str, float]] = {}
-        if explain and evidence:
-            for key in evidence:
-                rest = {k: v for k, v in evidence.items() if k != key}
+        if explain:
+            for key in readings:
+                rest = {k: v for k, v in readings.items() if k != key}
                 without[key] = self.marginals(rest) if rest else prior
         outcomes = []
         for node in self.spec.nodes:
             if node.kind not in _OUTCOME_KINDS:
                 continue
             effects = []
-            for key, state in evidence.items():
-                paths = self._paths(key, node.key)
-                if not paths:
-                    continue
-                effects.append(EvidenceEffect(
-                    key, state, without[key][node.key] if without else prior[node.key],
-                    posterior[node.key] - (without[key][node.key] if without else prior[node.key]),
-                    tuple(tuple(self._step(e) for e in path) for path in paths),
-                ) if explain else None)
-            outcomes.append(OutcomePosterior(node.key, node.label, node.iri, node.kind,
-                                             prior[node.key], posterior[node.key],
-                                             tuple(e for e in effects if e is not None)))
+            if explain:
+                for key, q in readings.items():
+                    paths = self._paths(key, node.key)
+                    if paths:
+                        effects.append(EvidenceEffect(
+                            key, q, without[key][node.key], posterior[node.key] - without[key][node.key],
+                            tuple(tuple(self._step(e) for e in path) for path in paths)))
+            outcomes.append(OutcomePosterior(
+                node.key, node.label, node.iri, node.kind, prior[node.key], posterior[node.key],
+                tuple(effects),
+                intervened.get(node.key, (1.0 if do[node.key] else 0.0) if do and node.key in do else None)
+                if do else None))
         return InferenceResult(
-            evidence=dict(evidence), names=dict(names or {}), outcomes=outcomes,
+            evidence=readings, names=dict(names or {}), outcomes=outcomes,
             cancer=self.cancer, parameters=self.params.source,
-            labels={n.key: n.label for n in self.spec.nodes},
+            labels={n.key: n.label for n in self.spec.nodes}, do=dict(do or {}),
         )
+
+    def resolve_node(self, name: str) -> str:
+        """Any node of the network by key or label (for interventions)."""
+        wanted = name.strip().casefold()
+        for node in self.spec.nodes:
+            if wanted in {n.casefold() for n in (node.key, node.label, *node.names)}:
+                return node.key
+        close = difflib.get_close_matches(name, self.spec.keys, n=3, cutoff=0.5)
+        hint = f"; closest: {', '.join(close)}" if close else ""
+        raise InferenceError(f"unknown network node {name!r}{hint}")
+
+    def parse_do(self, items: Iterable[str]) -> dict[str, bool]:
+        """``NODE=true|false`` assignments for --do."""
+        out: dict[str, bool] = {}
+        for item in items:
+            name, sep, value = item.rpartition("=")
+            if not sep or value.strip().lower() not in ("true", "false"):
+                raise InferenceError(f"bad --do {item!r}; use NODE=true or NODE=false")
+            out[self.resolve_node(name)] = value.strip().lower() == "true"
+        return out
 
     def infer_names(self, present: Iterable[str] = (), absent: Iterable[str] = ()) -> InferenceResult:
         evidence, names = self.evidence_from_names(present, absent)

@@ -1,0 +1,235 @@
+"""Batch inference over a cohort of cargo profiles, streamed from a CSV file.
+
+The CSV has an ``id`` column and one column per cargo (a node key or any accepted name); a cell is
+``true``, ``false``, empty (unobserved) or a probability in [0, 1] (a soft reading: virtual
+evidence with likelihood q for present and 1 - q for absent). The output has ``id`` and one column
+per outcome key holding P(true). Rows are read, answered and written a chunk at a time, so memory
+stays bounded however long the file; the output is written to a temporary file and renamed into
+place only when every row is done, so a bad row leaves no partial file behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+import numpy as np
+
+from .errors import InputError
+
+if TYPE_CHECKING:
+    from .inference import Reasoner
+
+__all__ = ["CohortSummary", "parse_reading", "run_profiles"]
+
+_TRUE = {"true", "t", "yes", "present"}
+_FALSE = {"false", "f", "no", "absent"}
+
+
+def parse_reading(text: str) -> float | None:
+    """A cell's reading: None (empty), 1.0 / 0.0 (true / false), or a probability.
+
+    >>> parse_reading("true"), parse_reading(""), parse_reading("0.9")
+    (1.0, None, 0.9)
+    """
+    cell = text.strip().lower()
+    if not cell:
+        return None
+    if cell in _TRUE:
+        return 1.0
+    if cell in _FALSE:
+        return 0.0
+    try:
+        value = float(cell)
+    except ValueError:
+        raise ValueError(f"not true, false, empty or a probability: {text!r}") from None
+    if not 0.0 <= value <= 1.0 or math.isnan(value):
+        raise ValueError(f"probability outside [0, 1]: {text!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class CohortSummary:
+    profiles: int
+    distinct: int
+    outcomes: list[str]
+
+
+def _header(reasoner: Reasoner, header: list[str], source: str) -> tuple[int, list[tuple[int, str]]]:
+    if "id" not in header:
+        raise InputError(f"{source}: no 'id' column in the header")
+    if len(set(header)) != len(header):
+        dupe = next(c for c in header if header.count(c) > 1)
+        raise InputError(f"{source}: duplicate column {dupe!r}")
+    columns: list[tuple[int, str]] = []
+    seen: dict[str, str] = {}
+    for index, name in enumerate(header):
+        if name == "id":
+            continue
+        try:
+            key = reasoner.resolve_cargo(name)
+        except InputError:
+            raise
+        except Exception as exc:
+            raise InputError(f"{source}: column {index + 1} ({name!r}): {exc}") from None
+        if key in seen:
+            raise InputError(f"{source}: columns {seen[key]!r} and {name!r} name the same cargo ({key})")
+        seen[key] = name
+        columns.append((index, key))
+    return header.index("id"), columns
+
+
+def _rows(handle: IO[str], source: str) -> Iterator[tuple[int, list[str]]]:
+    reader = csv.reader(handle)
+    for row in reader:
+        yield reader.line_num, row
+
+
+def run_profiles(
+    reasoner: Reasoner,
+    profiles: Path,
+    output: Path | None = None,
+    fmt: str = "csv",
+    *,
+    force: bool = False,
+    chunk: int = 50_000,
+    progress: bool | None = None,
+    stdout: IO[str] | None = None,
+) -> CohortSummary:
+    """Answer every profile of a CSV file; write CSV or JSON to ``output`` (or stdout)."""
+    from .batch import BatchEngine
+
+    if fmt not in ("csv", "json"):
+        raise InputError(f"unknown format {fmt!r} for --profiles; use csv or json")
+    if output is not None and output.exists() and not force:
+        raise InputError(f"{output} exists; pass --force to overwrite it")
+    if output is not None and not (output.parent if str(output.parent) else Path(".")).is_dir():
+        raise InputError(f"cannot write {output}: directory {output.parent} does not exist")
+    source = str(profiles)
+    try:
+        handle = profiles.open(newline="", encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"profiles file not found: {profiles}") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {profiles}: {exc.strerror}") from None
+    engine = BatchEngine(reasoner.compiled, reasoner.outcome_keys)
+    root_position = {k: i for i, k in enumerate(engine.roots)}
+    progress = sys.stderr.isatty() if progress is None else progress
+    tmp_path: str | None = None
+    out: IO[str]
+    if output is not None:
+        fd, tmp_path = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp",
+                                        dir=output.parent if str(output.parent) else ".")
+        out = os.fdopen(fd, "w", newline="", encoding="utf-8")
+    else:
+        out = stdout or sys.stdout
+    keys = list(reasoner.outcome_keys)
+    total = 0
+    distinct = 0
+    try:
+        with handle:
+            rows = _rows(handle, source)
+            try:
+                _, header = next(rows)
+            except StopIteration:
+                raise InputError(f"{source}: empty file, no header") from None
+            except (csv.Error, UnicodeDecodeError) as exc:
+                raise InputError(f"{source}: line 1: unreadable CSV ({exc})") from None
+            id_index, columns = _header(reasoner, [h.strip() for h in header], source)
+            writer = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
+            if writer is not None:
+                writer.writerow(["id", *keys])
+            else:
+                out.write("[")
+            seen_ids: set[int] = set()
+            first = True
+            while True:
+                ids: list[str] = []
+                block = []
+                try:
+                    for line, row in rows:
+                        if not row or all(not c.strip() for c in row):
+                            continue
+                        if len(row) != len(header):
+                            raise InputError(f"{source}: line {line}: {len(row)} cells, the header has {len(header)}")
+                        ident = row[id_index].strip()
+                        if not ident:
+                            raise InputError(f"{source}: line {line}: empty id")
+                        digest = hash(ident)
+                        if digest in seen_ids and ident in _ids_on_collision(profiles, ident, line):
+                            raise InputError(f"{source}: line {line}: duplicate id {ident!r}")
+                        seen_ids.add(digest)
+                        readings = np.full(len(engine.roots), np.nan)
+                        for index, key in columns:
+                            try:
+                                value = parse_reading(row[index])
+                            except ValueError as exc:
+                                raise InputError(f"{source}: line {line}, column {header[index]!r}: {exc}") from None
+                            if value is not None:
+                                readings[root_position[key]] = value
+                        ids.append(ident)
+                        block.append(readings)
+                        if len(block) >= chunk:
+                            break
+                except (csv.Error, UnicodeDecodeError) as exc:
+                    raise InputError(f"{source}: unreadable CSV ({exc})") from None
+                if not block:
+                    break
+                matrix = np.vstack(block)
+                answers = engine.posteriors(matrix)
+                distinct += len(np.unique(np.where(np.isnan(matrix), -1, matrix), axis=0))
+                if writer is not None:
+                    buffer = io.StringIO()
+                    w = csv.writer(buffer, lineterminator="\n")
+                    for ident, values in zip(ids, answers, strict=True):
+                        w.writerow([ident, *(f"{v:.12g}" for v in values)])
+                    out.write(buffer.getvalue())
+                else:
+                    for ident, values in zip(ids, answers, strict=True):
+                        out.write(("\n" if first else ",\n")
+                                  + json.dumps({"id": ident, **{k: float(v) for k, v in zip(keys, values, strict=True)}}))
+                        first = False
+                total += len(block)
+                if progress:
+                    print(f"\rexoreason: {total:,} profiles", end="", file=sys.stderr, flush=True)
+            if writer is None:
+                out.write("\n]\n")
+        if progress:
+            print(file=sys.stderr)
+        if output is not None and tmp_path is not None:
+            out.close()
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp_path, 0o666 & ~umask)
+            os.replace(tmp_path, output)
+            tmp_path = None
+    finally:
+        if output is not None and tmp_path is not None:
+            out.close()
+            if os.path.exists(tmp_path):
+                os.unlink(tmp_path)
+    return CohortSummary(total, distinct, keys)
+
+
+def _ids_on_collision(profiles: Path, ident: str, line: int) -> set[str]:
+    """On a hash collision, read the file again up to ``line`` to tell a true duplicate apart."""
+    found: set[str] = set()
+    with profiles.open(newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        id_index = [h.strip() for h in header].index("id")
+        for row in reader:
+            if reader.line_num >= line:
+                break
+            if len(row) > id_index and row[id_index].strip() == ident:
+                found.add(ident)
+    return found

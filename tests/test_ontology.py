@@ -1,0 +1,318 @@
+"""The built ontology (ontology/exoreason.ttl and .owl), checked through SPARQL and HermiT.
+
+`exoreason validate` runs the violation queries, which take most of a minute on this graph, so
+both validate commands are started in the background when this module is imported and only
+collected by the tests that need them; the other tests run meanwhile.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.compare import isomorphic, to_isomorphic, graph_diff
+
+REPO = Path(__file__).resolve().parents[1]
+ONTOLOGY = REPO / "ontology"
+EXE = Path(sys.executable).with_name("exoreason")
+ONTOLOGY_IRI = URIRef("https://w3id.org/exoreason/exoreason.owl")
+OBO = "http://purl.obolibrary.org/obo/"
+MIRBASE = "https://identifiers.org/mirbase.mature:"
+TIMEOUT = 600
+
+PREFIXES = """
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX obo: <http://purl.obolibrary.org/obo/>
+PREFIX oboInOwl: <http://www.geneontology.org/formats/oboInOwl#>
+PREFIX exo: <https://w3id.org/exoreason/>
+"""
+
+
+# --------------------------------------------------------------------------- background validate
+
+def _start(*args: str) -> subprocess.Popen[str]:
+    env = dict(os.environ)
+    env.pop("EXOREASON_ONTOLOGY_DIR", None)
+    proc = subprocess.Popen([str(EXE), *args], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    atexit.register(lambda: proc.poll() is None and proc.kill())
+    return proc
+
+
+_BACKGROUND: dict[tuple[str, ...], subprocess.Popen[str]] = {}
+
+
+def _background(*args: str) -> subprocess.Popen[str]:
+    if args not in _BACKGROUND:
+        _BACKGROUND[args] = _start(*args)
+    return _BACKGROUND[args]
+
+
+if EXE.exists():
+    _background("validate", "--no-reasoner")
+    if shutil.which("java"):
+        _background("validate")
+
+
+def _finish(*args: str) -> tuple[int, str, str]:
+    proc = _background(*args)
+    try:
+        out, err = proc.communicate(timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail(f"exoreason {' '.join(args)} did not finish within {TIMEOUT} s")
+    return proc.returncode, out, err
+
+
+def _need_java() -> None:
+    if shutil.which("java") is None:
+        reason = "HermiT needs a Java runtime (java not found on PATH)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}; CI is set, so this is an error, not a skip", pytrace=False)
+        pytest.skip(reason)
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def graph() -> Graph:
+    g = Graph()
+    g.parse(ONTOLOGY / "exoreason.ttl", format="turtle")
+    assert len(g) > 5000
+    return g
+
+
+def _select(graph: Graph, text: str, **bindings) -> list[tuple]:
+    return [tuple(row) for row in graph.query(PREFIXES + text, initBindings=bindings)]
+
+
+# --------------------------------------------------------------------------- the two serialisations
+
+
+def test_owl_and_ttl_hold_the_same_triples(graph):
+    owl = Graph()
+    owl.parse(ONTOLOGY / "exoreason.owl", format="xml")
+    if not isomorphic(graph, owl):
+        _, only_ttl, only_owl = graph_diff(to_isomorphic(graph), to_isomorphic(owl))
+        lines = [f"only in .ttl: {' '.join(n.n3() for n in t)}" for t in sorted(only_ttl)[:5]]
+        lines += [f"only in .owl: {' '.join(n.n3() for n in t)}" for t in sorted(only_owl)[:5]]
+        pytest.fail(f"exoreason.owl and exoreason.ttl differ ({len(only_ttl)} / {len(only_owl)} "
+                    "triples):\n" + "\n".join(lines))
+
+
+# --------------------------------------------------------------------------- header
+
+
+def test_ontology_header(graph):
+    rows = _select(graph, """
+        SELECT ?version ?license ?title ?description WHERE {
+          ?o a owl:Ontology ; owl:versionIRI ?version ; dcterms:license ?license ;
+             dcterms:title ?title ; dcterms:description ?description .
+        }""", o=ONTOLOGY_IRI)
+    assert len(rows) == 1, rows
+    version, license_, title, description = rows[0]
+    assert isinstance(version, URIRef) and str(version).startswith("https://w3id.org/exoreason/")
+    assert version != ONTOLOGY_IRI
+    assert isinstance(license_, URIRef) and "creativecommons.org/licenses" in str(license_)
+    assert "exosome" in str(title).lower() and "cancer stem cell" in str(title).lower()
+    assert "Role of Tumor Stem Cell Exosomes" in str(description)
+
+
+# --------------------------------------------------------------------------- labels and definitions
+
+
+def test_every_class_has_a_label_and_a_definition(graph):
+    (count,), = _select(graph, "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a owl:Class FILTER isIRI(?c) }")
+    assert int(count) > 250, "suspiciously few classes"
+    missing = _select(graph, """
+        SELECT ?c ?what WHERE {
+          ?c a owl:Class . FILTER isIRI(?c)
+          { FILTER NOT EXISTS { ?c rdfs:label ?l } BIND("label" AS ?what) }
+          UNION
+          { FILTER NOT EXISTS { ?c obo:IAO_0000115 ?d } BIND("definition" AS ?what) }
+        } ORDER BY ?c""")
+    assert missing == [], "classes without label or definition: " + ", ".join(
+        f"{c} ({what})" for c, what in missing[:20])
+    empty = _select(graph, """
+        SELECT ?c WHERE { ?c a owl:Class ; rdfs:label|obo:IAO_0000115 ?t FILTER(STRLEN(STR(?t)) = 0) }""")
+    assert empty == []
+
+
+def test_no_two_entities_share_a_label(graph):
+    dupes = _select(graph, """
+        SELECT ?key (COUNT(DISTINCT ?e) AS ?n) (GROUP_CONCAT(DISTINCT STR(?e); SEPARATOR=" ") AS ?es)
+        WHERE { ?e rdfs:label ?l BIND(LCASE(STR(?l)) AS ?key) }
+        GROUP BY ?key HAVING (COUNT(DISTINCT ?e) > 1)""")
+    assert dupes == [], "\n".join(f"{k!s}: {es}" for k, _, es in dupes)
+
+
+def test_validate_without_reasoner_passes():
+    code, out, err = _finish("validate", "--no-reasoner")
+    assert code == 0, out + err
+    assert "violation queries: no rows" in out
+    assert "HermiT" not in out
+
+
+def test_validate_with_hermit_says_consistent():
+    _need_java()
+    code, out, err = _finish("validate")
+    assert code == 0, out + err
+    assert "HermiT: consistent" in out, out
+    assert "violation queries: no rows" in out
+
+
+# --------------------------------------------------------------------------- HermiT itself
+
+_TINY = """<?xml version="1.0"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+         xmlns:rdfs="http://www.w3.org/2000/01/rdf-schema#"
+         xmlns:owl="http://www.w3.org/2002/07/owl#">
+  <owl:Ontology rdf:about="http://example.org/tiny"/>
+  <owl:Class rdf:about="http://example.org/tiny#Epithelial">
+    {disjoint}
+  </owl:Class>
+  <owl:Class rdf:about="http://example.org/tiny#Mesenchymal"/>
+  <owl:Class rdf:about="http://example.org/tiny#Satisfiable">
+    <rdfs:subClassOf rdf:resource="http://example.org/tiny#Epithelial"/>
+  </owl:Class>
+  {extra}
+</rdf:RDF>
+"""
+_DISJOINT = '<owl:disjointWith rdf:resource="http://example.org/tiny#Mesenchymal"/>'
+_BOTH_CLASS = """<owl:Class rdf:about="http://example.org/tiny#Hybrid">
+    <rdfs:subClassOf rdf:resource="http://example.org/tiny#Epithelial"/>
+    <rdfs:subClassOf rdf:resource="http://example.org/tiny#Mesenchymal"/>
+  </owl:Class>"""
+_BOTH_INDIVIDUAL = """<owl:NamedIndividual rdf:about="http://example.org/tiny#cell1">
+    <rdf:type rdf:resource="http://example.org/tiny#Epithelial"/>
+    <rdf:type rdf:resource="http://example.org/tiny#Mesenchymal"/>
+  </owl:NamedIndividual>"""
+
+
+def _tiny(tmp_path: Path, name: str, disjoint: bool, extra: str) -> Path:
+    path = tmp_path / f"{name}.owl"
+    path.write_text(_TINY.format(disjoint=_DISJOINT if disjoint else "", extra=extra), encoding="utf-8")
+    return path
+
+
+def test_hermit_reports_an_unsatisfiable_class(tmp_path):
+    _need_java()
+    from exoreason.validate import run_hermit
+
+    report = run_hermit(_tiny(tmp_path, "unsat", True, _BOTH_CLASS))
+    assert report.consistent is True
+    assert report.unsatisfiable == ("http://example.org/tiny#Hybrid",), report
+    # control: without the disjointness the same class is satisfiable
+    control = run_hermit(_tiny(tmp_path, "sat", False, _BOTH_CLASS))
+    assert control.consistent is True and control.unsatisfiable == ()
+
+
+def test_hermit_reports_an_inconsistent_ontology(tmp_path):
+    _need_java()
+    from exoreason.validate import run_hermit
+
+    report = run_hermit(_tiny(tmp_path, "incons", True, _BOTH_INDIVIDUAL))
+    assert report.consistent is False
+    control = run_hermit(_tiny(tmp_path, "cons", False, _BOTH_INDIVIDUAL))
+    assert control.consistent is True
+
+
+# --------------------------------------------------------------------------- names reach entities
+
+# Table 3 of the review names miRNAs in several ways (miR155, miR-25-3p, miR21 and miR-21-5p);
+# every usual spelling must reach the one mature miRNA entity (miRBase accession).
+MIRNA_NAMES = {
+    "MIMAT0000646": ["miR-155", "miR155", "hsa-miR-155-5p", "MIR155"],
+    "MIMAT0000081": ["miR-25-3p", "miR25-3p", "hsa-miR-25-3p", "MIR25"],
+    "MIMAT0000076": ["miR21", "miR-21", "miR-21-5p", "hsa-miR-21-5p", "MIR21"],
+    "MIMAT0000074": ["miR-19b-3p", "hsa-miR-19b-3p", "miR19b", "MIR19B1"],
+    "MIMAT0000267": ["miR-210-3p", "hsa-miR-210-3p", "miR210"],
+    "MIMAT0000101": ["miR103", "miR-103", "hsa-miR-103a-3p"],
+    "MIMAT0000432": ["miR141", "miR-141", "hsa-miR-141-3p"],
+    "MIMAT0005898": ["miR-1246", "hsa-miR-1246", "MIR1246"],
+}
+
+_RESOLVE = """
+SELECT DISTINCT ?entity WHERE {
+  ?entity rdfs:label|oboInOwl:hasExactSynonym ?name .
+  FILTER(LCASE(STR(?name)) = LCASE(STR(?asked)))
+}"""
+
+
+@pytest.mark.parametrize("accession", list(MIRNA_NAMES))
+def test_mirna_names_resolve_to_one_entity(graph, accession):
+    expected = URIRef(MIRBASE + accession)
+    for name in MIRNA_NAMES[accession]:
+        found = {row[0] for row in _select(graph, _RESOLVE, asked=Literal(name))}
+        assert found == {expected}, f"{name!r} reaches {sorted(found)}, expected {expected}"
+    # case does not matter
+    upper = {row[0] for row in _select(graph, _RESOLVE, asked=Literal(MIRNA_NAMES[accession][0].upper()))}
+    assert upper == {expected}
+    # and the entity is a mature miRNA
+    assert (expected, URIRef("http://www.w3.org/2000/01/rdf-schema#subClassOf"),
+            URIRef("https://w3id.org/exoreason/MatureMicroRNA")) in graph
+
+
+# --------------------------------------------------------------------------- external IRIs reused
+
+EXTERNAL = {
+    "EMT": OBO + "GO_0001837",
+    "epithelial-mesenchymal transition": OBO + "GO_0001837",
+    "MET": OBO + "GO_0060231",
+    "fibroblast": OBO + "CL_0000057",
+    "FIB": OBO + "CL_0000057",
+    "endothelial cell": OBO + "CL_0000115",
+    "EC": OBO + "CL_0000115",
+    "exosome": OBO + "GO_0070062",
+    "extracellular vesicle": OBO + "GO_1903561",
+    "early endosome": OBO + "GO_0005769",
+    "late endosome": OBO + "GO_0005770",
+    "multivesicular body": OBO + "GO_0005771",
+    "angiogenesis": OBO + "GO_0001525",
+    "cell migration": OBO + "GO_0016477",
+    "reticulocyte": OBO + "CL_0000558",
+    "blood": OBO + "UBERON_0000178",
+    "urine": OBO + "UBERON_0001088",
+    "saliva": OBO + "UBERON_0001836",
+    "lung cancer": OBO + "DOID_1324",
+    "hepatocellular carcinoma": OBO + "DOID_684",
+    "colorectal cancer": OBO + "DOID_9256",
+    "pancreatic ductal adenocarcinoma": OBO + "DOID_3498",
+    "PTEN": "https://identifiers.org/hgnc:9588",
+    "KLF4": "https://identifiers.org/hgnc:6348",
+    "CD63": "https://identifiers.org/hgnc:1692",
+    "E-cadherin": "https://identifiers.org/hgnc:1748",
+}
+
+
+@pytest.mark.parametrize("name", list(EXTERNAL))
+def test_external_terms_keep_their_own_iris(graph, name):
+    found = {row[0] for row in _select(graph, _RESOLVE, asked=Literal(name))}
+    found = {e for e in found if not str(e).startswith("https://w3id.org/exoreason/finding/")}
+    assert found == {URIRef(EXTERNAL[name])}, f"{name!r} reaches {sorted(found)}"
+    assert (URIRef(EXTERNAL[name]), URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+            URIRef("http://www.w3.org/2002/07/owl#Class")) in graph
+
+
+def test_no_project_term_duplicates_an_external_one(graph):
+    """No exo: class carries the label or synonym of a reused external (GO, CL, DOID...) class."""
+    rows = _select(graph, """
+        SELECT ?c ?name WHERE { ?c a owl:Class ; rdfs:label|oboInOwl:hasExactSynonym ?name }""")
+    mine: dict[str, set[str]] = {}
+    theirs: dict[str, set[str]] = {}
+    for c, name in rows:
+        side = mine if str(c).startswith("https://w3id.org/exoreason/") else theirs
+        side.setdefault(str(name).lower(), set()).add(str(c))
+    assert len(theirs) > 100 and len(mine) > 100
+    clashes = {name: (mine[name], theirs[name]) for name in mine.keys() & theirs.keys()}
+    assert clashes == {}, clashes
