@@ -263,6 +263,19 @@ def test_mirna_names_resolve_to_one_entity(graph, accession):
             URIRef("https://w3id.org/exoreason/MatureMicroRNA")) in graph
 
 
+def test_no_name_stands_for_two_entities(graph):
+    """A label or exact synonym (any case) names one entity only, or name look-ups are ambiguous."""
+    rows = _select(graph, """
+        SELECT ?e ?name WHERE { ?e a owl:Class ; rdfs:label|oboInOwl:hasExactSynonym ?name }""")
+    names: dict[str, set[str]] = {}
+    for entity, name in rows:
+        names.setdefault(str(name).lower(), set()).add(str(entity))
+    assert len(names) > 500
+    ambiguous = {name: sorted(es) for name, es in names.items() if len(es) > 1}
+    assert ambiguous == {}, "names of more than one class: " + "; ".join(
+        f"{name!r}: {es}" for name, es in sorted(ambiguous.items()))
+
+
 # --------------------------------------------------------------------------- external IRIs reused
 
 EXTERNAL = {

@@ -314,3 +314,10 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("exoreason: interrupted", err=True)
         sys.exit(130)
+    except Exception as exc:  # a bug, not bad input: still one line unless --debug
+        if _DEBUG:
+            raise
+        detail = " ".join(str(exc).split())[:300]
+        typer.echo(f"exoreason: internal error ({type(exc).__name__}: {detail}); rerun with --debug "
+                   "for the traceback", err=True)
+        sys.exit(1)

@@ -14,6 +14,7 @@ literature tables; it records the graph it was fitted for and refuses another.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import warnings
 from dataclasses import dataclass
@@ -128,12 +129,15 @@ def fit(reasoner: Reasoner, data: Path | tuple[list[str], np.ndarray], equivalen
         prior = equivalent_sample_size * table.values()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)
-            estimator = BayesianEstimator(model, rows.astype(str))
+            # Name both states: a column holding only "true" must not shrink the node to one state.
+            estimator = BayesianEstimator(model, rows.astype(str),
+                                          state_names={v: ["false", "true"] for v in model.nodes()})
             cpd = estimator.estimate_cpd(node, prior_type="dirichlet", pseudo_counts=prior)
-        cpd.reorder_parents(list(table.parents)) if table.parents else None
-        values = cpd.get_values()
-        order = cpd.state_names[node]
-        tables[node] = Table(node, table.parents, np.asarray(values[order.index("true")], dtype=float))
+        # Read the estimate in our parent order (pgmpy's own order may differ).
+        factor = cpd.to_factor()
+        p_true = [factor.get_value(**{node: "true", **dict(zip(table.parents, states, strict=True))})
+                  for states in itertools.product(("false", "true"), repeat=len(table.parents))]
+        tables[node] = Table(node, table.parents, np.asarray(p_true, dtype=float))
         updated.append(node)
     fitted = CompiledNetwork(compiled.spec, compiled.params, tables, compiled.strengths,
                              compiled.auxiliary, compiled.cancer)

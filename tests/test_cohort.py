@@ -1,0 +1,288 @@
+"""Cohorts: batch inference, what to measure next, interventions and learning from data."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from rdflib import Graph
+
+from exoreason.batch import BatchEngine
+from exoreason.errors import InferenceError
+from exoreason.inference import Reasoner
+from exoreason.information import entropy, suggest
+from exoreason.learning import fit, forward_sample
+from exoreason.model import compile_network, load_parameters
+from exoreason.network import derive_network
+
+from .conftest import EXOREASON, TINY_CONFIG, assert_one_line_error, run_cli
+
+
+# --- the batch engine is exact ---------------------------------------------------------------------
+
+def test_batch_engine_equals_variable_elimination(reasoner):
+    engine = BatchEngine(reasoner.compiled, reasoner.outcome_keys)
+    rng = np.random.default_rng(7)
+    rows = rng.choice([np.nan, 0.0, 1.0, 0.9, 0.25], size=(40, len(engine.roots)), p=[0.5, 0.2, 0.2, 0.05, 0.05])
+    answers = engine.posteriors(rows)
+    for row, answer in zip(rows, answers, strict=True):
+        evidence = {k: float(v) for k, v in zip(engine.roots, row, strict=True) if not np.isnan(v)}
+        expected = reasoner.marginals(evidence)
+        for key, value in zip(reasoner.outcome_keys, answer, strict=True):
+            assert value == pytest.approx(expected[key], abs=1e-10), (evidence, key)
+
+
+def test_soft_reading_of_one_or_zero_is_hard_evidence(reasoner):
+    soft = reasoner.marginals({"hsa_miR_155_5p": 1.0})
+    hard = reasoner.marginals({"hsa_miR_155_5p": True})
+    assert soft == hard
+    assert reasoner.marginals({"hsa_miR_155_5p": 0.0}) == reasoner.marginals({"hsa_miR_155_5p": False})
+
+
+def test_virtual_evidence_by_hand(tiny_spec, tiny_config):
+    # A read at 0.9: P(A=1 | reading) = 0.5*0.9 / (0.5*0.9 + 0.5*0.1) = 0.9; P is multilinear in A:
+    # P(P=1) = 0.9 * 0.315 + 0.1 * 0.18 = 0.3015 (0.315 and 0.18 from tests/test_inference.py).
+    tiny = Reasoner(tiny_spec, load_parameters(tiny_config))
+    assert tiny.marginals({"miR_A": 0.9})["P"] == pytest.approx(0.3015, abs=1e-12)
+    engine = BatchEngine(tiny.compiled, ["P"])
+    assert engine.posterior_dict({"miR_A": 0.9})["P"] == pytest.approx(0.3015, abs=1e-12)
+
+
+# --- profiles from a CSV ----------------------------------------------------------------------------
+
+def _write(path, rows):
+    with path.open("w", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    return path
+
+
+def test_profiles_csv_matches_single_queries(tmp_path, reasoner):
+    profiles = _write(tmp_path / "p.csv", [
+        ["id", "miR-155", "hsa-miR-200c-3p", "MIR21"],
+        ["a", "true", "", ""],
+        ["b", "false", "true", "0.8"],
+        ["c", "", "", ""],
+        ["d", "true", "", ""],
+    ])
+    done = run_cli("infer", "--profiles", str(profiles))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # no progress bar when not on a terminal
+    rows = list(csv.DictReader(done.stdout.splitlines()))
+    assert [r["id"] for r in rows] == ["a", "b", "c", "d"]
+    assert list(rows[0])[1:] == reasoner.outcome_keys
+    expected = reasoner.marginals({"hsa_miR_200c_3p": True, "hsa_miR_155_5p": False, "hsa_miR_21_5p": 0.8})
+    for key, value in expected.items():
+        assert float(rows[1][key]) == pytest.approx(value, abs=1e-9)
+    assert rows[0] == {**rows[3], "id": "a"}
+    prior = reasoner.marginals({})
+    assert float(rows[2]["metastasis"]) == pytest.approx(prior["metastasis"], abs=1e-9)
+
+
+def test_profiles_json_and_output_file(tmp_path):
+    profiles = _write(tmp_path / "p.csv", [["id", "miR-155"], ["x", "true"]])
+    out = tmp_path / "out.json"
+    done = run_cli("infer", "--profiles", str(profiles), "--format", "json", "--output", str(out))
+    assert done.returncode == 0, done.stderr
+    data = json.loads(out.read_text())
+    assert data[0]["id"] == "x" and 0 < data[0]["chemoresistance"] < 1
+    again = run_cli("infer", "--profiles", str(profiles), "--output", str(out))
+    assert_one_line_error(again, 2, "exists", "--force")
+    assert json.loads(out.read_text()) == data
+
+
+@pytest.mark.parametrize(("rows", "needles"), [
+    ([["id", "miR-155", "miR-999"], ["a", "true", "false"]], ["column 3", "miR-999"]),
+    ([["id", "miR-155"], ["a", "maybe"]], ["line 2", "'miR-155'", "maybe"]),
+    ([["id", "miR-155"], ["a", "1.5"]], ["line 2", "outside [0, 1]"]),
+    ([["id", "miR-155"], ["a", "true"], ["a", "false"]], ["line 3", "duplicate id 'a'"]),
+    ([["id", "miR-155"], ["a", "true"], ["b", "true", "false"]], ["line 3", "3 cells"]),
+    ([["sample", "miR-155"], ["a", "true"]], ["no 'id' column"]),
+    ([["id", "miR-155", "miR155"], ["a", "true", "true"]], ["same cargo"]),
+    ([["id", "miR-155"], ["", "true"]], ["line 2", "empty id"]),
+])
+def test_profiles_bad_input_leaves_no_output(tmp_path, rows, needles):
+    profiles = _write(tmp_path / "p.csv", rows)
+    out = tmp_path / "out.csv"
+    done = run_cli("infer", "--profiles", str(profiles), "--output", str(out))
+    assert_one_line_error(done, 2, *needles)
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["p.csv"]
+
+
+def test_profiles_stream_in_bounded_memory(tmp_path):
+    """Peak memory grows far less than the file: 200,000 rows cost little more than 20,000."""
+    peaks = {}
+    for n in (20_000, 200_000):
+        path = tmp_path / f"p{n}.csv"
+        rng = np.random.default_rng(n)
+        cells = rng.choice(["true", "false", ""], size=(n, 3))
+        with path.open("w") as handle:
+            handle.write("id,miR-155,miR-21,miR-200c\n")
+            handle.writelines(f"s{i},{a},{b},{c}\n" for i, (a, b, c) in enumerate(cells))
+        script = ("import resource, sys\nfrom exoreason.cli import main\n"
+                  f"sys.argv = ['exoreason', 'infer', '--profiles', {str(path)!r}, '--output', {str(tmp_path / f'o{n}.csv')!r}]\n"
+                  "try:\n    main()\nexcept SystemExit:\n    pass\n"
+                  "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+        peaks[n] = int(done.stdout.strip().splitlines()[-1])  # KiB
+        assert sum(1 for _ in (tmp_path / f"o{n}.csv").open()) == n + 1
+    assert peaks[200_000] - peaks[20_000] < 60 * 1024, peaks
+
+
+# --- what to measure next ---------------------------------------------------------------------------
+
+def test_information_gain_by_hand(tiny_spec, tiny_config):
+    """Target P with no evidence (numbers from tests/test_inference.py):
+    P(P) = 0.2475; A: P(P|A=1) = 0.315, P(P|A=0) = 0.18; B: P(P|B=1) = 0.165, P(P|B=0) = 0.33,
+    both with P(present) = 0.5. IG(C) = H(0.2475) - 0.5 H(P|C=1) - 0.5 H(P|C=0):
+    IG(A) = 0.8073 - 0.5 (0.8989 + 0.6801) = 0.0178 bits; IG(B) = 0.8073 - 0.5 (0.6461 + 0.9149)
+    = 0.0268 bits, so B (the inhibitor) ranks first."""
+    tiny = Reasoner(tiny_spec, load_parameters(tiny_config))
+    current, ranked = suggest(tiny, {}, "P")
+    assert current == pytest.approx(0.2475, abs=1e-12)
+    assert [s.key for s in ranked] == ["miR_B", "miR_A"]
+    h = entropy
+    assert ranked[0].information_gain == pytest.approx(h(0.2475) - 0.5 * h(0.165) - 0.5 * h(0.33), abs=1e-12)
+    assert ranked[1].information_gain == pytest.approx(h(0.2475) - 0.5 * h(0.315) - 0.5 * h(0.18), abs=1e-12)
+    assert round(ranked[0].information_gain, 4) == 0.0268 and round(ranked[1].information_gain, 4) == 0.0178
+    assert (ranked[1].posterior_if_present, ranked[1].posterior_if_absent) == pytest.approx((0.315, 0.18))
+    # Once A is observed, only B remains.
+    _, ranked = suggest(tiny, {"miR_A": 1.0}, "P")
+    assert [s.key for s in ranked] == ["miR_B"]
+
+
+def test_suggest_cli(tmp_path):
+    done = run_cli("suggest", "--cargo", "miR-155", "--target", "metastasis", "--format", "json", "--top", "3")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert len(data["suggestions"]) == 3
+    gains = [s["information_gain"] for s in data["suggestions"]]
+    assert gains == sorted(gains, reverse=True) and gains[0] > 0
+    assert "hsa_miR_155_5p" not in {s["key"] for s in data["suggestions"]}
+    assert_one_line_error(run_cli("suggest", "--target", "metastasys"), 2, "unknown network node 'metastasys'",
+                          "metastasis")
+    assert_one_line_error(run_cli("suggest", "--target", "metastasis", "--top", "0"), 2, "--top")
+
+
+# --- interventions ----------------------------------------------------------------------------------
+
+CONFOUNDED_TTL = """
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix obo: <http://purl.obolibrary.org/obo/> .
+@prefix exo: <https://w3id.org/exoreason/> .
+@prefix t: <https://example.org/conf/> .
+t:A rdfs:subClassOf exo:MolecularEntity ; rdfs:label "miR-A" .
+t:X rdfs:subClassOf exo:BiologicalProcess ; rdfs:label "X" ; exo:key "X" .
+t:Y rdfs:subClassOf exo:BiologicalProcess ; rdfs:label "Y" ; exo:key "Y" .
+obo:GO_1903561 exo:carries t:A .
+t:c1 a exo:TextClaim ; rdfs:label "c1" ; exo:source "s" ; exo:quote "q" ; exo:evidence obo:ECO_0000304 ;
+  exo:reviewReference 1 ; exo:aboutSubject t:A ; exo:assertedRelation exo:promotes ; exo:aboutObject t:X .
+t:c2 a exo:TextClaim ; rdfs:label "c2" ; exo:source "s" ; exo:quote "q" ; exo:evidence obo:ECO_0000304 ;
+  exo:reviewReference 2 ; exo:aboutSubject t:A ; exo:assertedRelation exo:promotes ; exo:aboutObject t:Y .
+t:c3 a exo:TextClaim ; rdfs:label "c3" ; exo:source "s" ; exo:quote "q" ; exo:evidence obo:ECO_0000304 ;
+  exo:reviewReference 3 ; exo:aboutSubject t:X ; exo:assertedRelation exo:promotes ; exo:aboutObject t:Y .
+"""
+
+
+def test_intervention_differs_from_observation_on_a_confounded_path(tmp_path):
+    """A confounds X and Y (A -> X, A -> Y, X -> Y), strengths 0.5, leak 0.2, P(A) = 0.5.
+    P(X=1|A) = 0.6 / 0.2; P(Y=1|A,X) = 1 - 0.8 * 0.5^A * 0.5^X: A0X0 0.2, A0X1 0.6, A1X0 0.6, A1X1 0.8.
+    do(X=1): 0.5 * 0.6 + 0.5 * 0.8 = 0.7;   observe X=1: P(A|X=1) = 0.75, so 0.25 * 0.6 + 0.75 * 0.8 = 0.75.
+    do(X=0): 0.5 * 0.2 + 0.5 * 0.6 = 0.4;   observe X=0: P(A|X=0) = 1/3, so 2/3 * 0.2 + 1/3 * 0.6 = 1/3."""
+    graph = Graph()
+    graph.parse(data=CONFOUNDED_TTL, format="turtle")
+    config = tmp_path / "c.toml"
+    config.write_text(TINY_CONFIG)
+    r = Reasoner(derive_network(graph), load_parameters(config))
+    assert r.marginals({}, ["Y"], do={"X": True})["Y"] == pytest.approx(0.7, abs=1e-12)
+    assert r.marginals({}, ["Y"], do={"X": False})["Y"] == pytest.approx(0.4, abs=1e-12)
+    # Observation, through the same engine with X as hard evidence on a non-root: VE directly.
+    observed = r.engine.query(["Y"], evidence={"X": "true"}, show_progress=False)
+    assert float(observed.values[1]) == pytest.approx(0.75, abs=1e-12)
+    observed = r.engine.query(["Y"], evidence={"X": "false"}, show_progress=False)
+    assert float(observed.values[1]) == pytest.approx(1 / 3, abs=1e-12)
+    # Blocking the cargo itself equals observing it absent (a root has no confounder).
+    assert r.marginals({}, ["Y"], do={"miR_A": False})["Y"] == pytest.approx(r.marginals({"miR_A": False}, ["Y"])["Y"])
+
+
+def test_do_on_the_cli_is_shown_beside_observation():
+    done = run_cli("infer", "--cargo", "miR-19b-3p", "--do", "EMT=false", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["do"] == {"EMT": "false"}
+    outcomes = {o["key"]: o for o in data["outcomes"]}
+    assert outcomes["EMT"]["posterior"] > outcomes["EMT"]["prior"]
+    assert outcomes["EMT"]["do_posterior"] == 0.0
+    assert outcomes["invasion"]["do_posterior"] < outcomes["invasion"]["posterior"]
+    assert_one_line_error(run_cli("infer", "--cargo", "miR-155", "--do", "EMT=maybe"), 2, "EMT=maybe")
+    assert_one_line_error(run_cli("infer", "--cargo", "miR-155", "--do", "EMTT=false"), 2, "unknown network node 'EMTT'")
+
+
+# --- learning ---------------------------------------------------------------------------------------
+
+def _table_error(a, b):
+    return float(np.mean([np.abs(a.tables[k].p_true - b.tables[k].p_true).mean() for k in a.tables]))
+
+
+def test_fitted_tables_approach_the_generating_network(reasoner, tmp_path):
+    """Data drawn from a 'true' network (other strengths and leaks) pulls the literature tables to it."""
+    truth_config = tmp_path / "truth.toml"
+    truth_config.write_text("[leak]\ngene_effect = 0.3\nprocess = 0.35\noutcome = 0.25\n"
+                            "[base_rate]\ncargo = 0.4\n"
+                            "[evidence.kinds.\"ECO:0000304\"]\nrandom = 0.2\nsystematic = 0.05\n")
+    truth = compile_network(reasoner.spec, load_parameters(truth_config))
+    prior_error = _table_error(reasoner.compiled, truth)
+    errors = []
+    for n in (100, 1_000, 20_000):
+        columns, matrix = forward_sample(truth, n, seed=n)
+        fitted = fit(reasoner, (columns, matrix), equivalent_sample_size=10).compiled
+        errors.append(_table_error(fitted, truth))
+    assert errors[0] > errors[1] > errors[2], errors
+    assert errors[2] < 0.2 * prior_error, (errors, prior_error)
+
+
+def test_fit_cli_missing_values_and_model_use(tmp_path, reasoner):
+    data = _write(tmp_path / "cohort.csv", [
+        ["id", "miR-155", "chemoresistance", "EMT"],
+        *[[f"p{i}", "true", "true", ""] for i in range(30)],
+        *[[f"q{i}", "false", "", "false"] for i in range(30)],
+    ])
+    out = tmp_path / "model.json"
+    done = run_cli("fit", str(data), "--output", str(out))
+    assert done.returncode == 0, done.stderr
+    model = json.loads(out.read_text())
+    # miR-155 was seen in every row: its base rate moves from 0.2 toward 0.5 (10 pseudo-observations).
+    assert model["tables"]["hsa_miR_155_5p"]["p_true"] == [pytest.approx((2 + 30) / (10 + 60))]
+    # TP53INP1 repression is never observed: its table stays the literature's.
+    assert model["tables"]["TP53INP1_repressed"]["p_true"] == pytest.approx(
+        list(reasoner.compiled.tables["TP53INP1_repressed"].p_true))
+    with_model = json.loads(run_cli("infer", "--cargo", "miR-155", "--model", str(out), "--format", "json").stdout)
+    without = json.loads(run_cli("infer", "--cargo", "miR-155", "--format", "json").stdout)
+    prior = {o["key"]: o["prior"] for o in with_model["outcomes"]}
+    assert prior != {o["key"]: o["prior"] for o in without["outcomes"]}
+    model["graph_digest"] = "0" * 64
+    stale = tmp_path / "stale.json"
+    stale.write_text(json.dumps(model))
+    assert_one_line_error(run_cli("infer", "--cargo", "miR-155", "--model", str(stale)), 1, "another version of the graph")
+
+
+@pytest.mark.parametrize(("rows", "needles"), [
+    ([["miR-155", "metastasys"], ["true", "true"]], ["column 2", "metastasys"]),
+    ([["miR-155", "metastasis"], ["true", "0.5"]], ["line 2", "true, false or empty"]),
+    ([["miR-155", "metastasis"], ["true"]], ["line 2", "1 cells"]),
+])
+def test_fit_bad_input(tmp_path, rows, needles):
+    out = tmp_path / "model.json"
+    assert_one_line_error(run_cli("fit", str(_write(tmp_path / "d.csv", rows)), "--output", str(out)), 2, *needles)
+    assert not out.exists()
+
+
+def test_fit_refuses_bad_sample_size(tmp_path):
+    data = _write(tmp_path / "d.csv", [["miR-155"], ["true"]])
+    assert_one_line_error(run_cli("fit", str(data), "--output", str(tmp_path / "m.json"), "--ess", "0"), 2,
+                          "equivalent-sample-size")

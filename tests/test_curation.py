@@ -1,0 +1,682 @@
+"""The curation, checked row by row against the review through SPARQL on the built graph.
+
+The expected values below were written from the review (Liu et al., 'The Role of Tumor Stem
+Cell Exosomes in Cancer Invasion and Metastasis', Front. Oncol. 2022): its Tables 1-3 and the
+statements of its text. The review itself is not needed to run these tests; the passages they
+rely on are copied here.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+
+REPO = Path(__file__).resolve().parents[1]
+ONTOLOGY = REPO / "ontology"
+EXE = Path(sys.executable).with_name("exoreason")
+
+OBO = "http://purl.obolibrary.org/obo/"
+EXO = "https://w3id.org/exoreason/"
+HGNC = "https://identifiers.org/hgnc:"
+MIRBASE = "https://identifiers.org/mirbase.mature:"
+REVIEW_STATEMENT = URIRef(OBO + "ECO_0000304")
+PATIENT_SAMPLES = URIRef(OBO + "ECO_0007121")
+
+PREFIXES = """
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX obo: <http://purl.obolibrary.org/obo/>
+PREFIX oboInOwl: <http://www.geneontology.org/formats/oboInOwl#>
+PREFIX exo: <https://w3id.org/exoreason/>
+"""
+
+
+@pytest.fixture(scope="module")
+def graph() -> Graph:
+    g = Graph()
+    g.parse(ONTOLOGY / "exoreason.ttl", format="turtle")
+    return g
+
+
+def _select(graph: Graph, text: str, **bindings) -> list[tuple]:
+    return [tuple(row) for row in graph.query(PREFIXES + text, initBindings=bindings)]
+
+
+def _values(graph: Graph, subject: URIRef, prop: str) -> set:
+    return {row[0] for row in _select(graph, f"SELECT ?v WHERE {{ ?s {prop} ?v }}", s=subject)}
+
+
+def _strings(graph: Graph, subject: URIRef, prop: str) -> set[str]:
+    return {str(v) for v in _values(graph, subject, prop)}
+
+
+def _norm(text: str) -> str:
+    """Whitespace collapsed and typographic apostrophes made plain, for 'as stated' cells."""
+    return re.sub(r"\s+", " ", text.replace("\u2019", "'")).strip()
+
+
+def _entity(graph: Graph, name: str, within: str | None = None) -> URIRef:
+    """The one class a name (label or exact synonym, any case) stands for, optionally among the
+    subclasses of ``within`` (test_ontology checks that names are unambiguous overall)."""
+    scope = "?e rdfs:subClassOf+ ?within ." if within else ""
+    bindings = {"asked": Literal(name)}
+    if within:
+        bindings["within"] = URIRef(within)
+    found = {row[0] for row in _select(graph, f"""
+        SELECT DISTINCT ?e WHERE {{
+          ?e a owl:Class ; rdfs:label|oboInOwl:hasExactSynonym ?n . {scope}
+          FILTER(LCASE(STR(?n)) = LCASE(STR(?asked)))
+        }}""", **bindings)}
+    assert len(found) == 1, f"{name!r} names {sorted(found) or 'nothing'}"
+    return found.pop()
+
+
+# =========================================================================== Table 3
+
+# The rows of Table 3 ('Cell interaction of exosome miRNA in cancers') as the review prints them.
+TABLE3_TEXT = """
+miR-25-3p CRC EC KLF4 and KLF2 CRC metastatic (29)
+miR-1247-3p HCC FIB B4GALT3 LUC metastasis (25)
+miR-423-5p GC patients\u2019 serum GC SUFU GC proliferation and (23) migration
+miR141 lung cancer patients\u2019 serum LUC celland GAX LUC angiogenesis and (122) EC malignant
+miR103 HCC EC VE-Cad, p120 and ZO1 HCC migration (123)
+miR-1246 BC HMLE CCNG2 BC migration and (22) chemoresistance
+miR-19b-3p CCRCC CSC CCRCC PTEN LUC EMT (124)
+miR-210-3p LUC CSC LUC FGFRLA1 LUC metastatic (125)
+miR21, miR-100-5p, miR-21-5p and Pca cells and CSCs FIB MMPs -2, -9 and -13and PCa metastatic (126) miR-139-5p RANKL
+miR155 PDAC cells resistance PDAC TP53INP1 PDAC chemoresistance 27) gemcitabine
+"""
+
+# One entry per row: the miRNA(s) by miRBase accession, the donor and recipient (each a tuple of
+# words that one entity label must contain), target genes by HGNC id, disease (DOID), functions,
+# the reference number, the cells as the review writes them, the primary study where it was
+# identified, and what a curator note must mention where the review gets the row wrong.
+TABLE3 = {
+    "miR-25-3p": dict(
+        mirna={"MIMAT0000081"}, donor=[("colorectal",)], recipient=[("endothelial",)],
+        target={"6348", "6347"}, disease="DOID_9256", function={"exo:Metastasis"}, ref=29,
+        stated=dict(mirna="miR-25-3p", donor="CRC", recipient="EC", target="KLF4 and KLF2",
+                    disease="CRC", function="metastatic"),
+        study=("doi", "10.1038/s41467-018-07810-w"),
+        quote=["miR-25-3p", "KLF4 and KLF2", "(29)"]),
+    "miR-1247-3p": dict(
+        mirna={"MIMAT0022721"}, donor=[("hepatocellular",)], recipient=[("fibroblast",)],
+        target={"926"}, disease="DOID_1324", function={"exo:Metastasis"}, ref=25,
+        stated=dict(mirna="miR-1247-3p", donor="HCC", recipient="FIB", target="B4GALT3",
+                    disease="LUC", function="metastasis"),
+        study=("pmid", "29335551"),
+        quote=["miR-1247-3p", "B4GALT3", "(25)"]),
+    "miR-423-5p": dict(
+        mirna={"MIMAT0004748"}, donor=[("gastric", "serum")], recipient=[("gastric cancer cell",)],
+        target={"16466"}, disease="DOID_10534", function={"GO_0008283", "GO_0016477"}, ref=23,
+        stated=dict(mirna="miR-423-5p", donor="GC patients' serum", recipient="GC", target="SUFU",
+                    disease="GC", function="proliferation and migration"),
+        study=("pmid", "29749061"), patients=True,
+        quote=["miR-423-5p", "SUFU", "(23)"]),
+    "miR141": dict(
+        mirna={"MIMAT0000432"}, donor=[("lung cancer", "serum")],
+        recipient=[("lung cancer cell",), ("endothelial",)],
+        target={"7014"}, disease="DOID_1324", function={"GO_0001525", "exo:MalignantProgression"},
+        ref=122,
+        stated=dict(mirna="miR141", donor="lung cancer patients' serum", target="GAX",
+                    disease="LUC", function="angiogenesis and malignant"),
+        patients=True, note=["GAX"],
+        quote=["miR141", "GAX", "(122)"]),
+    "miR103": dict(
+        mirna={"MIMAT0000101"}, donor=[("hepatocellular",)], recipient=[("endothelial",)],
+        target={"1764", "2515", "11827"}, disease="DOID_684", function={"GO_0016477"}, ref=123,
+        stated=dict(mirna="miR103", donor="HCC", recipient="EC", target="VE-Cad, p120 and ZO1",
+                    disease="HCC", function="migration"),
+        study=("pmid", "29637568"),
+        quote=["miR103", "VE-Cad, p120 and ZO1", "(123)"]),
+    "miR-1246": dict(
+        mirna={"MIMAT0005898"}, donor=[("breast cancer",)], recipient=[("mammary epithelial",)],
+        target={"1593"}, disease="DOID_1612", function={"GO_0016477", "exo:Chemoresistance"}, ref=22,
+        stated=dict(mirna="miR-1246", donor="BC", recipient="HMLE", target="CCNG2", disease="BC",
+                    function="migration and chemoresistance"),
+        quote=["miR-1246", "CCNG2", "(22)"]),
+    "miR-19b-3p": dict(
+        mirna={"MIMAT0000074"}, donor=[("clear cell renal", "stem cell")],
+        recipient=[("clear cell renal",)],
+        target={"9588"}, disease="DOID_1324", function={"GO_0001837"}, ref=124,
+        stated=dict(mirna="miR-19b-3p", donor="CCRCC CSC", recipient="CCRCC", target="PTEN",
+                    disease="LUC", function="EMT"),
+        study=("pmid", "30975145"), csc_donor=True, note=["LUC", "CCRCC"],
+        quote=["miR-19b-3p", "PTEN", "(124)"]),
+    "miR-210-3p": dict(
+        mirna={"MIMAT0000267"}, donor=[("lung cancer stem cell",)], recipient=[("lung cancer cell",)],
+        target={"3693"}, disease="DOID_1324", function={"exo:Metastasis"}, ref=125,
+        stated=dict(mirna="miR-210-3p", donor="LUC CSC", recipient="LUC", target="FGFRLA1",
+                    disease="LUC", function="metastatic"),
+        csc_donor=True, note=["FGFRLA1", "FGFRL1"],
+        quote=["miR-210-3p", "FGFRLA1", "(125)"]),
+    "miR21 cluster": dict(
+        # miR21 and miR-21-5p are the same mature miRNA: three entities for four names
+        mirna={"MIMAT0000076", "MIMAT0000098", "MIMAT0000250"},
+        donor=[("prostate cancer cell",), ("prostate cancer stem cell",)], recipient=[("fibroblast",)],
+        target={"7166", "7176", "7159", "11926"}, disease="DOID_10283", function={"exo:Metastasis"},
+        ref=126,
+        stated=dict(mirna="miR21, miR-100-5p, miR-21-5p and miR-139-5p", donor="Pca cells and CSCs",
+                    recipient="FIB", target="MMPs -2, -9 and -13and RANKL", disease="PCa",
+                    function="metastatic"),
+        study=("doi", "10.18632/oncotarget.6540"), csc_donor=True, note=["miR21", "miR-21-5p"],
+        quote=["miR21, miR-100-5p, miR-21-5p and", "miR-139-5p", "(126)"]),
+    "miR155": dict(
+        mirna={"MIMAT0000646"}, donor=[("gemcitabine-resistant", "pancreatic")],
+        recipient=[("pancreatic ductal adenocarcinoma cell",)],
+        target={"18022"}, disease="DOID_3498", function={"exo:Chemoresistance"}, ref=27,
+        stated=dict(mirna="miR155", donor="PDAC cells resistance gemcitabine", recipient="PDAC",
+                    target="TP53INP1", disease="PDAC", function="chemoresistance"),
+        study=("pmid", "28198398"),
+        quote=["miR155", "TP53INP1", "27)"]),
+}
+
+
+def _iri(short: str) -> URIRef:
+    return URIRef(EXO + short[4:]) if short.startswith("exo:") else URIRef(OBO + short)
+
+
+def _table3_finding(graph: Graph, accessions: set[str]) -> URIRef:
+    rows = _select(graph, """
+        SELECT DISTINCT ?f WHERE { ?f a exo:MiRNATransferFinding ; exo:hasMiRNA ?m ; exo:source ?s .
+                                   FILTER(STR(?s) = "Table 3") }""",
+                   m=URIRef(MIRBASE + sorted(accessions)[0]))
+    assert len(rows) == 1, f"expected one Table 3 finding for {accessions}, found {rows}"
+    return rows[0][0]
+
+
+def test_table3_has_ten_rows(graph):
+    rows = _select(graph, """
+        SELECT DISTINCT ?f WHERE { ?f a exo:MiRNATransferFinding ; exo:source ?s FILTER(STR(?s) = "Table 3") }""")
+    assert len(rows) == 10
+
+
+@pytest.mark.parametrize("row", list(TABLE3))
+def test_table3_row(graph, row):
+    want = TABLE3[row]
+    f = _table3_finding(graph, want["mirna"])
+    problems: list[str] = []
+
+    def check(what, got, expected):
+        if got != expected:
+            problems.append(f"{what}: got {got!r}, expected {expected!r}")
+
+    check("miRNAs", {str(m).removeprefix(MIRBASE) for m in _values(graph, f, "exo:hasMiRNA")}, want["mirna"])
+    check("targets", {str(t).removeprefix(HGNC) for t in _values(graph, f, "exo:hasTargetGene")}, want["target"])
+    check("disease", _values(graph, f, "exo:inDisease"), {URIRef(OBO + want["disease"])})
+    check("functions", _values(graph, f, "exo:hasFunction"), {_iri(x) for x in want["function"]})
+    check("review reference", {int(r) for r in _values(graph, f, "exo:reviewReference")}, {want["ref"]})
+    for column, text in want["stated"].items():
+        check(f"{column} as stated", {_norm(s) for s in _strings(graph, f, f"exo:{column}AsStated")},
+              {_norm(text)})
+    for role, prop in (("donor", "exo:hasDonorCell"), ("recipient", "exo:hasRecipientCell")):
+        entities = _values(graph, f, prop)
+        labels = [" ".join(_strings(graph, e, "rdfs:label")).lower() for e in entities]
+        if len(entities) != len(want[role]):
+            problems.append(f"{role}s: {labels}, expected {len(want[role])}")
+        for words in want[role]:
+            if not any(all(w in label for w in words) for label in labels):
+                problems.append(f"no {role} labelled with {words}: {labels}")
+    if want.get("csc_donor"):
+        csc = _select(graph, "SELECT ?d WHERE { ?f exo:hasDonorCell ?d . ?d rdfs:subClassOf+ exo:CancerStemCell }", f=f)
+        if not csc:
+            problems.append("the review names cancer stem cells as donor; no donor is a CSC class")
+    evidence = _values(graph, f, "exo:evidence")
+    if REVIEW_STATEMENT not in evidence:
+        problems.append(f"evidence {evidence} lacks ECO:0000304")
+    if want.get("patients") and PATIENT_SAMPLES not in evidence:
+        problems.append("exosomes from patients' serum, but no ECO:0007121 (patient samples)")
+    quotes = _strings(graph, f, "exo:quote")
+    if len(quotes) != 1:
+        problems.append(f"quotes: {quotes}")
+    for fragment in want["quote"]:
+        if not any(fragment in q for q in quotes):
+            problems.append(f"quote lacks {fragment!r}: {quotes}")
+    if _strings(graph, f, "exo:source") != {"Table 3"}:
+        problems.append(f"source {_strings(graph, f, 'exo:source')}")
+    if (f, URIRef(EXO + "statedIn"), URIRef(EXO + "publication/liu2022")) not in graph:
+        problems.append("not stated in the review (publication/liu2022)")
+    if "study" in want:
+        kind, ident = want["study"]
+        studies = _select(graph, f"""
+            SELECT ?p ?id ?ref WHERE {{ ?f exo:primaryStudy ?p . ?p exo:{kind} ?id .
+                                        OPTIONAL {{ ?p exo:reviewReference ?ref }} }}""", f=f)
+        if [str(s[1]) for s in studies] != [ident]:
+            problems.append(f"primary study {kind}: {[str(s[1]) for s in studies]}, expected {ident}")
+        elif studies[0][2] is None or int(studies[0][2]) != want["ref"]:
+            problems.append(f"the primary study is not marked as review reference {want['ref']}")
+    for word in want.get("note", []):
+        notes = " ".join(_strings(graph, f, "exo:curatorNote"))
+        if word not in notes:
+            problems.append(f"curator note does not mention {word!r}: {notes!r}")
+    # the binary shortcuts: every listed miRNA targets every listed gene
+    for m in want["mirna"]:
+        for gene in want["target"]:
+            if (URIRef(MIRBASE + m), URIRef(EXO + "targets"), URIRef(HGNC + gene)) not in graph:
+                problems.append(f"no shortcut {m} exo:targets hgnc:{gene}")
+    assert not problems, f"Table 3 row {row}:\n  " + "\n  ".join(problems)
+
+
+@pytest.mark.parametrize("row", list(TABLE3))
+def test_table3_quotes_are_verbatim(graph, row):
+    """Each part of a quote ('...' joins parts) appears in the review's Table 3 as printed."""
+    f = _table3_finding(graph, TABLE3[row]["mirna"])
+    table = re.sub(r"\s+", " ", TABLE3_TEXT)
+    (quote,) = _strings(graph, f, "exo:quote")
+    for part in quote.split("..."):
+        part = re.sub(r"\s+", " ", part).strip()
+        assert part in table, f"quote part {part!r} of row {row} is not verbatim in Table 3"
+
+
+def test_table3_gene_identifiers(graph):
+    """Target genes carry their HGNC symbols (the review's abbreviations expanded)."""
+    symbols = {"6348": "KLF4", "6347": "KLF2", "926": "B4GALT3", "16466": "SUFU", "7014": "MEOX2",
+               "1764": "CDH5", "2515": "CTNND1", "11827": "TJP1", "1593": "CCNG2", "9588": "PTEN",
+               "3693": "FGFRL1", "7166": "MMP2", "7176": "MMP9", "7159": "MMP13",
+               "11926": "TNFSF11", "18022": "TP53INP1"}
+    for hgnc, symbol in symbols.items():
+        assert _strings(graph, URIRef(HGNC + hgnc), "rdfs:label") == {symbol}, hgnc
+    # the review's own names for them reach the same genes
+    for name, hgnc in (("GAX", "7014"), ("VE-Cad", "1764"), ("p120", "2515"), ("ZO1", "11827"),
+                       ("RANKL", "11926"), ("Cyclin-G2", "1593")):
+        assert _entity(graph, name) == URIRef(HGNC + hgnc), name
+
+
+# =========================================================================== Table 1
+
+# 'Summary of isolation methods for exosomes': the nine methods as the review names them, with
+# advantages and disadvantages it lists (some), or a phrase of the description.
+TABLE1 = {
+    "Ultracentrifugation": dict(adv={"Simple", "Cost-effective"},
+                                dis={"Time consuming", "Require specific equipment", "Contamination by other Evs"}),
+    "Sucrose density gradient ultracentrifugation": dict(
+        adv={"Most studied and most commonly used"},
+        dis={"Time-consuming", "co-isolating contaminants", "change in osmotic environment"}),
+    "Immunoaffinity": dict(adv={"Allows positive and negative selection", "Suitable for different EVs"},
+                           dis={"Expensive"}, text="immunomagnetic beads"),
+    "Contact-free sorting of EVs": dict(adv=set(), dis=set(), text="standing ultrasound wave"),
+    "Microfluidic filtering methods for EV isolation": dict(adv=set(), dis=set(), text="zigzag path"),
+    "Filtration": dict(adv={"Easy", "Inexpensive", "Suitable for big volumes"},
+                       dis={"Losses during the process", "Deform particles"}),
+    "Size-exclusion chromatography": dict(adv={"Suitable for different EVs", "Inexpensive", "Higher purity"},
+                                          dis={"Not suitable for big volumes", "Time-consuming",
+                                               "Require specific equipment"}),
+    "Microfluidics technology": dict(adv={"Good results with small amounts", "Fast and simple"},
+                                     dis={"Expensive"}),
+    "Commercial kits": dict(adv={"Simple"}, dis={"Expensive", "Long incubation periods"}),
+}
+
+
+def test_table1_isolation_methods(graph):
+    methods = {row[0] for row in _select(graph, """
+        SELECT DISTINCT ?m WHERE { ?f a exo:IsolationMethodFinding ; exo:aboutSubject ?m ; exo:source ?s
+                                   FILTER(STR(?s) = "Table 1") }""")}
+    assert len(methods) == 9
+    seen = set()
+    problems = []
+    for name, want in TABLE1.items():
+        m = _entity(graph, name, within=EXO + "IsolationMethod")
+        seen.add(m)
+        if (m, URIRef("http://www.w3.org/2000/01/rdf-schema#subClassOf"), URIRef(EXO + "IsolationMethod")) not in graph:
+            problems.append(f"{name}: not a subclass of exo:IsolationMethod")
+        adv, dis = _strings(graph, m, "exo:advantage"), _strings(graph, m, "exo:disadvantage")
+        if not want["adv"] <= adv:
+            problems.append(f"{name}: advantages {adv} lack {want['adv'] - adv}")
+        if not want["dis"] <= dis:
+            problems.append(f"{name}: disadvantages {dis} lack {want['dis'] - dis}")
+        if adv & dis:
+            problems.append(f"{name}: both advantage and disadvantage: {adv & dis}")
+        if not want["adv"] and not want["dis"] and (adv or dis):
+            problems.append(f"{name}: the review gives only a description, yet {adv | dis}")
+        if "text" in want and not any(want["text"] in d for d in _strings(graph, m, "exo:methodDescription")):
+            problems.append(f"{name}: description lacks {want['text']!r}")
+        findings = _select(graph, """
+            SELECT ?f ?q ?e WHERE { ?f a exo:IsolationMethodFinding ; exo:aboutSubject ?m ; exo:source ?s ;
+                                       exo:quote ?q ; exo:evidence ?e FILTER(STR(?s) = "Table 1") }""", m=m)
+        if not findings or findings[0][2] != REVIEW_STATEMENT:
+            problems.append(f"{name}: no Table 1 finding with quote and ECO:0000304 ({findings})")
+    assert seen == methods, f"methods not named by the review: {methods - seen}"
+    assert not problems, "\n".join(problems)
+
+
+# =========================================================================== Table 2
+
+# 'Summary of exosome characterization techniques': 16 techniques in four groups. The printed
+# layout leaves SEA and SP-IRIS between the 'Size' and 'Surface marker' group labels.
+MORPHOLOGY, SIZE, MARKER, NEW = "morphology", "size", "surface marker", "new technologies for analysis of EVs"
+TABLE2 = {
+    "SEM": ({MORPHOLOGY}, "three-dimensional surface information"),
+    "TEM": ({MORPHOLOGY}, "immunogold labeling"),
+    "cryo-EM": ({MORPHOLOGY}, "without extensive processing"),
+    "AFM": ({MORPHOLOGY}, "surface topology"),
+    "NTA": ({SIZE}, "Analysis of size and concentration"),
+    "DLS": ({SIZE}, "Brownian motion"),
+    "TRPS": ({SIZE}, "transient current decrease"),
+    "SEA": ({SIZE, MARKER}, "neutravidin"),
+    "SP-IRIS": ({SIZE, MARKER}, "brightness after imaging"),
+    "Flow cytometry": ({MARKER}, "surface protein expression"),
+    "Western blot": ({MARKER}, "SDS-PAGE"),
+    "ELISA": ({MARKER}, "sandwich"),
+    "Micronuclear magnetic resonance": ({NEW}, "NMR detection"),
+    "Surface plasmon resonance": ({NEW}, "nanohole arrays"),
+    "Electrochemical detection": ({NEW}, "HRP enzyme"),
+    "ExoScreen technology": ({NEW}, "singlet oxygen"),
+}
+AMBIGUOUS = {"SEA", "SP-IRIS"}
+
+
+def test_table2_characterization_techniques(graph):
+    techniques = {row[0] for row in _select(graph, """
+        SELECT DISTINCT ?t WHERE { ?f a exo:CharacterizationFinding ; exo:aboutSubject ?t ; exo:source ?s
+                                   FILTER(STR(?s) = "Table 2") }""")}
+    assert len(techniques) == 16
+    seen, problems = set(), []
+    for name, (groups, phrase) in TABLE2.items():
+        t = _entity(graph, name, within=EXO + "CharacterizationTechnique")
+        seen.add(t)
+        if (t, URIRef("http://www.w3.org/2000/01/rdf-schema#subClassOf"),
+                URIRef(EXO + "CharacterizationTechnique")) not in graph:
+            problems.append(f"{name}: not a subclass of exo:CharacterizationTechnique")
+        measured = {str(row[0]) for row in _select(graph, """
+            SELECT ?l WHERE { ?t exo:measures ?c . ?c rdfs:label ?l ; rdfs:subClassOf exo:MeasuredProperty }""", t=t)}
+        if len(measured) != 1 or not measured <= groups:
+            problems.append(f"{name}: measures {measured}, expected one of {groups}")
+        if not any(phrase in d for d in _strings(graph, t, "exo:methodDescription")):
+            problems.append(f"{name}: description lacks {phrase!r}")
+        findings = _select(graph, """
+            SELECT ?f ?e ?note WHERE { ?f a exo:CharacterizationFinding ; exo:aboutSubject ?t ; exo:source ?s ;
+                                          exo:quote ?q ; exo:evidence ?e
+                                       OPTIONAL { ?f exo:curatorNote ?note } FILTER(STR(?s) = "Table 2") }""", t=t)
+        if not findings or findings[0][1] != REVIEW_STATEMENT:
+            problems.append(f"{name}: no Table 2 finding with quote and ECO:0000304")
+        elif name in AMBIGUOUS and "ambiguous" not in str(findings[0][2] or "").lower():
+            problems.append(f"{name}: the group is ambiguous in the printed table; no curator note says so")
+    assert seen == techniques, f"techniques not named by the review: {techniques - seen}"
+    assert not problems, "\n".join(problems)
+
+
+# =========================================================================== the text
+
+CLAIM = """
+SELECT ?f ?source ?quote ?ref ?evidence ?note WHERE {
+  ?f a exo:TextClaim ; exo:aboutSubject ?s ; exo:assertedRelation ?r ; exo:source ?source ;
+     exo:quote ?quote ; exo:evidence ?evidence .
+  { ?f exo:aboutObject ?o } UNION { ?f exo:claimedValue ?v FILTER(?v = ?value) }
+  OPTIONAL { ?f exo:reviewReference ?ref }
+  OPTIONAL { ?f exo:curatorNote ?note }
+}"""
+
+
+def _claims(graph: Graph, subject, relation: str, obj=None, value=None) -> dict[URIRef, dict]:
+    bindings = {"s": URIRef(subject), "r": URIRef(EXO + relation)}
+    text = CLAIM
+    if obj is not None:
+        bindings["o"] = URIRef(obj)
+        text = text.replace("UNION { ?f exo:claimedValue ?v FILTER(?v = ?value) }", "")
+    else:
+        text = text.replace("{ ?f exo:aboutObject ?o } UNION ", "")
+        bindings["value"] = value
+    out: dict[URIRef, dict] = {}
+    for f, source, quote, ref, evidence, note in _select(graph, text, **bindings):
+        d = out.setdefault(f, {"source": str(source), "quote": str(quote), "refs": set(),
+                               "evidence": set(), "note": str(note or "")})
+        if ref is not None:
+            d["refs"].add(int(ref))
+        d["evidence"].add(evidence)
+    return out
+
+
+def _expect(graph, problems, label, subject, relation, obj=None, value=None, *, source=None,
+            quote=None, refs=(), note=None):
+    """At least one text finding states it, with the section, quote, references and evidence."""
+    found = _claims(graph, subject, relation, obj, value)
+    if obj is not None:
+        triple = (URIRef(subject), URIRef(EXO + relation), URIRef(obj))
+        if triple not in graph:
+            problems.append(f"{label}: the graph lacks the triple itself")
+    good = [d for d in found.values()
+            if (source is None or d["source"] == source)
+            and (quote is None or quote in d["quote"])
+            and set(refs) <= d["refs"]
+            and REVIEW_STATEMENT in d["evidence"]
+            and (note is None or note in d["note"].lower())]
+    if not good:
+        problems.append(f"{label}: no finding with source={source!r}, quote containing {quote!r}, "
+                        f"refs {set(refs)}, ECO:0000304{', note ' + repr(note) if note else ''}; "
+                        f"found {list(found.values())}")
+
+
+EXOSOME = OBO + "GO_0070062"
+EMT = OBO + "GO_0001837"
+MET = OBO + "GO_0060231"
+
+
+def test_text_exosomes(graph):
+    p: list[str] = []
+    disc = "Section: Discovery of Exosomes"
+    _expect(graph, p, "discovered 1983", EXOSOME, "yearFirstDescribed", value=Literal(1983),
+            source=disc, quote="first discovered in 1983", refs=(38, 39))
+    reticulocyte = _entity(graph, "sheep reticulocyte")
+    assert (reticulocyte, URIRef("http://www.w3.org/2000/01/rdf-schema#subClassOf"),
+            URIRef(OBO + "CL_0000558")) in graph, "sheep reticulocytes are reticulocytes (CL:0000558)"
+    _expect(graph, p, "secreted by sheep reticulocytes", EXOSOME, "secretedBy", reticulocyte,
+            source=disc, quote="immature red blood cells of sheep", refs=(38, 39))
+    form = "Section: Formation of Exosomes"
+    _expect(graph, p, "min diameter 30 nm", EXOSOME, "minDiameterNm", value=Literal(30),
+            source=form, quote="30-150 nm", refs=(40,))
+    _expect(graph, p, "max diameter 150 nm", EXOSOME, "maxDiameterNm", value=Literal(150),
+            source=form, quote="30-150 nm", refs=(40,))
+    _expect(graph, p, "mean diameter 100 nm", EXOSOME, "meanDiameterNm", value=Literal(100),
+            source=form, quote="100 nm", refs=(40,))
+    # biogenesis: early endosome -> late endosome -> MVB containing ILVs -> released as exosomes
+    ilv = _entity(graph, "ILV")
+    _expect(graph, p, "early endosomes mature into late endosomes", OBO + "GO_0005769", "becomes",
+            OBO + "GO_0005770", source=form, quote="Early endosomes mature")
+    _expect(graph, p, "late endosomes form MVBs", OBO + "GO_0005770", "becomes", OBO + "GO_0005771",
+            source=form, quote="into late endosomes")
+    _expect(graph, p, "MVBs contain ILVs", OBO + "GO_0005771", "hasPart", ilv, source=form,
+            quote="which contain many")
+    _expect(graph, p, "ILVs are the final exosome", ilv, "becomes", EXOSOME, source=form,
+            quote="These ILVs are the final exosome formed", refs=(40,))
+    _expect(graph, p, "released by MVE fusion with the plasma membrane",
+            _entity(graph, "exosome release"), "produces", EXOSOME, source=form,
+            quote="fusion of MVEs with the plasma")
+    _expect(graph, p, "or degraded with lysosomes", _entity(graph, "exosome biogenesis"), "precedes",
+            _entity(graph, "lysosomal degradation of multivesicular bodies"), source=form, quote="lysosomes")
+    # marker proteins
+    for gene, hgnc in (("CD9", 1709), ("CD63", 1692), ("CD81", 1701), ("TSG101", 15971), ("HSC70", 5241)):
+        _expect(graph, p, f"{gene} is an exosome marker", f"{HGNC}{hgnc}", "markerOf", EXOSOME,
+                source=form, quote=gene, refs=(9, 37, 44))
+    # body fluids (UBERON), from 'In vivo, exosomes exist in body fluids such as ...'
+    fluids = {"blood": "0000178", "urine": "0001088", "cerebrospinal fluid": "0001359",
+              "pleural fluid": "0001087", "abdominal fluid": "0001268", "saliva": "0001836",
+              "amniotic": "0000173", "breast milk": "0001913", "semen": "0006530"}
+    for name, uberon in fluids.items():
+        _expect(graph, p, f"found in {name}", EXOSOME, "foundIn", f"{OBO}UBERON_{uberon}",
+                source="Section: Exosomes", quote=name)
+    assert not p, "\n".join(p)
+
+
+def test_text_cancer_stem_cells(graph):
+    p: list[str] = []
+    csc = _entity(graph, "CSC")
+    _expect(graph, p, "CSCs first discovered in 1997", csc, "yearFirstDescribed", value=Literal(1997),
+            source="Section: Cancer Stem Cells", refs=(56, 57))
+    _expect(graph, p, "CSCs first found in leukaemia", csc, "foundIn", _entity(graph, "leukemia"),
+            source="Section: Cancer Stem Cells", quote="in leukemia in 1997", refs=(56, 57))
+    origin = "Section: Origin of Cancer Stem Cells"
+    _expect(graph, p, "CSCs are at least 0.01 %", csc, "minPercentOfTumourCells",
+            value=Literal("0.01", datatype=URIRef("http://www.w3.org/2001/XMLSchema#decimal")),
+            source=origin, quote="(0.01-2%)", refs=(54,))
+    _expect(graph, p, "CSCs are at most 2 %", csc, "maxPercentOfTumourCells",
+            value=Literal(2), source=origin, quote="(0.01-2%)", refs=(54,))
+    # the four hypotheses of origin
+    _expect(graph, p, "hypothesis 1: adult stem cells", csc, "originatesFrom",
+            _entity(graph, "adult stem cell"), source=origin, quote="adult stem cells", refs=(64, 65, 66))
+    _expect(graph, p, "hypothesis 2: progenitor cells", csc, "originatesFrom",
+            _entity(graph, "progenitor cell"), source=origin, quote="progenitor cells", refs=(67,))
+    _expect(graph, p, "hypothesis 3: differentiated non-stem cells", csc, "originatesFrom",
+            _entity(graph, "differentiated tumour cell"), source=origin,
+            quote="differentiated non-stem cells", refs=(64, 68, 69))
+    _expect(graph, p, "hypothesis 3: via EMT", EMT, "promotes", _entity(graph, "acquisition of stemness"),
+            source=origin, refs=(64, 68, 69))
+    _expect(graph, p, "hypothesis 4: inflammatory cytokines", _entity(graph, "inflammatory cytokine"),
+            "promotes", csc, source=origin, quote="inflammatory", refs=(70,))
+    hypotheses = _select(graph, "SELECT ?h WHERE { ?h rdfs:subClassOf exo:CSCOriginHypothesis }")
+    if len(hypotheses) != 4:
+        p.append(f"expected four origin hypotheses, found {len(hypotheses)}")
+    assert not p, "\n".join(p)
+
+
+def test_text_emt_and_met(graph):
+    p: list[str] = []
+    met_section = "Section: Tumor Recurrence and Mesenchymal-Epithelial Transformation (MET)"
+    # EMT drivers: 'transforming growth factor, fibroblast growth factor ... the Hh, notch, or NF-xB
+    # signaling pathways, and cytokines in the TME'
+    for name, word in (("transforming growth factor", "transforming growth factor"),
+                       ("fibroblast growth factor", "fibroblast growth factor"),
+                       ("Hedgehog signalling pathway", "Hh"), ("Notch signalling pathway", "notch"),
+                       ("NF-kB signalling pathway", "NF-xB"), ("cytokine", "cytokines")):
+        _expect(graph, p, f"{name} induces EMT", _entity(graph, name), "promotes", EMT,
+                source=met_section, quote=word)
+    _expect(graph, p, "EMT-TFs trigger EMT", _entity(graph, "EMT-TF"), "promotes", EMT,
+            source=met_section, quote="trigger the EMT", refs=(132,))
+    _expect(graph, p, "exosomes raise EMT-TF expression", EXOSOME, "increasesExpressionOf",
+            _entity(graph, "EMT-TF"), source=met_section, quote="overexpression of EMT", refs=(132,))
+    emt_section = "Section: Tumor Metastasis and EMT"
+    _expect(graph, p, "E-cadherin down in EMT", EMT, "decreasesExpressionOf", HGNC + "1748",
+            source=emt_section, quote="E-cadherin", refs=(128,))
+    _expect(graph, p, "vimentin up in EMT", EMT, "increasesExpressionOf", HGNC + "12692",
+            source=emt_section, quote="vimentin", refs=(128,))
+    _expect(graph, p, "p53 transactivates miR-200c", HGNC + "11998", "increasesExpressionOf",
+            MIRBASE + "MIMAT0000617", source=emt_section, quote="p53 transactivates miR-200c",
+            refs=(121,))
+    _expect(graph, p, "loss of p53 activates EMT", HGNC + "11998", "lossPromotes", EMT,
+            source=emt_section, refs=(121,))
+    _expect(graph, p, "miR-200 inhibits EMT", _entity(graph, "miR-200 family"), "inhibits", EMT,
+            source=emt_section, refs=(121,))
+    _expect(graph, p, "tumour exosomes carry miR-200", _entity(graph, "tumour-derived exosome"),
+            "carries", _entity(graph, "miR-200 family"), source=emt_section,
+            quote="exosomes containing the miR-200 family")
+    _expect(graph, p, "EMT promotes invasion", EMT, "promotes", _entity(graph, "invasion"),
+            source=emt_section, refs=(112,))
+    _expect(graph, p, "MET restores the epithelial phenotype", MET, "produces",
+            _entity(graph, "epithelial state"), source=met_section, quote="epithelial-like")
+    _expect(graph, p, "MET enables colonization", MET, "promotes", _entity(graph, "colonization"),
+            source="Section: CSC Exosomes Regulate the Dynamic Balance of the Tumor Niche",
+            quote="colonization", refs=(138,))
+    # the MET paragraph describes EMT ('a decrease in the expression of the epithelial cell marker
+    # E-cadherin ... the acquired invasive mesenchymal phenotype'): recorded, with a note
+    _expect(graph, p, "MET paragraph contradiction", MET, "decreasesExpressionOf", HGNC + "1748",
+            source=met_section, quote="decrease in", note="contradict")
+    # the review also expands EMT as 'endothelial-mesenchymal transition'; mapped to GO:0001837
+    origin = _claims(graph, _entity(graph, "CSC"), "originatesFrom", _entity(graph, "differentiated tumour cell"))
+    if not any("endothelial-mesenchymal" in d["note"] for d in origin.values()):
+        p.append("no curator note on the review's 'endothelial-mesenchymal transition'")
+    assert not p, "\n".join(p)
+
+
+def test_text_tumour_microenvironment_and_prospects(graph):
+    p: list[str] = []
+    role = "Section: The Role of CSC Exosomes in Cancer Metastasis"
+    tme = _entity(graph, "TME")
+    decimal = URIRef("http://www.w3.org/2001/XMLSchema#decimal")
+    _expect(graph, p, "normal pH 7.4", tme, "normalPH", value=Literal("7.4", datatype=decimal),
+            source=role, quote="pH", refs=(106,))
+    _expect(graph, p, "acidic pH 6.5", tme, "typicalPH", value=Literal("6.5", datatype=decimal),
+            source=role, quote="7.4 to 6.5", refs=(106,))
+    prospects = "Section: Application Prospects of CSC Exosomes in Cancer"
+    cscx = _entity(graph, "cancer stem cell exosome")
+    for name, word in (("diagnostic marker for tumour recurrence", "diagnostic marker"),
+                       ("therapeutic target for interventional blockade", "interventional blockade"),
+                       ("drug carrier", "drug carriers"), ("metastasis marker", "metastasis markers")):
+        _expect(graph, p, f"prospect: {name}", cscx, "hasUse", _entity(graph, name),
+                source=prospects, quote=word)
+    _expect(graph, p, "CSC exosomes drive metastasis through the pre-metastatic niche", cscx,
+            "promotes", _entity(graph, "metastasis"), source=role)
+    _expect(graph, p, "CSCs secrete exosomes", cscx, "secretedBy", _entity(graph, "CSC"),
+            source=role, quote="CSCs can secrete exosomes")
+    assert not p, "\n".join(p)
+
+
+def test_every_text_finding_has_full_provenance(graph):
+    rows = _select(graph, """
+        SELECT ?f (COUNT(DISTINCT ?source) AS ?ns) (COUNT(DISTINCT ?quote) AS ?nq)
+               (COUNT(DISTINCT ?e) AS ?ne) WHERE {
+          ?f a exo:TextClaim .
+          OPTIONAL { ?f exo:source ?source } OPTIONAL { ?f exo:quote ?quote }
+          OPTIONAL { ?f exo:evidence ?e }
+        } GROUP BY ?f""")
+    assert len(rows) > 250
+    bad = [(f, ns, nq, ne) for f, ns, nq, ne in rows if int(ns) != 1 or int(nq) != 1 or int(ne) < 1]
+    assert bad == []
+    sources = {str(r[0]) for r in _select(graph, "SELECT DISTINCT ?s WHERE { ?f a exo:TextClaim ; exo:source ?s }")}
+    allowed = re.compile(r"^(Abstract|Figure [12]|Section: .+)$")
+    assert all(allowed.match(s) for s in sources), sorted(sources)
+
+
+# =========================================================================== coverage
+
+
+def _run(*args: str, directory: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ)
+    env.pop("EXOREASON_ONTOLOGY_DIR", None)
+    if directory is not None:
+        env["EXOREASON_ONTOLOGY_DIR"] = str(directory)
+    return subprocess.run([str(EXE), *args], env=env, capture_output=True, text=True, timeout=120,
+                          check=False)
+
+
+def test_coverage_counts_findings_per_source():
+    done = _run("coverage", "--format", "csv")
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader(io.StringIO(done.stdout)))
+    counts = {row["source"]: int(row["findings"]) for row in rows}
+    # the review's tables: 9 isolation methods, 16 characterization techniques, 10 Table 3 rows
+    assert counts.get("Table 1") == 9 and counts.get("Table 2") == 16 and counts.get("Table 3") == 10, counts
+    for section in ("Abstract", "Figure 1", "Figure 2", "Section: Discovery of Exosomes",
+                    "Section: Formation of Exosomes", "Section: Cancer Stem Cells",
+                    "Section: Origin of Cancer Stem Cells", "Section: Tumor Metastasis and EMT",
+                    "Section: Application Prospects of CSC Exosomes in Cancer"):
+        assert counts.get(section, 0) > 0, f"no finding from {section}"
+    assert all(n > 0 for n in counts.values())
+    assert len(counts) == len(rows)
+
+
+_SMALL = """
+@prefix exo: <https://w3id.org/exoreason/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix obo: <http://purl.obolibrary.org/obo/> .
+@prefix finding: <https://w3id.org/exoreason/finding/> .
+exo:TextClaim rdfs:subClassOf exo:Finding .
+finding:complete a exo:TextClaim ; exo:source "Section: A"@en ; exo:quote "a quote"@en ;
+    exo:evidence obo:ECO_0000304 ; exo:statedIn <https://w3id.org/exoreason/publication/liu2022> .
+finding:unquoted a exo:TextClaim ; exo:source "Section: A"@en ;
+    exo:evidence obo:ECO_0000304 ; exo:statedIn <https://w3id.org/exoreason/publication/liu2022> .
+"""
+
+
+def test_provenance_violation_query_lists_a_finding_without_quote():
+    from exoreason.query import load_named_query, run_query
+
+    graph = Graph().parse(data=_SMALL, format="turtle")
+    rows = run_query(graph, load_named_query("finding-provenance-violation").text).plain_rows()
+    assert rows == [{"finding": "https://w3id.org/exoreason/finding/unquoted", "missing": "quote"}]
+
+
+def test_coverage_command_fails_on_a_finding_without_provenance(tmp_path):
+    (tmp_path / "exoreason.ttl").write_text(_SMALL, encoding="utf-8")
+    done = _run("coverage", "--format", "csv", directory=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Section: A,2" in done.stdout
+    assert "unquoted" in done.stderr and "quote" in done.stderr
+    assert "complete" not in done.stderr
