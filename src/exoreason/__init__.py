@@ -1,5 +1,110 @@
-"""exoreason: a probabilistic knowledge-graph reasoning engine for cancer-stem-cell exosomes."""
+"""exoreason: a probabilistic knowledge-graph reasoning engine for cancer-stem-cell exosomes.
+
+The public API, for notebooks and scripts::
+
+    import exoreason
+
+    graph = exoreason.load_graph()                       # the built ontology (rdflib Graph)
+    exoreason.query_frame("targets-of-mirna", mirna="miR-155")   # a named query as a DataFrame
+    reasoner = exoreason.Reasoner.from_files()
+    result = reasoner.infer_names(["miR-155"])            # an InferenceResult
+    result.to_dataframe()
+    exoreason.plot_posteriors(result)                    # a picture, shown inline in Jupyter
+
+Every name below is loaded on first use (module-level ``__getattr__``), so ``import exoreason``
+and ``exoreason --help`` stay fast and import neither pgmpy nor rdflib.
+
+The posteriors are estimates of a model whose structure and parameters come from the literature,
+not clinical predictions.
+"""
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
+
+# name -> module (relative to this package) that defines it
+_EXPORTS: dict[str, str] = {
+    # inference
+    "Reasoner": "inference",
+    "InferenceResult": "inference",
+    "OutcomePosterior": "inference",
+    "EdgeStep": "inference",
+    "EvidenceEffect": "inference",
+    "DISCLAIMER": "inference",
+    # the graph and SPARQL
+    "load_graph": "api",
+    "query_frame": "api",
+    "run_query": "query",
+    "list_queries": "query",
+    "load_named_query": "query",
+    "NamedQuery": "query",
+    "QueryResult": "query",
+    # many profiles, what to measure, learning
+    "BatchEngine": "batch",
+    "infer_frame": "api",
+    "run_profiles": "cohort",
+    "suggest": "information",
+    "Suggestion": "information",
+    "fit": "learning",
+    "FitReport": "learning",
+    "load_model": "learning",
+    "forward_sample": "learning",
+    # the network, explanations, pictures and exports
+    "load_network": "network",
+    "NetworkSpec": "network",
+    "Explanation": "explanation",
+    "explain": "explanation",
+    "network_graph": "export",
+    "network_dot": "export",
+    "plot_posteriors": "plots",
+    "plot_explanation": "plots",
+    "Picture": "plots",
+    # errors
+    "ExoreasonError": "errors",
+    "InputError": "errors",
+    "ConfigError": "errors",
+    "CurationError": "errors",
+    "BuildError": "errors",
+    "ValidationFailure": "errors",
+    "QueryError": "errors",
+    "EndpointError": "errors",
+    "NetworkError": "errors",
+    "InferenceError": "errors",
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+if TYPE_CHECKING:  # for type checkers and IDEs only; at run time names load lazily
+    from .api import infer_frame, load_graph, query_frame
+    from .batch import BatchEngine
+    from .cohort import run_profiles
+    from .errors import (BuildError, ConfigError, CurationError, EndpointError, ExoreasonError,
+                         InferenceError, InputError, NetworkError, QueryError, ValidationFailure)
+    from .explanation import Explanation, explain
+    from .export import network_dot, network_graph
+    from .inference import (DISCLAIMER, EdgeStep, EvidenceEffect, InferenceResult, OutcomePosterior,
+                            Reasoner)
+    from .information import Suggestion, suggest
+    from .learning import FitReport, fit, forward_sample, load_model
+    from .network import NetworkSpec, load_network
+    from .plots import Picture, plot_explanation, plot_posteriors
+    from .query import NamedQuery, QueryResult, list_queries, load_named_query, run_query
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'exoreason' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+# A name above must never be a submodule's name too: importing the submodule would rebind it.
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -180,6 +180,9 @@ def infer(
     force: Force = False,
     do: Annotated[list[str], typer.Option("--do", help="Intervention NODE=true|false (e.g. EMT=false, a blocked miRNA), answered beside the observation. Repeatable.")] = [],  # noqa: B006
     model: Annotated[Path | None, typer.Option("--model", help="Tables fitted by `exoreason fit` instead of the literature tables.")] = None,
+    intervals: Annotated[bool, typer.Option("--intervals", help="Add a 90% interval to each posterior, from sampling the literature-derived parameters (see [uncertainty] in parameters.toml).")] = False,
+    samples: Annotated[str | None, typer.Option("--samples", metavar="N", help="With --intervals: how many parameter samples (default 1000).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="With --intervals: seed of the sampler (default 0); the same seed gives the same intervals.")] = None,
 ) -> None:
     """Prior and posterior of metastasis, chemoresistance, recurrence and the processes behind them,
     given the cargo observed in exosomes, with the findings behind the answer.
@@ -213,7 +216,28 @@ def infer(
         raise InputError(f"unknown format {fmt!r}; use table or json")
     evidence, names = reasoner.evidence_from_names(cargo, absent)
     result = reasoner.infer(evidence, names, do=reasoner.parse_do(do) if do else None)
+    if intervals:
+        from .uncertainty import with_intervals
+
+        if do or model is not None:
+            raise InputError("--intervals works on the literature tables without --do or --model")
+        result = with_intervals(result, reasoner.compiled, _sample_count(samples), 0 if seed is None else seed)
+    elif samples is not None or seed is not None:
+        raise InputError("--samples and --seed go with --intervals")
     typer.echo(result.to_json() if fmt == "json" else result.render_table())
+
+
+def _sample_count(text: str | None) -> int:
+    """--samples: a positive integer (1000 if not given)."""
+    if text is None:
+        return 1000
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise InputError(f"--samples must be a positive integer, got {text!r}") from None
+    if value < 1:
+        raise InputError(f"--samples must be a positive integer, got {text!r}")
+    return value
 
 
 @app.command()
@@ -298,8 +322,16 @@ def export(
     typer.echo(f"wrote {output}")
 
 
+def _terminate(signum: int, frame: object) -> None:
+    # SIGTERM unwinds like Ctrl-C, so temporary files are removed and no output is half-written.
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     """Entry point: run the app, turning exoreason errors into one line and an exit code."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         app()
     except ExoreasonError as exc:

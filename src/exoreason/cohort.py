@@ -24,7 +24,7 @@ from typing import IO, TYPE_CHECKING
 
 import numpy as np
 
-from .errors import InputError
+from .errors import ExoreasonError, InputError
 
 if TYPE_CHECKING:
     from .inference import Reasoner
@@ -77,10 +77,8 @@ def _header(reasoner: Reasoner, header: list[str], source: str) -> tuple[int, li
             continue
         try:
             key = reasoner.resolve_cargo(name)
-        except InputError:
-            raise
-        except Exception as exc:
-            raise InputError(f"{source}: column {index + 1} ({name!r}): {exc}") from None
+        except ExoreasonError as exc:
+            raise InputError(f"{source}: column {index + 1} ({name!r}): {exc.message()}") from None
         if key in seen:
             raise InputError(f"{source}: columns {seen[key]!r} and {name!r} name the same cargo ({key})")
         seen[key] = name
@@ -88,7 +86,7 @@ def _header(reasoner: Reasoner, header: list[str], source: str) -> tuple[int, li
     return header.index("id"), columns
 
 
-def _rows(handle: IO[str], source: str) -> Iterator[tuple[int, list[str]]]:
+def _rows(handle: IO[str]) -> Iterator[tuple[int, list[str]]]:
     reader = csv.reader(handle)
     for row in reader:
         yield reader.line_num, row
@@ -116,7 +114,7 @@ def run_profiles(
         raise InputError(f"cannot write {output}: directory {output.parent} does not exist")
     source = str(profiles)
     try:
-        handle = profiles.open(newline="", encoding="utf-8")
+        handle = profiles.open(newline="", encoding="utf-8-sig")
     except FileNotFoundError:
         raise InputError(f"profiles file not found: {profiles}") from None
     except OSError as exc:
@@ -137,7 +135,7 @@ def run_profiles(
     distinct = 0
     try:
         with handle:
-            rows = _rows(handle, source)
+            rows = _rows(handle)
             try:
                 _, header = next(rows)
             except StopIteration:
@@ -223,7 +221,7 @@ def run_profiles(
 def _ids_on_collision(profiles: Path, ident: str, line: int) -> set[str]:
     """On a hash collision, read the file again up to ``line`` to tell a true duplicate apart."""
     found: set[str] = set()
-    with profiles.open(newline="", encoding="utf-8") as handle:
+    with profiles.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.reader(handle)
         header = next(reader)
         id_index = [h.strip() for h in header].index("id")

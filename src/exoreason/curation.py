@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -152,7 +153,7 @@ def _check_curie(value: str, file: str, line: int, column: str, problems: list[P
 def _read_file(path: Path, kind: TemplateKind, problems: list[Problem]) -> list[Row]:
     name = path.name
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         problems.append(Problem(name, 0, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})"))
         return []
@@ -186,6 +187,11 @@ def _read_file(path: Path, kind: TemplateKind, problems: list[Problem]) -> list[
         values: dict[str, tuple[str, ...]] = {}
         for column, raw in zip(header, cells, strict=True):
             cell = raw.strip()
+            control = next((c for c in raw if unicodedata.category(c) == "Cc"), None)
+            if control is not None:
+                # XML 1.0 (and so RDF/XML and Protégé) cannot hold most control characters.
+                problems.append(Problem(name, number, column, f"control character U+{ord(control):04X} in cell"))
+                continue
             if raw != cell:
                 problems.append(Problem(name, number, column, "leading or trailing whitespace"))
             if column in kind.multi_columns:

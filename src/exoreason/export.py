@@ -2,7 +2,8 @@
 
 ``owl`` and ``ttl`` are the built ontology; ``bif`` and ``xmlbif`` the Bayesian network (pgmpy
 writers; variable names are the node keys, states ``false`` then ``true``), readable by pgmpy,
-pyAgrum and GeNIe.
+pyAgrum and GeNIe; ``dot`` (Graphviz) and ``graphml`` (Cytoscape, Gephi, yEd) the network's
+structure: nodes with their labels and kinds, signed edges with their strengths and findings.
 """
 
 from __future__ import annotations
@@ -10,13 +11,16 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from .errors import InputError
 from .resources import OWL_FILE, TTL_FILE, ontology_dir
 
-__all__ = ["EXPORT_FORMATS", "export", "network_text", "write_output"]
+__all__ = ["EXPORT_FORMATS", "export", "network_dot", "network_graph", "network_graphml", "network_text",
+           "write_output"]
 
-EXPORT_FORMATS = ("owl", "ttl", "bif", "xmlbif")
+EXPORT_FORMATS = ("owl", "ttl", "bif", "xmlbif", "dot", "graphml")
+NETWORK_FORMATS = ("bif", "xmlbif", "dot", "graphml")
 
 
 def network_text(model: object, fmt: str) -> str:
@@ -28,6 +32,75 @@ def network_text(model: object, fmt: str) -> str:
     from pgmpy.readwrite import XMLBIFWriter
 
     return str(XMLBIFWriter(model))
+
+
+_KIND_COLOURS = {"cargo": "#fde0c5", "gene_effect": "#e5e5e5", "process": "#cfe2f3", "outcome": "#f4cccc"}
+
+
+def _findings_text(findings: Any) -> str:
+    from .explanation import short_citation
+
+    seen: list[str] = []
+    for finding in findings:
+        text = short_citation(finding)
+        if text not in seen:
+            seen.append(text)
+    return "; ".join(seen)
+
+
+def network_graph(reasoner: Any) -> Any:
+    """The network as a networkx DiGraph: node attributes key, label, iri, kind; edge attributes
+    sign (``+`` promotes, ``-`` inhibits), strength and findings (``Table 3, ref 27; ...``)."""
+    import networkx as nx
+
+    from .inference import _finding_dict
+
+    graph = nx.DiGraph()
+    for node in reasoner.spec.nodes:
+        graph.add_node(node.key, key=node.key, label=node.label, iri=node.iri, kind=node.kind)
+    for edge in reasoner.spec.edges:
+        findings = [_finding_dict(e, reasoner.params) for e in edge.evidence]
+        graph.add_edge(edge.parent, edge.child, sign=edge.sign,
+                       strength=float(reasoner.compiled.strengths.get((edge.parent, edge.child), 0.0)),
+                       findings=_findings_text(findings))
+    return graph
+
+
+def _dot_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def network_dot(reasoner: Any) -> str:
+    """Graphviz DOT text: labelled nodes coloured by kind; promoting edges black with a normal
+    arrowhead, inhibiting edges red and dashed with a tee; each edge labelled with its strength."""
+    graph = network_graph(reasoner)
+    lines = ["digraph exoreason {", "  rankdir=LR;",
+             '  node [shape=box, style="rounded,filled", fontname="Helvetica"];',
+             '  edge [fontname="Helvetica", fontsize=10];']
+    for key, data in graph.nodes(data=True):
+        lines.append(f"  {_dot_string(key)} [label={_dot_string(data['label'])}, "
+                     f"fillcolor={_dot_string(_KIND_COLOURS.get(data['kind'], '#ffffff'))}, "
+                     f"kind={_dot_string(data['kind'])}, URL={_dot_string(data['iri'])}];")
+    for parent, child, data in graph.edges(data=True):
+        style = ('color="#c0392b", style=dashed, arrowhead=tee' if data["sign"] == "-"
+                 else 'color="#333333", arrowhead=normal')
+        strength = f"{data['strength']:.2f}"
+        lines.append(f"  {_dot_string(parent)} -> {_dot_string(child)} [{style}, "
+                     f"label={_dot_string(strength)}, "
+                     f"tooltip={_dot_string(data['findings'])}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def network_graphml(reasoner: Any) -> bytes:
+    """GraphML (networkx's writer) for Cytoscape, Gephi and yEd."""
+    import io
+
+    import networkx as nx
+
+    buffer = io.BytesIO()
+    nx.write_graphml(network_graph(reasoner), buffer, encoding="utf-8", prettyprint=True)
+    return buffer.getvalue()
 
 
 def write_output(path: Path, data: bytes, force: bool = False) -> None:
@@ -56,7 +129,8 @@ def write_output(path: Path, data: bytes, force: bool = False) -> None:
 
 
 def export(fmt: str, output: Path, *, reasoner: object | None = None, force: bool = False) -> None:
-    """Write the ontology (``owl``, ``ttl``) or the network (``bif``, ``xmlbif``) to ``output``."""
+    """Write the ontology (``owl``, ``ttl``) or the network (``bif``, ``xmlbif``, ``dot``,
+    ``graphml``) to ``output``."""
     if fmt not in EXPORT_FORMATS:
         raise InputError(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
     if fmt in ("owl", "ttl"):
@@ -69,5 +143,10 @@ def export(fmt: str, output: Path, *, reasoner: object | None = None, force: boo
         from .inference import Reasoner
 
         r = reasoner if isinstance(reasoner, Reasoner) else Reasoner.from_files()
-        data = network_text(r.compiled.to_pgmpy(), fmt).encode()
+        if fmt == "dot":
+            data = network_dot(r).encode()
+        elif fmt == "graphml":
+            data = network_graphml(r)
+        else:
+            data = network_text(r.compiled.to_pgmpy(), fmt).encode()
     write_output(output, data, force)

@@ -79,6 +79,7 @@ class OutcomePosterior:
     posterior: float
     explanation: tuple[EvidenceEffect, ...] = ()
     do_posterior: float | None = None
+    interval: tuple[float, float] | None = None  # posterior interval under parameter uncertainty
 
     @property
     def change(self) -> float:
@@ -87,6 +88,7 @@ class OutcomePosterior:
     def to_dict(self) -> dict[str, Any]:
         return {"key": self.key, "label": self.label, "iri": self.iri, "kind": self.kind,
                 "prior": self.prior, "posterior": self.posterior, "change": self.change,
+                **({"interval": list(self.interval)} if self.interval is not None else {}),
                 "explanation": [e.to_dict() for e in self.explanation],
                 **({"do_posterior": self.do_posterior} if self.do_posterior is not None else {})}
 
@@ -102,6 +104,7 @@ class InferenceResult:
     parameters: str = "defaults"
     labels: dict[str, str] = field(default_factory=dict)
     do: dict[str, bool] = field(default_factory=dict)
+    intervals: dict[str, Any] | None = None  # {"samples", "seed", "level"} when intervals were computed
 
     def outcome(self, key: str) -> OutcomePosterior:
         for o in self.outcomes:
@@ -117,11 +120,56 @@ class InferenceResult:
             "cancer": self.cancer,
             "parameters": self.parameters,
             "note": DISCLAIMER,
+            **({"intervals": dict(self.intervals)} if self.intervals is not None else {}),
             "outcomes": [o.to_dict() for o in self.outcomes],
         }
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+    def describe_evidence(self) -> str:
+        """The evidence in words, e.g. ``hsa-miR-155-5p present, miR-21 absent``."""
+        observed = ", ".join(f"{self.labels.get(k, k)} {_describe(v)}" for k, v in self.evidence.items())
+        if self.do:
+            observed += ("; " if observed else "") + ", ".join(
+                f"do({self.labels.get(k, k)}={'true' if v else 'false'})" for k, v in self.do.items())
+        return observed or "no evidence"
+
+    def to_dataframe(self) -> Any:
+        """One row per process and outcome (index: key), sorted by the size of the change:
+        label, kind, prior, posterior, change (and ``do_posterior`` under an intervention)."""
+        import pandas as pd
+
+        rows = sorted(self.outcomes, key=lambda o: (-abs(o.change), o.key))
+        frame = pd.DataFrame(
+            [{"key": o.key, "label": o.label, "kind": o.kind, "prior": o.prior,
+              "posterior": o.posterior, "change": o.change,
+              **({"do_posterior": o.do_posterior} if self.do else {})} for o in rows],
+            columns=["key", "label", "kind", "prior", "posterior", "change",
+                     *(["do_posterior"] if self.do else [])])
+        frame.attrs["evidence"] = self.describe_evidence()
+        frame.attrs["note"] = DISCLAIMER
+        return frame.set_index("key")
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        rows = sorted(self.outcomes, key=lambda o: (-abs(o.change), o.key))
+        head = "<tr><th>outcome</th><th>key</th><th>prior</th><th>posterior</th><th>change</th>" + (
+            "<th>under do</th>" if self.do else "") + "</tr>"
+        body = []
+        for o in rows:
+            change = o.change if abs(o.change) >= 5e-4 else 0.0
+            style = ' style="font-weight:bold"' if change else ""
+            do_cell = f"<td>{o.do_posterior:.3f}</td>" if o.do_posterior is not None else (
+                "<td></td>" if self.do else "")
+            body.append(f"<tr{style}><td>{escape(o.label)}</td><td><code>{escape(o.key)}</code></td>"
+                        f"<td>{o.prior:.3f}</td><td>{o.posterior:.3f}</td><td>{change:+.3f}</td>"
+                        f"{do_cell}</tr>")
+        cancer = f"; cancer: {escape(self.cancer)}" if self.cancer else ""
+        return (f"<table><caption>Evidence: {escape(self.describe_evidence())}{cancer}</caption>"
+                f"<thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
+                f"<p><small>{escape(DISCLAIMER)} Parameters: {escape(self.parameters)}.</small></p>")
 
     def render_table(self) -> str:
         rows = sorted(self.outcomes, key=lambda o: (-abs(o.change), o.key))
@@ -132,10 +180,13 @@ class InferenceResult:
         width = max([len("outcome")] + [len(o.label) for o in rows])
         kw = max([len("key")] + [len(o.key) for o in rows])
         do_head = f" {'under do':>9}" if self.do else ""
+        level = f"{self.intervals['level']:.0%} interval" if self.intervals else ""
+        do_head += f"  {level:>14}" if self.intervals else ""
         lines.append(f"{'outcome'.ljust(width)}  {'key'.ljust(kw)}  {'prior':>7} {'posterior':>9} {'change':>8}{do_head}")
         for o in rows:
             change = o.change if abs(o.change) >= 5e-4 else 0.0
             do_cell = f" {o.do_posterior:9.3f}" if o.do_posterior is not None else ""
+            do_cell += f"  [{o.interval[0]:.3f}, {o.interval[1]:.3f}]" if o.interval is not None else ""
             lines.append(f"{o.label.ljust(width)}  {o.key.ljust(kw)}  {o.prior:7.3f} {o.posterior:9.3f} {change:+8.3f}{do_cell}")
         why = [o for o in rows if o.explanation and abs(o.change) > 5e-4]
         if why:
@@ -158,6 +209,9 @@ class InferenceResult:
                             lines.append(f"        {step.parent} -> {step.child} "
                                          f"(strength {step.strength:.2f}): {_cite(f)}")
         lines.append("")
+        if self.intervals:
+            lines.append(f"Intervals: the middle {self.intervals['level']:.0%} of the posteriors under "
+                         f"{self.intervals['samples']} samples of the parameters (seed {self.intervals['seed']}).")
         lines.append(f"Note: {DISCLAIMER} Parameters: {self.parameters}.")
         return "\n".join(lines)
 

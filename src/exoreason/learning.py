@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .cohort import parse_reading
-from .errors import InputError, NetworkError
+from .errors import ExoreasonError, InputError, NetworkError
 from .model import CompiledNetwork, Table
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ class FitReport:
 def read_cohort(reasoner: Reasoner, path: Path) -> tuple[list[str], np.ndarray]:
     """Node keys of the columns and a rows x columns matrix (NaN where missing; hard values only)."""
     try:
-        handle = path.open(newline="", encoding="utf-8")
+        handle = path.open(newline="", encoding="utf-8-sig")
     except FileNotFoundError:
         raise InputError(f"data file not found: {path}") from None
     except OSError as exc:
@@ -66,8 +66,8 @@ def read_cohort(reasoner: Reasoner, path: Path) -> tuple[list[str], np.ndarray]:
                 continue
             try:
                 keys.append(reasoner.resolve_node(name))
-            except Exception as exc:
-                raise InputError(f"{path}: column {index + 1} ({name!r}): {exc}") from None
+            except ExoreasonError as exc:
+                raise InputError(f"{path}: column {index + 1} ({name!r}): {exc.message()}") from None
         used = [k for k in keys if k is not None]
         if len(set(used)) != len(used):
             dupe = next(k for k in used if used.count(k) > 1)

@@ -60,6 +60,11 @@ class Parameters:
     strength_edges: Mapping[str, float]
     max_parents: int
     source: str = "defaults"
+    # Parameter uncertainty (see uncertainty.py): Beta concentrations (pseudo-count totals).
+    base_concentration: float = 2.0
+    per_study_concentration: float = 4.0
+    leak_concentration: float = 10.0
+    base_rate_concentration: float = 10.0
 
     def leak_of(self, key: str, kind: str) -> float:
         return self.leak_nodes.get(key, self.leak.get(kind, 0.0))
@@ -102,7 +107,19 @@ _KNOWN = {
     "base_rate": {"cargo", "nodes"},
     "strength": {"edges"},
     "network": {"max_parents"},
+    "uncertainty": {"base_concentration", "per_study_concentration", "leak_concentration",
+                    "base_rate_concentration"},
 }
+
+
+def _concentration(value: Any, where: str, path: str, *, zero: bool = False) -> float:
+    """A finite positive number (or zero, if ``zero``) for an [uncertainty] key."""
+    ok = (not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
+          and (value >= 0.0 if zero else value > 0.0))
+    if not ok:
+        need = "a finite number >= 0" if zero else "a finite number > 0"
+        raise ConfigError(f"{path}: {where} must be {need}, got {value!r}")
+    return float(value)
 
 
 def load_parameters(path: Path | None = None) -> Parameters:
@@ -142,6 +159,12 @@ def load_parameters(path: Path | None = None) -> Parameters:
         max_parents = data["network"]["max_parents"]
         if isinstance(max_parents, bool) or not isinstance(max_parents, int) or not 2 <= max_parents <= 16:
             raise ConfigError(f"{where}: network.max_parents must be an integer from 2 to 16, got {max_parents!r}")
+        uncertainty = data.get("uncertainty", {})
+        concentrations = {
+            k: _concentration(uncertainty.get(k, getattr(Parameters, k)), f"uncertainty.{k}", where,
+                              zero=k == "per_study_concentration")
+            for k in _KNOWN["uncertainty"]
+        }
         return Parameters(
             kinds=kinds,
             other_cancer_weight=_probability(evidence["other_cancer_weight"], "evidence.other_cancer_weight", where),
@@ -152,6 +175,7 @@ def load_parameters(path: Path | None = None) -> Parameters:
             strength_edges=strengths,
             max_parents=max_parents,
             source=where,
+            **concentrations,
         )
     except KeyError as exc:
         raise ConfigError(f"{where}: missing parameter {exc}") from None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import tempfile
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
@@ -462,8 +463,15 @@ def write_files_atomically(contents: dict[Path, bytes]) -> None:
                 handle.flush()
                 os.fsync(handle.fileno())
             staged.append((Path(tmp), target))
-        for tmp, target in staged:
-            os.replace(tmp, target)
+        # The renames happen with SIGINT and SIGTERM held back, so an interrupted build leaves
+        # either all the previous files or all the new ones.
+        blocked = {signal.SIGINT, signal.SIGTERM}
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+        try:
+            for tmp, target in staged:
+                os.replace(tmp, target)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
     finally:
         for tmp, _ in staged:
             if tmp.exists():

@@ -115,6 +115,52 @@ class QueryResult:
         """Rows with each value as its lexical form (IRI text, literal value)."""
         return [{k: _plain(v) for k, v in row.items()} for row in self.rows]
 
+    def to_dataframe(self) -> Any:
+        """A pandas DataFrame: one column per variable (IRIs as text, literals as Python values,
+        unbound as None); an ASK answer is one ``boolean`` cell, a graph its s, p, o triples."""
+        import pandas as pd
+
+        if self.kind == "ask":
+            return pd.DataFrame({"boolean": [bool(self.boolean)]})
+        if self.kind == "graph":
+            assert self.graph is not None
+            return pd.DataFrame([(_python(s), _python(p), _python(o)) for s, p, o in self.graph],
+                                columns=["subject", "predicate", "object"])
+        return pd.DataFrame([[_python(row[v]) if v in row else None for v in self.variables]
+                             for row in self.rows], columns=self.variables)
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        from .vocabulary import curie
+
+        if self.kind != "select":
+            return f"<pre>{escape(self.render('table'))}</pre>"
+        limit = 50
+        head = "".join(f"<th>{escape(v)}</th>" for v in self.variables)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{escape(curie(_plain(row[v]))) if v in row else ''}</td>"
+                             for v in self.variables) + "</tr>"
+            for row in self.rows[:limit])
+        more = len(self.rows) - limit
+        tail = f"<p><small>... and {more} more rows</small></p>" if more > 0 else ""
+        return (f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{tail}"
+                f"<p><small>{len(self.rows)} row{'s' if len(self.rows) != 1 else ''}</small></p>")
+
+
+def _python(term: Node) -> Any:
+    """A term as a DataFrame cell: IRIs and blank nodes as text, literals as Python values."""
+    from decimal import Decimal
+
+    from rdflib import Literal
+
+    if not isinstance(term, Literal):
+        return str(term)
+    value = term.toPython()
+    if isinstance(value, Decimal):
+        return float(value)
+    return str(value) if isinstance(value, Literal) else value
+
 
 def _plain(term: Node) -> str:
     from rdflib import Literal
