@@ -1,5 +1,22 @@
-"""``python -m exoreason``: the command line."""
+"""``python -m exoreason`` and the ``exoreason`` command.
 
-from .cli import main
+The command line's modules are imported inside ``main`` so that Ctrl-C while they load is one
+line, not a traceback.
+"""
 
-main()
+from __future__ import annotations
+
+import sys
+
+
+def main() -> None:
+    try:
+        from .cli import main as run
+    except KeyboardInterrupt:
+        sys.stderr.write("exoreason: interrupted\n")
+        sys.exit(130)
+    run()
+
+
+if __name__ == "__main__":
+    main()

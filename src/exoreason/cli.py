@@ -183,6 +183,7 @@ def infer(
     intervals: Annotated[bool, typer.Option("--intervals", help="Add a 90% interval to each posterior, from sampling the literature-derived parameters (see [uncertainty] in parameters.toml).")] = False,
     samples: Annotated[str | None, typer.Option("--samples", metavar="N", help="With --intervals: how many parameter samples (default 1000).")] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="With --intervals: seed of the sampler (default 0); the same seed gives the same intervals.")] = None,
+    plot: Annotated[Path | None, typer.Option("--plot", help="Also draw prior vs posterior of each outcome to FILE.png or FILE.svg (written whole or not at all; --force overwrites).")] = None,
 ) -> None:
     """Prior and posterior of metastasis, chemoresistance, recurrence and the processes behind them,
     given the cargo observed in exosomes, with the findings behind the answer.
@@ -193,6 +194,14 @@ def infer(
 
     Example: exoreason infer --cargo miR-155
     """
+    if plot is not None:
+        from .plots import picture_format
+
+        picture_format(plot)  # a bad extension fails before any inference
+        if profiles is not None:
+            raise InputError("--plot draws a single query, not --profiles")
+        if plot.exists() and not force:
+            raise InputError(f"{plot} exists; pass --force to overwrite it")
     from .inference import Reasoner
 
     reasoner = Reasoner.from_files(config=config, cancer=cancer)
@@ -203,6 +212,8 @@ def infer(
     if profiles is not None:
         if cargo or absent or do:
             raise InputError("--profiles cannot be combined with --cargo, --absent or --do")
+        if intervals or samples is not None or seed is not None:
+            raise InputError("--intervals is for a single query, not --profiles")
         from .cohort import run_profiles
 
         run_profiles(reasoner, profiles, output, fmt or "csv", force=force)
@@ -224,7 +235,13 @@ def infer(
         result = with_intervals(result, reasoner.compiled, _sample_count(samples), 0 if seed is None else seed)
     elif samples is not None or seed is not None:
         raise InputError("--samples and --seed go with --intervals")
+    if plot is not None:
+        from .plots import plot_posteriors
+
+        plot_posteriors(result, plot, force=force)
     typer.echo(result.to_json() if fmt == "json" else result.render_table())
+    if plot is not None:
+        typer.echo(f"wrote {plot}", err=True)
 
 
 def _sample_count(text: str | None) -> int:
@@ -278,6 +295,79 @@ def suggest(
 
 
 @app.command()
+def sensitivity(
+    outcome: Annotated[str, typer.Option("--outcome", "-y", help="The process or outcome asked about (e.g. chemoresistance).")],
+    cargo: Cargo = [],  # noqa: B006
+    absent: Absent = [],  # noqa: B006
+    top: Annotated[int, typer.Option("--top", help="How many parameters to show.")] = 10,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    cancer: Cancer = None,
+    config: Config = None,
+) -> None:
+    """Which parameters the answer rests on: the derivative of the outcome's posterior with respect
+    to every edge strength, leak and cargo base rate, largest first, with the findings behind each edge.
+
+    Example: exoreason sensitivity --cargo miR-155 --outcome chemoresistance
+    """
+    from .inference import Reasoner
+    from .uncertainty import resolve_outcome
+    from .uncertainty import sensitivity as run_sensitivity
+
+    if fmt not in ("table", "json"):
+        raise InputError(f"unknown format {fmt!r}; use table or json")
+    if top < 1:
+        raise InputError(f"--top must be at least 1, got {top}")
+    reasoner = Reasoner.from_files(config=config, cancer=cancer)
+    evidence, _ = reasoner.evidence_from_names(cargo, absent)
+    key = resolve_outcome(reasoner.compiled, outcome)
+    result = run_sensitivity(reasoner.compiled, evidence, key, cancer=cancer)
+    typer.echo(result.to_json(top) if fmt == "json" else result.render_table(top))
+
+
+@app.command()
+def explain(
+    outcome: Annotated[str, typer.Option("--outcome", "-y", help="The process or outcome to explain (e.g. chemoresistance, metastasis).")],
+    cargo: Cargo = [],  # noqa: B006
+    absent: Absent = [],  # noqa: B006
+    plot: Annotated[Path | None, typer.Option("--plot", help="Draw the paths as a graph to FILE.png or FILE.svg (written whole or not at all).")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    force: Force = False,
+    cancer: Cancer = None,
+    config: Config = None,
+) -> None:
+    """Why an outcome moved: the paths from each observed cargo to it, with the findings (table,
+    reference, primary study) and the strength behind every edge; --plot draws them.
+
+    Example: exoreason explain --cargo miR-155 --outcome chemoresistance
+    """
+    if fmt not in ("table", "json"):
+        raise InputError(f"unknown format {fmt!r}; use table or json")
+    if plot is not None:
+        from .plots import picture_format
+
+        picture_format(plot)
+        if plot.exists() and not force:
+            raise InputError(f"{plot} exists; pass --force to overwrite it")
+    if not cargo and not absent:
+        raise InputError("give the observed cargo with --cargo (present) or --absent")
+    from .explanation import explain as run_explain
+    from .explanation import resolve_outcome
+    from .inference import Reasoner
+
+    reasoner = Reasoner.from_files(config=config, cancer=cancer)
+    key = resolve_outcome(reasoner, outcome)
+    evidence, names = reasoner.evidence_from_names(cargo, absent)
+    found = run_explain(reasoner, reasoner.infer(evidence, names), key)
+    if plot is not None:
+        from .plots import plot_explanation
+
+        plot_explanation(reasoner, found.result, key, plot, force=force)
+    typer.echo(found.to_json() if fmt == "json" else found.render_table())
+    if plot is not None:
+        typer.echo(f"wrote {plot}", err=True)
+
+
+@app.command()
 def fit(
     data: Annotated[Path, typer.Argument(help="CSV: optional id column, one column per cargo, process or outcome; cells true/false/empty.")],
     output: Output,
@@ -302,19 +392,20 @@ def fit(
 
 @app.command()
 def export(
-    fmt: Annotated[str, typer.Option("--format", "-f", help="owl, ttl (the ontology), bif or xmlbif (the network).")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="owl, ttl (the ontology), bif or xmlbif (the network), dot (Graphviz) or graphml (Cytoscape, Gephi).")],
     output: Output,
     force: Force = False,
     config: Config = None,
 ) -> None:
-    """Write the ontology or the Bayesian network for other tools (Protégé, pgmpy, pyAgrum, GeNIe).
+    """Write the ontology or the Bayesian network for other tools (Protégé, pgmpy, pyAgrum, GeNIe,
+    Graphviz, Cytoscape, Gephi).
 
     Example: exoreason export --format bif --output exoreason.bif --force
     """
     from .export import export as run_export
 
     reasoner = None
-    if fmt in ("bif", "xmlbif"):
+    if fmt in ("bif", "xmlbif", "dot", "graphml"):
         from .inference import Reasoner
 
         reasoner = Reasoner.from_files(config=config)

@@ -155,7 +155,8 @@ def _read_file(path: Path, kind: TemplateKind, problems: list[Problem]) -> list[
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        problems.append(Problem(name, 0, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})"))
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        problems.append(Problem(name, line, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})"))
         return []
     except OSError as exc:
         problems.append(Problem(name, 0, "", f"cannot read: {exc.strerror}"))

@@ -143,7 +143,7 @@ class InferenceResult:
         rows = sorted(self.outcomes, key=lambda o: (-abs(o.change), o.key))
         frame = pd.DataFrame(
             [{"key": o.key, "label": o.label, "kind": o.kind, "prior": o.prior,
-              "posterior": o.posterior, "change": o.change,
+              "posterior": o.posterior, "change": o.change if abs(o.change) > 1e-9 else 0.0,
               **({"do_posterior": o.do_posterior} if self.do else {})} for o in rows],
             columns=["key", "label", "kind", "prior", "posterior", "change",
                      *(["do_posterior"] if self.do else [])])

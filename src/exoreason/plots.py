@@ -33,13 +33,17 @@ _KIND_NAMES = {"cargo": "exosomal cargo", "gene_effect": "target gene repressed"
                "process": "process", "outcome": "outcome"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Picture:
     """A rendered picture: its bytes, format (``png`` or ``svg``) and where it was written."""
 
     data: bytes
     format: str
     path: Path | None = None
+
+    def __repr__(self) -> str:
+        where = f", written to {self.path}" if self.path is not None else ""
+        return f"<{self.format.upper()} picture, {len(self.data):,} bytes{where}>"
 
     def _repr_png_(self) -> bytes | None:
         return self.data if self.format == "png" else None
@@ -90,7 +94,9 @@ def _deliver(figure: Any, path: Path | str | None, force: bool, fmt: str | None 
     buffer = io.BytesIO()
     metadata = {"Date": None} if fmt == "svg" else {"Software": None}
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "exoreason"}):
-        figure.savefig(buffer, format=fmt, metadata=metadata, bbox_inches="tight", pad_inches=0.2)
+        # Inline pictures (no file) at a lower resolution keep notebooks small.
+        figure.savefig(buffer, format=fmt, metadata=metadata, bbox_inches="tight", pad_inches=0.2,
+                       dpi=150 if target is not None else 100)
     data = buffer.getvalue()
     if target is not None:
         write_output(target, data, force)
@@ -231,7 +237,7 @@ def plot_explanation(reasoner: Reasoner, result_or_evidence: Any, outcome: str,
     ordered.add_edges_from(graph.edges(data=True))
     positions = nx.multipartite_layout(ordered, subset_key="layer", align="vertical", scale=1.0)
     tallest = max(len(c) for c in columns.values())
-    figure = _figure(max(7.0, 3.3 * (len(columns))), max(2.8, 1.2 * tallest + 1.4))
+    figure = _figure(max(7.0, 4.0 * (len(columns))), max(2.8, 1.1 * tallest + 1.2))
     ax = figure.add_subplot()
     ax.set_axis_off()
     kinds = {n.key: n.kind for n in reasoner.spec.nodes}
@@ -267,7 +273,7 @@ def plot_explanation(reasoner: Reasoner, result_or_evidence: Any, outcome: str,
     xs = [p[0] for p in positions.values()]
     ys = [p[1] for p in positions.values()]
     pad_x = 0.35 * (max(xs) - min(xs) or 1.0)
-    pad_y = 0.35 * (max(ys) - min(ys) or 1.0)
+    pad_y = 0.15 * (max(ys) - min(ys) or 1.0)
     ax.set_xlim(min(xs) - pad_x, max(xs) + pad_x)
     ax.set_ylim(min(ys) - pad_y, max(ys) + pad_y)
     title = (f"Why {target.label}: {target.prior:.3f} → {target.posterior:.3f} "

@@ -400,9 +400,10 @@ def resolve_outcome(compiled: CompiledNetwork, name: str) -> str:
     for node in candidates:
         if wanted in {x.casefold() for x in (node.key, node.label, *node.names)}:
             return node.key
-    known = sorted({x for n in candidates for x in (n.key, n.label)})
-    close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
-    hint = f"; closest: {', '.join(close)}" if close else f"; known: {', '.join(sorted(n.key for n in candidates))}"
+    by_name = {x: n.key for n in candidates for x in (n.key, n.label)}
+    close = list(dict.fromkeys(by_name[x] for x in difflib.get_close_matches(name, sorted(by_name), n=6, cutoff=0.5)))
+    hint = (f"; closest: {', '.join(close[:3])}" if close
+            else f"; known: {', '.join(sorted(n.key for n in candidates))}")
     raise InferenceError(f"unknown outcome {name!r}{hint}")
 
 

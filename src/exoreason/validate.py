@@ -20,7 +20,8 @@ from .resources import OWL_FILE, TTL_FILE, ontology_dir
 
 __all__ = ["HermitReport", "ValidationReport", "run_hermit", "validate"]
 
-_UNSAT = re.compile(r"EquivalentClasses\(([^)]*owl:Nothing[^)]*)\)")
+_UNSAT = re.compile(r"EquivalentClasses\(([^)]*(?:owl:Nothing|owl#Nothing)[^)]*)\)")
+_NOTHING = "http://www.w3.org/2002/07/owl#Nothing"
 _IRI = re.compile(r"<([^>]+)>")
 
 
@@ -76,7 +77,7 @@ def run_hermit(owl_file: Path, java: str | None = None, timeout: float = 600.0) 
     if done.returncode != 0 or "pear-shaped" in output or "Could not parse" in output:
         first = next((ln for ln in output.splitlines() if ln.strip()), "no output")
         raise ValidationFailure([f"HermiT could not process {owl_file.name}: {first.strip()}"])
-    unsatisfiable = sorted({iri for group in _UNSAT.findall(output) for iri in _IRI.findall(group)})
+    unsatisfiable = sorted({iri for group in _UNSAT.findall(output) for iri in _IRI.findall(group)} - {_NOTHING})
     return HermitReport(True, tuple(unsatisfiable), time.perf_counter() - start)
 
 
