@@ -16,7 +16,8 @@ import pytest
 
 from .conftest import EXOREASON, ONTOLOGY, ROOT, run_cli
 
-COMMANDS = ["build", "validate", "coverage", "query", "push", "infer", "export"]
+COMMANDS = ["build", "validate", "coverage", "query", "push", "infer", "suggest", "sensitivity", "explain", "fit",
+            "export"]
 
 
 def test_help_is_fast_and_lists_commands():
@@ -47,6 +48,8 @@ def _example(command: str) -> str:
 def test_help_example_runs(command, tmp_path):
     example = _example(command)
     args = shlex.split(example)[1:]
+    if command == "fit":  # the example names the user's cohort file: give it one
+        (tmp_path / args[1]).write_text("id,miR-155,chemoresistance\na,true,true\nb,false,\n")
     done = run_cli(*args, cwd=tmp_path)
     assert done.returncode == 0, (example, done.stderr)
     assert done.stdout.strip()

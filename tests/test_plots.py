@@ -170,6 +170,7 @@ def test_export_graphml_reads_back_with_networkx(tmp_path, reasoner):
     assert inhibiting
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # pydot's parser uses old pyparsing names
 def test_export_dot_parses_and_marks_signs(tmp_path, reasoner):
     out = tmp_path / "network.dot"
     done = run_cli("export", "--format", "dot", "--output", str(out))

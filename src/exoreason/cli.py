@@ -195,13 +195,11 @@ def infer(
     Example: exoreason infer --cargo miR-155
     """
     if plot is not None:
-        from .plots import picture_format
+        from .plots import check_picture_path
 
-        picture_format(plot)  # a bad extension fails before any inference
+        check_picture_path(plot, force)  # a bad extension or directory fails before any inference
         if profiles is not None:
             raise InputError("--plot draws a single query, not --profiles")
-        if plot.exists() and not force:
-            raise InputError(f"{plot} exists; pass --force to overwrite it")
     from .inference import Reasoner
 
     reasoner = Reasoner.from_files(config=config, cancer=cancer)
@@ -343,11 +341,9 @@ def explain(
     if fmt not in ("table", "json"):
         raise InputError(f"unknown format {fmt!r}; use table or json")
     if plot is not None:
-        from .plots import picture_format
+        from .plots import check_picture_path
 
-        picture_format(plot)
-        if plot.exists() and not force:
-            raise InputError(f"{plot} exists; pass --force to overwrite it")
+        check_picture_path(plot, force)
     if not cargo and not absent:
         raise InputError("give the observed cargo with --cargo (present) or --absent")
     from .explanation import explain as run_explain
@@ -422,9 +418,23 @@ def main() -> None:
     """Entry point: run the app, turning exoreason errors into one line and an exit code."""
     import signal
 
+    from typer._click import exceptions as usage
+
     signal.signal(signal.SIGTERM, _terminate)
     try:
-        app()
+        code = app(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
+    except usage.NoArgsIsHelpError as exc:
+        typer.echo(exc.ctx.get_help() if exc.ctx else "exoreason --help")
+        sys.exit(0)
+    except usage.UsageError as exc:
+        # Usage errors too are one line: what was wrong, and where help is.
+        where = exc.ctx.command_path if exc.ctx else "exoreason"
+        typer.echo(f"exoreason: error: {exc.format_message()} (see `{where} --help`)", err=True)
+        sys.exit(exc.exit_code)
+    except usage.ClickException as exc:
+        typer.echo(f"exoreason: error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
     except ExoreasonError as exc:
         if _DEBUG:
             raise
@@ -434,7 +444,7 @@ def main() -> None:
             for problem in problems:
                 typer.echo(f"  {problem}", err=True)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, typer.Abort):
         typer.echo("exoreason: interrupted", err=True)
         sys.exit(130)
     except Exception as exc:  # a bug, not bad input: still one line unless --debug

@@ -20,7 +20,7 @@ from .inference import DISCLAIMER, InferenceResult
 if TYPE_CHECKING:
     from .inference import Reasoner
 
-__all__ = ["PICTURE_FORMATS", "Picture", "picture_format", "plot_explanation", "plot_posteriors"]
+__all__ = ["PICTURE_FORMATS", "Picture", "check_picture_path", "picture_format", "plot_explanation", "plot_posteriors"]
 
 PICTURE_FORMATS = ("png", "svg")
 
@@ -70,6 +70,18 @@ def picture_format(path: Path | str) -> str:
     if fmt not in PICTURE_FORMATS:
         shown = f"extension {suffix!r}" if suffix else "no extension"
         raise InputError(f"cannot draw {path}: {shown} is not a picture format; use .png or .svg")
+    return fmt
+
+
+def check_picture_path(path: Path | str, force: bool = False) -> str:
+    """Refuse, before any drawing, a path the picture could not be written to; its format."""
+    target = Path(path)
+    fmt = picture_format(target)
+    if target.exists() and not force:
+        raise InputError(f"{target} exists; pass --force to overwrite it")
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise InputError(f"cannot write {target}: directory {parent} does not exist")
     return fmt
 
 

@@ -498,9 +498,10 @@ def sensitivity(compiled: CompiledNetwork, evidence: Mapping[str, float], outcom
     values = model.posteriors(theta, evidence)[:, 0]
     derivative = (values[1:size + 1] - values[size + 1:]) / (2.0 * step)
     params = compiled.params
+    by_key = {f"{parent}->{child}": e for (parent, child), e in space.edges.items()}
     rows = []
     for i, (kind, key) in enumerate(zip(space.kinds, space.keys, strict=True)):
-        edge = space.edges.get(tuple(key.split("->", 1))) if kind == "edge" else None  # type: ignore[arg-type]
+        edge = by_key.get(key) if kind == "edge" else None
         rows.append(Sensitivity(
             kind, key, float(space.means[i]), float(derivative[i]), int(space.studies[i]),
             edge.sign if edge else "",
