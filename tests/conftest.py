@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from .oxigraph_server import oxigraph_server  # noqa: F401 (a session fixture shared by the test modules)
+
 ROOT = Path(__file__).resolve().parents[1]
 ONTOLOGY = ROOT / "ontology"
 EXOREASON = str(Path(sys.executable).with_name("exoreason"))

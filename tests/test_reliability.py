@@ -68,3 +68,112 @@ def test_interrupted_batch_run_leaves_no_output(tmp_path):
     assert b"Traceback" not in err
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["profiles.csv"]
+
+
+# --- queries: runaway evaluation, flaky and failing endpoints -------------------------------------
+
+import json  # noqa: E402
+import threading  # noqa: E402
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer  # noqa: E402
+
+from .conftest import assert_one_line_error, run_cli  # noqa: E402
+from .oxigraph_server import free_port, oxigraph_binary  # noqa: E402
+
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+def test_runaway_embedded_query_is_stopped_at_the_timeout():
+    start = time.monotonic()
+    done = run_cli("query", RUNAWAY, "--timeout", "2")
+    assert_one_line_error(done, 1, "query stopped after 2 s")
+    assert time.monotonic() - start < 60
+
+
+def _serve(handler_class):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler_class)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/query"
+
+
+def test_a_flaky_endpoint_is_retried_with_backoff():
+    calls = []
+
+    class Flaky(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            calls.append(time.monotonic())
+            if len(calls) <= 2:
+                self.send_response(503)
+                self.end_headers()
+                return
+            body = json.dumps({"head": {"vars": ["n"]}, "results": {"bindings": [
+                {"n": {"type": "literal", "value": "7"}}]}}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_POST = do_GET  # noqa: N815
+
+        def log_message(self, *args):
+            pass
+
+    server, url = _serve(Flaky)
+    try:
+        done = run_cli("query", "SELECT ?n WHERE { ?s ?p ?n }", "--endpoint", url, "--format", "csv")
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.splitlines() == ["n", "7"]
+        assert len(calls) == 3
+        assert calls[2] - calls[1] >= 0.9 * (calls[1] - calls[0])  # the wait doubles
+        calls.clear()
+        failed = run_cli("query", "SELECT ?n WHERE { ?s ?p ?n }", "--endpoint", url, "--retries", "0")
+        assert_one_line_error(failed, 1, "HTTP 503")
+        assert len(calls) == 1
+    finally:
+        server.shutdown()
+
+
+def test_a_slow_endpoint_times_out_without_retry():
+    calls = []
+
+    class Slow(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            calls.append(1)
+            time.sleep(5)
+
+        do_POST = do_GET  # noqa: N815
+
+        def log_message(self, *args):
+            pass
+
+    server, url = _serve(Slow)
+    try:
+        done = run_cli("query", "ASK { ?s ?p ?o }", "--endpoint", url, "--timeout", "1")
+        assert_one_line_error(done, 1, "did not answer within 1 s")
+        assert len(calls) == 1
+    finally:
+        server.shutdown()
+
+
+def test_an_endpoint_stopped_mid_run(tmp_path):
+    binary = oxigraph_binary()
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("oxigraph is not installed; CI is set")
+        pytest.skip("oxigraph is not installed")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen([binary, "serve", "--location", str(tmp_path / "db"), "--bind", f"127.0.0.1:{port}"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            if run_cli("push", "--endpoint", f"{base}/store").returncode == 0:
+                break
+            time.sleep(0.2)
+        first = run_cli("query", "targets-of-mirna", "--bind", "mirna=miR-155", "--endpoint", f"{base}/query",
+                        "--format", "csv")
+        assert first.returncode == 0 and "TP53INP1" in first.stdout
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    done = run_cli("query", "targets-of-mirna", "--endpoint", f"{base}/query", "--retries", "1")
+    assert_one_line_error(done, 1, "unreachable after 2 attempts")

@@ -115,7 +115,8 @@ def query(
     endpoint: Endpoint = None,
     list_: Annotated[bool, typer.Option("--list", help="List the named queries with the questions they answer.")] = False,
     allow_remote: Annotated[bool, typer.Option("--allow-remote", help="Let the embedded engine follow SERVICE and remote FROM clauses.")] = False,
-    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for an endpoint.")] = 30.0,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds a query may run (embedded: it is stopped) or wait for an endpoint.")] = 60.0,
+    retries: Annotated[int, typer.Option("--retries", help="Retries of an endpoint request that failed for a passing reason (unreachable, HTTP 5xx), with doubling waits.")] = 2,
     reason: Annotated[bool, typer.Option("--reason", help="Answer over the graph plus what OWL entails (OWL 2 RL closure): subclasses, inverse relations, super-properties.")] = False,
 ) -> None:
     """Ask the graph a SPARQL question (read-only), embedded or on a SPARQL endpoint.
@@ -146,8 +147,12 @@ def query(
             graph = entailed_graph(graph)
     elif reason:
         raise InputError("--reason works on the embedded graph; push an entailed graph to the endpoint instead")
-    result = run_query(graph, named.text, bindings=bindings, endpoint=endpoint,
-                       allow_remote=allow_remote, timeout=timeout)
+    if not timeout > 0:
+        raise InputError(f"--timeout must be positive, got {timeout:g}")
+    if retries < 0:
+        raise InputError(f"--retries must be 0 or more, got {retries}")
+    result = run_query(graph, named.text, bindings=bindings, endpoint=endpoint, allow_remote=allow_remote,
+                       timeout=timeout, embedded_timeout=None if endpoint else timeout, retries=retries)
     typer.echo(result.render(fmt))
 
 

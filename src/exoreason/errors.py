@@ -21,6 +21,7 @@ __all__ = [
     "NetworkError",
     "Problem",
     "QueryError",
+    "QueryTimeout",
     "ValidationFailure",
 ]
 
@@ -94,6 +95,12 @@ class ValidationFailure(ExoreasonError):
 
 class QueryError(ExoreasonError):
     """A SPARQL query is malformed, unknown, unsafe or has a bad binding."""
+
+
+class QueryTimeout(QueryError):
+    """An embedded query ran past its --timeout and was stopped."""
+
+    exit_code = 1
 
 
 class EndpointError(ExoreasonError):

@@ -51,7 +51,7 @@ class Evidence:
     note: str = ""
 
     def study_keys(self) -> tuple[str, ...]:
-        """What counts as one study: the primary study, else the review reference, else the finding.
+        """What counts as one study: the primary study, else the review reference, else the review.
 
         A primary study cited several times by the review counts once.
         """
@@ -59,7 +59,8 @@ class Evidence:
             return tuple(s["iri"] for s in self.studies)
         if self.review_refs:
             return tuple(f"review-ref-{r}" for r in self.review_refs)
-        return (self.finding,)
+        # A statement the review makes without a citation rests on the review alone.
+        return ("the-review",)
 
 
 @dataclass(frozen=True)

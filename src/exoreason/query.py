@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import EndpointError, QueryError
+from .errors import EndpointError, QueryError, QueryTimeout
 from .resources import queries_dir
 
 if TYPE_CHECKING:
@@ -314,8 +314,17 @@ def run_query(
     endpoint: str | None = None,
     allow_remote: bool = False,
     timeout: float = 30.0,
+    embedded_timeout: float | None = None,
+    retries: int = 2,
+    backoff: float = 0.5,
 ) -> QueryResult:
-    """Run one read-only query on the graph or, with ``endpoint``, on a SPARQL 1.1 server."""
+    """Run one read-only query on the graph or, with ``endpoint``, on a SPARQL 1.1 server.
+
+    ``timeout`` bounds each request to an endpoint; ``embedded_timeout`` (if given) stops an
+    embedded evaluation that runs longer. A request that fails for a passing reason (the server
+    unreachable, or an HTTP 5xx answer) is retried ``retries`` times, waiting ``backoff`` seconds
+    and doubling the wait each time; queries are read-only, so a retry is always safe.
+    """
     prepared = _prepare(text, allow_remote)
     bindings = dict(bindings or {})
     unknown = sorted(set(bindings) - _variables(prepared.algebra))
@@ -323,10 +332,45 @@ def run_query(
         known = ", ".join(sorted(_variables(prepared.algebra))) or "none"
         raise QueryError(f"--bind of unknown variable ?{unknown[0]}; the query's variables: {known}")
     if endpoint:
-        return _run_remote(endpoint, text, bindings, timeout)
+        return _run_remote(endpoint, text, bindings, timeout, retries, backoff)
     assert graph is not None
-    result = graph.query(prepared, initBindings=bindings)
-    return _from_rdflib(result)
+    if embedded_timeout is None:
+        return _from_rdflib(graph.query(prepared, initBindings=bindings))
+    return _run_with_deadline(graph, prepared, bindings, embedded_timeout)
+
+
+def _run_with_deadline(graph: Graph, prepared: Any, bindings: Mapping[str, Node], timeout: float) -> QueryResult:
+    """Evaluate in a forked child that is killed at the deadline: rdflib cannot be interrupted
+    from inside, and a runaway query (an unbounded property path on a large graph) must stop."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+
+    def work() -> None:
+        try:
+            sender.send(("ok", _from_rdflib(graph.query(prepared, initBindings=bindings))))
+        except Exception as exc:  # reported to the parent as one line
+            sender.send(("error", f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"))
+
+    child = context.Process(target=work, daemon=True)
+    child.start()
+    sender.close()
+    try:
+        if not receiver.poll(timeout):
+            raise QueryTimeout(f"query stopped after {timeout:g} s (--timeout); it did not finish")
+        status, payload = receiver.recv()
+    except EOFError:
+        raise QueryError("the query's evaluation ended without an answer") from None
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join()
+        receiver.close()
+    if status == "error":
+        raise QueryError(f"query failed: {payload}")
+    assert isinstance(payload, QueryResult)
+    return payload
 
 
 def _from_rdflib(result: Any) -> QueryResult:
@@ -354,12 +398,15 @@ def _with_values(text: str, bindings: Mapping[str, Node]) -> str:
     return text[: where.end()] + f"\n  {block}\n" + text[where.end():]
 
 
-def _run_remote(endpoint: str, text: str, bindings: Mapping[str, Node], timeout: float) -> QueryResult:
+def _run_remote(endpoint: str, text: str, bindings: Mapping[str, Node], timeout: float,
+                retries: int = 2, backoff: float = 0.5) -> QueryResult:
+    import socket
+    import time
     from urllib.error import HTTPError, URLError
 
     from rdflib import BNode, Graph, Literal, URIRef
     from SPARQLWrapper import JSON, TURTLE, SPARQLWrapper
-    from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+    from SPARQLWrapper.SPARQLExceptions import EndPointInternalError, SPARQLWrapperException
 
     if not re.match(r"^https?://", endpoint):
         raise QueryError(f"not an http(s) endpoint URL: {endpoint!r}")
@@ -370,18 +417,34 @@ def _run_remote(endpoint: str, text: str, bindings: Mapping[str, Node], timeout:
     form = _FORM.match(query)
     kind = form.group(1).upper() if form else "SELECT"
     sparql.setReturnFormat(TURTLE if kind in ("CONSTRUCT", "DESCRIBE") else JSON)
-    try:
-        response = sparql.query()
-        payload = response.convert()
-    except HTTPError as exc:
-        raise EndpointError(f"endpoint {endpoint} answered HTTP {exc.code} {exc.reason}") from None
-    except SPARQLWrapperException as exc:
-        raise EndpointError(f"endpoint {endpoint} refused the query: {' '.join(str(exc).split())[:200]}") from None
-    except (URLError, OSError, TimeoutError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise EndpointError(f"endpoint {endpoint} unreachable: {reason}") from None
-    except ValueError as exc:
-        raise EndpointError(f"endpoint {endpoint} sent an unreadable answer: {exc}") from None
+    wait = backoff
+    for attempt in range(max(0, retries) + 1):
+        try:
+            payload = sparql.query().convert()
+            break
+        except (HTTPError, EndPointInternalError, URLError, ConnectionError) as exc:
+            timed_out = isinstance(getattr(exc, "reason", None), (TimeoutError, socket.timeout))
+            transient = not timed_out and (not isinstance(exc, HTTPError) or exc.code >= 500)
+            if transient and attempt < retries:
+                time.sleep(wait)
+                wait *= 2
+                continue
+            tries = f" after {attempt + 1} attempts" if attempt else ""
+            if timed_out:
+                raise EndpointError(f"endpoint {endpoint} did not answer within {timeout:g} s") from None
+            if isinstance(exc, HTTPError):
+                raise EndpointError(f"endpoint {endpoint} answered HTTP {exc.code} {exc.reason}{tries}") from None
+            if isinstance(exc, EndPointInternalError):
+                raise EndpointError(f"endpoint {endpoint} answered HTTP 500 (internal error){tries}") from None
+            raise EndpointError(f"endpoint {endpoint} unreachable{tries}: {getattr(exc, 'reason', exc)}") from None
+        except SPARQLWrapperException as exc:
+            raise EndpointError(f"endpoint {endpoint} refused the query: {' '.join(str(exc).split())[:200]}") from None
+        except (TimeoutError, socket.timeout):
+            raise EndpointError(f"endpoint {endpoint} did not answer within {timeout:g} s") from None
+        except OSError as exc:
+            raise EndpointError(f"endpoint {endpoint} unreachable: {exc}") from None
+        except ValueError as exc:
+            raise EndpointError(f"endpoint {endpoint} sent an unreadable answer: {exc}") from None
     if kind in ("CONSTRUCT", "DESCRIBE"):
         graph = Graph()
         graph.parse(data=payload if isinstance(payload, (str, bytes)) else str(payload), format="turtle")
