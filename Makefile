@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test install build validate bench clean
+.PHONY: demo test install build validate docs bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ build: $(STAMP)
 
 validate: $(STAMP)
 	$(BIN)/exoreason validate
+
+docs: $(STAMP)
+	$(BIN)/python docs/refresh.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_startup.py
