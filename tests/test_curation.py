@@ -468,7 +468,7 @@ def test_text_exosomes(graph):
     reticulocyte = _entity(graph, "sheep reticulocyte")
     assert (reticulocyte, URIRef("http://www.w3.org/2000/01/rdf-schema#subClassOf"),
             URIRef(OBO + "CL_0000558")) in graph, "sheep reticulocytes are reticulocytes (CL:0000558)"
-    _expect(graph, p, "secreted by sheep reticulocytes", EXOSOME, "secretedBy", reticulocyte,
+    _expect(graph, p, "first described in sheep reticulocytes", EXOSOME, "firstDescribedIn", reticulocyte,
             source=disc, quote="immature red blood cells of sheep", refs=(38, 39))
     form = "Section: Formation of Exosomes"
     _expect(graph, p, "min diameter 30 nm", EXOSOME, "minDiameterNm", value=Literal(30),
