@@ -286,3 +286,17 @@ def test_fit_refuses_bad_sample_size(tmp_path):
     data = _write(tmp_path / "d.csv", [["miR-155"], ["true"]])
     assert_one_line_error(run_cli("fit", str(data), "--output", str(tmp_path / "m.json"), "--ess", "0"), 2,
                           "equivalent-sample-size")
+
+
+def test_duplicate_ids_are_found_across_chunks(tmp_path, reasoner):
+    from exoreason.cohort import run_profiles
+    from exoreason.errors import InputError
+
+    rows = [["id", "miR-155"]] + [[f"s{i}", "true"] for i in range(7)] + [["s2", "false"]]
+    profiles = _write(tmp_path / "p.csv", rows)
+    out = tmp_path / "out.csv"
+    with pytest.raises(InputError, match=r"line 9: duplicate id 's2' \(first on line 4\)"):
+        run_profiles(reasoner, profiles, out, chunk=3, progress=False)
+    assert not out.exists()
+    unique = _write(tmp_path / "q.csv", rows[:-1])
+    assert run_profiles(reasoner, unique, out, chunk=3, progress=False).profiles == 7

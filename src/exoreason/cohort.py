@@ -148,10 +148,11 @@ def run_profiles(
                 writer.writerow(["id", *keys])
             else:
                 out.write("[")
-            seen_ids: set[int] = set()
+            seen = _SeenIds(profiles, source)
             first = True
             while True:
                 ids: list[str] = []
+                lines: list[int] = []
                 block = []
                 try:
                     for line, row in rows:
@@ -162,10 +163,7 @@ def run_profiles(
                         ident = row[id_index].strip()
                         if not ident:
                             raise InputError(f"{source}: line {line}: empty id")
-                        digest = hash(ident)
-                        if digest in seen_ids and ident in _ids_on_collision(profiles, ident, line):
-                            raise InputError(f"{source}: line {line}: duplicate id {ident!r}")
-                        seen_ids.add(digest)
+                        lines.append(line)
                         readings = np.full(len(engine.roots), np.nan)
                         for index, key in columns:
                             try:
@@ -182,6 +180,7 @@ def run_profiles(
                     raise InputError(f"{source}: unreadable CSV ({exc})") from None
                 if not block:
                     break
+                seen.add(ids, lines)
                 matrix = np.vstack(block)
                 answers = engine.posteriors(matrix)
                 distinct += len(np.unique(np.where(np.isnan(matrix), -1, matrix), axis=0))
@@ -218,16 +217,42 @@ def run_profiles(
     return CohortSummary(total, distinct, keys)
 
 
-def _ids_on_collision(profiles: Path, ident: str, line: int) -> set[str]:
-    """On a hash collision, read the file again up to ``line`` to tell a true duplicate apart."""
-    found: set[str] = set()
+class _SeenIds:
+    """Duplicate ids across a file in bounded memory: 8 bytes an id (a sorted array of hashes),
+    with a hash match confirmed by reading the file again before a duplicate is reported."""
+
+    def __init__(self, profiles: Path, source: str) -> None:
+        self.profiles = profiles
+        self.source = source
+        self.hashes = np.empty(0, dtype=np.int64)
+
+    def add(self, ids: list[str], lines: list[int]) -> None:
+        hashes = np.fromiter((hash(i) for i in ids), dtype=np.int64, count=len(ids))
+        earlier = np.zeros(len(ids), dtype=bool)
+        if self.hashes.size:
+            positions = np.searchsorted(self.hashes, hashes).clip(max=self.hashes.size - 1)
+            earlier = self.hashes[positions] == hashes
+        first: dict[str, int] = {}
+        for index, (ident, line) in enumerate(zip(ids, lines, strict=True)):
+            if ident in first:
+                raise InputError(f"{self.source}: line {line}: duplicate id {ident!r} (first on line {first[ident]})")
+            first[ident] = line
+            if earlier[index]:
+                found = _line_of(self.profiles, ident, line)
+                if found:
+                    raise InputError(f"{self.source}: line {line}: duplicate id {ident!r} (first on line {found})")
+        self.hashes = np.sort(np.concatenate([self.hashes, hashes]))
+
+
+def _line_of(profiles: Path, ident: str, before: int) -> int:
+    """The line where ``ident`` first appears before line ``before`` (0 if it does not)."""
     with profiles.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.reader(handle)
-        header = next(reader)
-        id_index = [h.strip() for h in header].index("id")
+        header = [h.strip() for h in next(reader)]
+        id_index = header.index("id")
         for row in reader:
-            if reader.line_num >= line:
+            if reader.line_num >= before:
                 break
             if len(row) > id_index and row[id_index].strip() == ident:
-                found.add(ident)
-    return found
+                return reader.line_num
+    return 0
