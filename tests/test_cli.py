@@ -167,3 +167,18 @@ def test_readme_opens_with_the_two_commands_and_its_example_is_current():
 
 def test_exoreason_executable_is_on_the_venv():
     assert Path(EXOREASON).exists()
+
+
+def test_every_test_the_readme_names_exists():
+    readme = (ROOT / "README.md").read_text()
+    named = re.findall(r"`(tests/[\w/]+\.py)(?:::(\w+))?`|`::(\w+)`", readme)
+    assert len(named) > 15
+    current = None
+    for path, test, bare in named:
+        if path:
+            current = ROOT / path
+            assert current.is_file(), path
+        name = test or bare
+        if name:
+            assert current is not None
+            assert re.search(rf"^(async )?def {name}\(", current.read_text(), re.MULTILINE), f"{current.name}::{name}"

@@ -177,3 +177,23 @@ def test_an_endpoint_stopped_mid_run(tmp_path):
         server.wait(timeout=30)
     done = run_cli("query", "targets-of-mirna", "--endpoint", f"{base}/query", "--retries", "1")
     assert_one_line_error(done, 1, "unreachable after 2 attempts")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_interrupted_fit_leaves_the_previous_model(tmp_path, signum):
+    data = tmp_path / "cohort.csv"
+    with data.open("w") as handle:
+        handle.write("id,miR-155,chemoresistance,EMT\n")
+        handle.writelines(f"p{i},{'true' if i % 2 else 'false'},{'true' if i % 3 else ''},false\n" for i in range(20_000))
+    model = tmp_path / "model.json"
+    model.write_text("the previous model")
+    for delay in (0.8, 1.5, 2.5):
+        process = subprocess.Popen([EXOREASON, "fit", str(data), "--output", str(model), "--force"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(delay)
+        process.send_signal(signum)
+        _, err = process.communicate(timeout=120)
+        assert b"Traceback" not in err
+        text = model.read_text()
+        assert text == "the previous model" or json.loads(text)["format"].startswith("exoreason-fitted-model")
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["cohort.csv", "model.json"]
