@@ -80,7 +80,7 @@ class BatchEngine:
         batch = opt_einsum.get_symbol(0)
         self._targets = []
         for target in self.targets:
-            ancestors = self._ancestors(target)
+            ancestors = self.compiled.ancestors(target)
             terms: list[str] = []
             operands: list[np.ndarray] = []
             roots: list[int] = []
@@ -98,16 +98,6 @@ class BatchEngine:
                 operands.append(np.ascontiguousarray(tensor))
             subscripts = ",".join(terms) + "->" + batch + sym(target)
             self._targets.append(_Target(target, roots, subscripts, operands))
-
-    def _ancestors(self, node: str) -> set[str]:
-        seen = {node}
-        stack = [node]
-        while stack:
-            for parent in self.compiled.tables[stack.pop()].parents:
-                if parent not in seen:
-                    seen.add(parent)
-                    stack.append(parent)
-        return seen
 
     def _expression(self, target: _Target, size: int) -> Any:
         import opt_einsum

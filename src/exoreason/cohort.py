@@ -29,7 +29,7 @@ from .errors import ExoreasonError, InputError
 if TYPE_CHECKING:
     from .inference import Reasoner
 
-__all__ = ["CohortSummary", "parse_reading", "run_profiles"]
+__all__ = ["CohortSummary", "open_csv", "parse_reading", "run_profiles"]
 
 _TRUE = {"true", "t", "yes", "present"}
 _FALSE = {"false", "f", "no", "absent"}
@@ -55,6 +55,16 @@ def parse_reading(text: str) -> float | None:
     if not 0.0 <= value <= 1.0 or math.isnan(value):
         raise ValueError(f"probability outside [0, 1]: {text!r}")
     return value
+
+
+def open_csv(path: Path, what: str) -> IO[str]:
+    """Open a user's CSV file (a byte-order mark, as spreadsheets write, is skipped)."""
+    try:
+        return path.open(newline="", encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"{what} not found: {path}") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None
 
 
 @dataclass(frozen=True)
@@ -113,12 +123,7 @@ def run_profiles(
     if output is not None and not (output.parent if str(output.parent) else Path(".")).is_dir():
         raise InputError(f"cannot write {output}: directory {output.parent} does not exist")
     source = str(profiles)
-    try:
-        handle = profiles.open(newline="", encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"profiles file not found: {profiles}") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {profiles}: {exc.strerror}") from None
+    handle = open_csv(profiles, "profiles file")
     engine = BatchEngine(reasoner.compiled, reasoner.outcome_keys)
     root_position = {k: i for i, k in enumerate(engine.roots)}
     progress = sys.stderr.isatty() if progress is None else progress

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .cohort import parse_reading
+from .cohort import open_csv, parse_reading
 from .errors import ExoreasonError, InputError, NetworkError
 from .model import CompiledNetwork, Table
 
@@ -45,13 +45,7 @@ class FitReport:
 
 def read_cohort(reasoner: Reasoner, path: Path) -> tuple[list[str], np.ndarray]:
     """Node keys of the columns and a rows x columns matrix (NaN where missing; hard values only)."""
-    try:
-        handle = path.open(newline="", encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"data file not found: {path}") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}") from None
-    with handle:
+    with open_csv(path, "data file") as handle:
         reader = csv.reader(handle)
         try:
             header = [h.strip() for h in next(reader)]

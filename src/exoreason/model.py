@@ -256,6 +256,17 @@ class CompiledNetwork:
             visit(node)
         return done
 
+    def ancestors(self, node: str) -> set[str]:
+        """The node and every node with a directed path to it."""
+        seen = {node}
+        stack = [node]
+        while stack:
+            for parent in self.tables[stack.pop()].parents:
+                if parent not in seen:
+                    seen.add(parent)
+                    stack.append(parent)
+        return seen
+
     def to_pgmpy(self) -> Any:
         """A pgmpy DiscreteBayesianNetwork with states named ``false`` and ``true``."""
         from pgmpy.factors.discrete import TabularCPD

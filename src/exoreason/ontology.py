@@ -262,20 +262,29 @@ def _add_mirna_transfer(ctx: _Context, row: Row) -> None:
             g.add((gene, EXO.lossPromotes, function))
 
 
+def _method_class(ctx: _Context, row: Row, column: str, parent: URIRef) -> URIRef | None:
+    """The class a Table 1 or Table 2 row declares, with its label, definition and description."""
+    g = ctx.graph
+    method = ctx.iri(row, column, row.get(column))
+    if method is None:
+        return None
+    g.add((method, v.RDF.type, v.OWL.Class))
+    g.add((method, v.RDFS.subClassOf, parent))
+    _describe(g, method, row.get("label"), row.get("definition"), row.all("synonyms"))
+    if row.get("description"):
+        g.add((method, EXO.methodDescription, _lit(row.get("description"))))
+    return method
+
+
 def _add_isolation_method(ctx: _Context, row: Row) -> None:
     g = ctx.graph
-    method = ctx.iri(row, "method", row.get("method"))
+    method = _method_class(ctx, row, "method", EXO.IsolationMethod)
     if method is None:
         return
-    g.add((method, v.RDF.type, v.OWL.Class))
-    g.add((method, v.RDFS.subClassOf, EXO.IsolationMethod))
-    _describe(g, method, row.get("label"), row.get("definition"), row.all("synonyms"))
     for text in row.all("advantages"):
         g.add((method, EXO.advantage, _lit(text)))
     for text in row.all("disadvantages"):
         g.add((method, EXO.disadvantage, _lit(text)))
-    if row.get("description"):
-        g.add((method, EXO.methodDescription, _lit(row.get("description"))))
     finding = _finding(ctx, row, EXO.IsolationMethodFinding,
                        f"{row.get('source')} finding {row.get('id')}: isolation method {row.get('label')}")
     g.add((finding, EXO.aboutSubject, method))
@@ -283,14 +292,9 @@ def _add_isolation_method(ctx: _Context, row: Row) -> None:
 
 def _add_characterization(ctx: _Context, row: Row) -> None:
     g = ctx.graph
-    technique = ctx.iri(row, "technique", row.get("technique"))
+    technique = _method_class(ctx, row, "technique", EXO.CharacterizationTechnique)
     if technique is None:
         return
-    g.add((technique, v.RDF.type, v.OWL.Class))
-    g.add((technique, v.RDFS.subClassOf, EXO.CharacterizationTechnique))
-    _describe(g, technique, row.get("label"), row.get("definition"), row.all("synonyms"))
-    if row.get("description"):
-        g.add((technique, EXO.methodDescription, _lit(row.get("description"))))
     finding = _finding(ctx, row, EXO.CharacterizationFinding,
                        f"{row.get('source')} finding {row.get('id')}: characterization technique {row.get('label')}")
     g.add((finding, EXO.aboutSubject, technique))

@@ -222,19 +222,9 @@ class TableModel:
         for target in self.targets:
             if target not in tables:
                 raise InferenceError(f"not a network node: {target!r}")
-            nodes = sorted(self._ancestors(target))
+            nodes = sorted(self.compiled.ancestors(target))
             terms = [batch + "".join(sym(a) for a in (*tables[n].parents, n)) for n in nodes]
             self._targets.append(_Target(target, nodes, ",".join(terms) + "->" + batch + sym(target)))
-
-    def _ancestors(self, node: str) -> set[str]:
-        seen = {node}
-        stack = [node]
-        while stack:
-            for parent in self.compiled.tables[stack.pop()].parents:
-                if parent not in seen:
-                    seen.add(parent)
-                    stack.append(parent)
-        return seen
 
     def _recipe(self, node: str) -> _Recipe:
         """Which parameter each entry of ``node``'s table depends on (auxiliary OR nodes included)."""
