@@ -300,3 +300,27 @@ def test_duplicate_ids_are_found_across_chunks(tmp_path, reasoner):
     assert not out.exists()
     unique = _write(tmp_path / "q.csv", rows[:-1])
     assert run_profiles(reasoner, unique, out, chunk=3, progress=False).profiles == 7
+
+
+def test_progress_bar_on_a_terminal_only(tmp_path):
+    import os
+    import pty
+
+    profiles = _write(tmp_path / "p.csv", [["id", "miR-155"]] + [[f"s{i}", "true"] for i in range(1000)])
+    leader, follower = pty.openpty()
+    process = subprocess.Popen([EXOREASON, "infer", "--profiles", str(profiles), "--output", str(tmp_path / "o.csv")],
+                               stdout=subprocess.DEVNULL, stderr=follower)
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    process.wait(timeout=120)
+    os.close(leader)
+    assert process.returncode == 0
+    assert b"100%" in seen and b"1,000 profiles" in seen

@@ -197,3 +197,35 @@ def test_interrupted_fit_leaves_the_previous_model(tmp_path, signum):
         text = model.read_text()
         assert text == "the previous model" or json.loads(text)["format"].startswith("exoreason-fitted-model")
         assert sorted(p.name for p in tmp_path.iterdir()) == ["cohort.csv", "model.json"]
+
+
+def test_updates_only_with_allow_update_and_only_on_an_endpoint(tmp_path):
+    update = "INSERT DATA { <https://example.org/a> <https://example.org/b> <https://example.org/c> }"
+    assert_one_line_error(run_cli("query", update), 2, "SPARQL Update is refused")
+    assert_one_line_error(run_cli("query", update, "--allow-update"), 2, "needs --endpoint")
+    binary = oxigraph_binary()
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("oxigraph is not installed; CI is set")
+        pytest.skip("oxigraph is not installed")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen([binary, "serve", "--location", str(tmp_path / "db"), "--bind", f"127.0.0.1:{port}"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        ask = "ASK { <https://example.org/a> ?p ?o }"
+        for _ in range(100):
+            answer = run_cli("query", ask, "--endpoint", f"{base}/query", "--retries", "0")
+            if answer.returncode == 0:
+                break
+            time.sleep(0.2)
+        assert answer.stdout.strip() == "false"
+        refused = run_cli("query", update, "--endpoint", f"{base}/update")
+        assert_one_line_error(refused, 2, "SPARQL Update is refused")
+        assert run_cli("query", ask, "--endpoint", f"{base}/query").stdout.strip() == "false"
+        done = run_cli("query", update, "--endpoint", f"{base}/update", "--allow-update")
+        assert done.returncode == 0, done.stderr
+        assert run_cli("query", ask, "--endpoint", f"{base}/query").stdout.strip() == "true"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -117,6 +117,7 @@ def query(
     allow_remote: Annotated[bool, typer.Option("--allow-remote", help="Let the embedded engine follow SERVICE and remote FROM clauses.")] = False,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds a query may run (embedded: it is stopped) or wait for an endpoint.")] = 60.0,
     retries: Annotated[int, typer.Option("--retries", help="Retries of an endpoint request that failed for a passing reason (unreachable, HTTP 5xx), with doubling waits.")] = 2,
+    allow_update: Annotated[bool, typer.Option("--allow-update", help="Send a SPARQL Update to the --endpoint (its update service, e.g. http://HOST:PORT/update). The embedded graph is never changed.")] = False,
     reason: Annotated[bool, typer.Option("--reason", help="Answer over the graph plus what OWL entails (OWL 2 RL closure): subclasses, inverse relations, super-properties.")] = False,
 ) -> None:
     """Ask the graph a SPARQL question (read-only), embedded or on a SPARQL endpoint.
@@ -134,6 +135,16 @@ def query(
     if fmt not in ("table", "csv", "tsv", "json"):
         raise InputError(f"unknown format {fmt!r}; use table, csv, tsv or json")
     named = resolve_query(spec)
+    if allow_update:
+        from .query import is_update, run_update
+
+        if is_update(named.text):
+            if not endpoint:
+                raise InputError("--allow-update needs --endpoint: the embedded graph is built from the "
+                                 "templates (edit them and rebuild)")
+            run_update(endpoint, named.text, timeout)
+            typer.echo(f"update applied at {endpoint}")
+            return
     bindings = dict(parse_binding(b) for b in bind)
     graph = None
     if not endpoint:

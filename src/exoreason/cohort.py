@@ -96,10 +96,36 @@ def _header(reasoner: Reasoner, header: list[str], source: str) -> tuple[int, li
     return header.index("id"), columns
 
 
-def _rows(handle: IO[str]) -> Iterator[tuple[int, list[str]]]:
-    reader = csv.reader(handle)
+def _rows(lines: Iterator[str]) -> Iterator[tuple[int, list[str]]]:
+    reader = csv.reader(lines)
     for row in reader:
         yield reader.line_num, row
+
+
+class _Progress:
+    """A progress bar on stderr, by the share of the file read (only on a terminal)."""
+
+    def __init__(self, handle: IO[str], size: int, enabled: bool) -> None:
+        self.handle = handle
+        self.size = max(size, 1)
+        self.read = 0
+        self.enabled = enabled
+
+    def lines(self) -> Iterator[str]:
+        for line in self.handle:
+            self.read += len(line)
+            yield line
+
+    def show(self, profiles: int) -> None:
+        if self.enabled:
+            share = min(self.read / self.size, 1.0)
+            bar = "#" * int(share * 30)
+            print(f"\rexoreason: [{bar:<30}] {share:4.0%}  {profiles:,} profiles", end="", file=sys.stderr,
+                  flush=True)
+
+    def close(self) -> None:
+        if self.enabled:
+            print(file=sys.stderr)
 
 
 def run_profiles(
@@ -140,7 +166,8 @@ def run_profiles(
     distinct = 0
     try:
         with handle:
-            rows = _rows(handle)
+            meter = _Progress(handle, profiles.stat().st_size, progress)
+            rows = _rows(meter.lines())
             try:
                 _, header = next(rows)
             except StopIteration:
@@ -201,12 +228,10 @@ def run_profiles(
                                   + json.dumps({"id": ident, **{k: float(v) for k, v in zip(keys, values, strict=True)}}))
                         first = False
                 total += len(block)
-                if progress:
-                    print(f"\rexoreason: {total:,} profiles", end="", file=sys.stderr, flush=True)
+                meter.show(total)
             if writer is None:
                 out.write("\n]\n")
-        if progress:
-            print(file=sys.stderr)
+            meter.close()
         if output is not None and tmp_path is not None:
             out.close()
             umask = os.umask(0)

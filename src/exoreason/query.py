@@ -33,6 +33,8 @@ __all__ = [
     "resolve_query",
     "run_query",
     "run_select",
+    "is_update",
+    "run_update",
 ]
 
 _FORM = re.compile(r"^\s*(?:(?:PREFIX|BASE)\s[^\n]*\n\s*|#[^\n]*\n\s*)*(SELECT|ASK|CONSTRUCT|DESCRIBE)\b",
@@ -246,6 +248,45 @@ def parse_binding(text: str) -> tuple[str, Node]:
     return name, Literal(value)
 
 
+def is_update(text: str) -> bool:
+    """Whether the text is a SPARQL Update request (and not a query)."""
+    from rdflib.plugins.sparql import prepareQuery
+    from rdflib.plugins.sparql.parser import parseUpdate
+
+    try:
+        prepareQuery(text)
+        return False
+    except Exception:
+        try:
+            parseUpdate(text)
+        except Exception:
+            return False
+        return True
+
+
+def run_update(endpoint: str, text: str, timeout: float = 30.0) -> None:
+    """Send a SPARQL Update to an endpoint's update service (only with the user's --allow-update)."""
+    from urllib.error import HTTPError, URLError
+
+    from SPARQLWrapper import POST, SPARQLWrapper
+    from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+
+    if not re.match(r"^https?://", endpoint):
+        raise QueryError(f"not an http(s) endpoint URL: {endpoint!r}")
+    sparql = SPARQLWrapper(endpoint)
+    sparql.setTimeout(int(max(1, timeout)))
+    sparql.setMethod(POST)
+    sparql.setQuery(text)
+    try:
+        sparql.query()
+    except HTTPError as exc:
+        raise EndpointError(f"endpoint {endpoint} answered HTTP {exc.code} {exc.reason}") from None
+    except SPARQLWrapperException as exc:
+        raise EndpointError(f"endpoint {endpoint} refused the update: {' '.join(str(exc).split())[:200]}") from None
+    except (URLError, OSError) as exc:
+        raise EndpointError(f"endpoint {endpoint} unreachable: {getattr(exc, 'reason', exc)}") from None
+
+
 def _prepare(text: str, allow_remote: bool) -> Any:
     from pyparsing import ParseException
     from rdflib.plugins.sparql import prepareQuery
@@ -259,7 +300,8 @@ def _prepare(text: str, allow_remote: bool) -> Any:
         except Exception:
             raise QueryError(f"malformed SPARQL at line {exc.lineno}, column {exc.col}: "
                              f"{' '.join(exc.msg.split())}") from None
-        raise QueryError("SPARQL Update is refused: `exoreason query` is read-only") from None
+        raise QueryError("SPARQL Update is refused: `exoreason query` is read-only "
+                         "(--allow-update sends it to an --endpoint)") from None
     except Exception as exc:  # rdflib's algebra translation raises plain exceptions
         raise QueryError(f"malformed SPARQL: {' '.join(str(exc).split())}") from None
     if not allow_remote:
