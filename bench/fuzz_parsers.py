@@ -3,7 +3,7 @@
 Starts from real inputs (the curated templates, a profile file, tests/corpus/) and applies random
 byte-level mutations (flips, insertions of tabs, quotes, newlines, pipes, NULs and UTF-8 fragments,
 deletions, truncation, splicing). Each mutant must be parsed or refused with an exoreason error;
-any other exception is a crash: the input is saved under tests/corpus/ as a regression case and
+any other exception, or an accepted input that yields an IRI rdflib cannot serialise, is a defect: the input is saved under tests/corpus/ as a regression case and
 reported.
 
     python bench/fuzz_parsers.py [--iterations 20000] [--seed 0]
@@ -59,6 +59,21 @@ def main() -> None:
     from exoreason.inference import Reasoner
     from exoreason.ontology import build_graph
 
+    import logging
+
+    class _InvalidIri(logging.Handler):
+        """rdflib only logs a warning for an IRI it cannot serialise: count it as a defect."""
+
+        def __init__(self) -> None:
+            super().__init__(logging.WARNING)
+            self.messages: list[str] = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            self.messages.append(record.getMessage())
+
+    invalid_iri = _InvalidIri()
+    logging.getLogger("rdflib").addHandler(invalid_iri)
+    logging.getLogger("rdflib").propagate = False
     rng = random.Random(args.seed)
     reasoner = Reasoner.from_files()
     templates = [p.read_bytes() for p in sorted((ROOT / "ontology" / "templates").glob("*.tsv"))]
@@ -72,6 +87,7 @@ def main() -> None:
     start = time.perf_counter()
     for i in range(args.iterations):
         kind = rng.random()
+        invalid_iri.messages.clear()
         case = work / f"case{i % 50}"
         shutil.rmtree(case, ignore_errors=True)
         (case / "templates").mkdir(parents=True)
@@ -96,6 +112,11 @@ def main() -> None:
                 counts["profile_inputs"] += 1
                 run_profiles(reasoner, case / "p.csv", case / "out.csv", progress=False, force=True)
             counts["accepted"] += 1
+            if invalid_iri.messages:
+                saved = CORPUS / f"invalid-iri-{args.seed}-{i}{suffix}"
+                saved.write_bytes(data)
+                crashes.append({"input": str(saved.relative_to(ROOT)), "error": invalid_iri.messages[0],
+                                "where": "accepted an IRI that cannot be serialised"})
         except ExoreasonError:
             counts["refused"] += 1
         except Exception as exc:  # a crash: keep the input

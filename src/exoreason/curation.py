@@ -96,7 +96,8 @@ KINDS: dict[str, TemplateKind] = {
 }
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-_CURIE = re.compile(r"^([A-Za-z][A-Za-z0-9_.-]*):(\S+)$")
+# The local part may hold no character an IRI cannot (RFC 3987): spaces, <>"{}|\^` .
+_CURIE = re.compile(r"^([A-Za-z][A-Za-z0-9_.-]*):([^\s<>\"{}|\\^`]+)$")
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,9 @@ EVIDENCE_KINDS: dict[str, str] = {
 }
 
 
+_NOT_IN_IRI = frozenset('<>"{}|\\^`')
+
+
 def expand(curie_text: str) -> URIRef:
     """Expand a CURIE such as ``GO:0001837`` to its IRI.
 
@@ -84,7 +87,7 @@ def expand(curie_text: str) -> URIRef:
     Raises KeyError for an unknown prefix and ValueError for text that is not a CURIE.
     """
     prefix, sep, local = curie_text.partition(":")
-    if not sep or not prefix or not local or any(c.isspace() for c in curie_text):
+    if not sep or not prefix or not local or any(c.isspace() or c in _NOT_IN_IRI for c in curie_text):
         raise ValueError(f"not a CURIE: {curie_text!r}")
     return URIRef(CURIE_PREFIXES[prefix] + local)
 
