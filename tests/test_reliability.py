@@ -154,16 +154,21 @@ def test_a_slow_endpoint_times_out_without_retry():
         server.shutdown()
 
 
-def test_an_endpoint_stopped_mid_run(tmp_path):
+def _private_server(tmp_path):
+    """An Oxigraph server of the test's own (the shared one must keep the review's graph)."""
     binary = oxigraph_binary()
     if binary is None:
         if os.environ.get("CI"):
             pytest.fail("oxigraph is not installed; CI is set")
         pytest.skip("oxigraph is not installed")
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen([binary, "serve", "--location", str(tmp_path / "db"), "--bind", f"127.0.0.1:{port}"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return server, f"http://127.0.0.1:{port}"
+
+
+def test_an_endpoint_stopped_mid_run(tmp_path):
+    server, base = _private_server(tmp_path)
     try:
         for _ in range(100):
             if run_cli("push", "--endpoint", f"{base}/store").returncode == 0:
@@ -203,15 +208,7 @@ def test_updates_only_with_allow_update_and_only_on_an_endpoint(tmp_path):
     update = "INSERT DATA { <https://example.org/a> <https://example.org/b> <https://example.org/c> }"
     assert_one_line_error(run_cli("query", update), 2, "SPARQL Update is refused")
     assert_one_line_error(run_cli("query", update, "--allow-update"), 2, "needs --endpoint")
-    binary = oxigraph_binary()
-    if binary is None:
-        if os.environ.get("CI"):
-            pytest.fail("oxigraph is not installed; CI is set")
-        pytest.skip("oxigraph is not installed")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([binary, "serve", "--location", str(tmp_path / "db"), "--bind", f"127.0.0.1:{port}"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server, base = _private_server(tmp_path)
     try:
         ask = "ASK { <https://example.org/a> ?p ?o }"
         for _ in range(100):

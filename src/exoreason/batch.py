@@ -16,7 +16,7 @@ profiles are answered once. The answers are exact: the tests compare them with p
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +24,21 @@ import numpy as np
 
 from .model import CompiledNetwork
 
-__all__ = ["BatchEngine", "root_posterior"]
+__all__ = ["BatchEngine", "einsum_symbols", "root_posterior"]
+
+
+def einsum_symbols() -> tuple[str, Callable[[str], str]]:
+    """The batch axis's einsum symbol, and a function giving each node its own symbol."""
+    import opt_einsum
+
+    symbols: dict[str, str] = {}
+
+    def sym(node: str) -> str:
+        if node not in symbols:
+            symbols[node] = opt_einsum.get_symbol(len(symbols) + 1)
+        return symbols[node]
+
+    return opt_einsum.get_symbol(0), sym
 
 
 def root_posterior(prior: float, reading: float | None) -> float:
@@ -70,14 +84,7 @@ class BatchEngine:
         self.roots = [k for k in self.compiled.order if not tables[k].parents]
         self.priors = np.array([float(tables[k].p_true[0]) for k in self.roots])
         root_index = {k: i for i, k in enumerate(self.roots)}
-        symbols: dict[str, str] = {}
-
-        def sym(node: str) -> str:
-            if node not in symbols:
-                symbols[node] = opt_einsum.get_symbol(len(symbols) + 1)
-            return symbols[node]
-
-        batch = opt_einsum.get_symbol(0)
+        batch, sym = einsum_symbols()
         self._targets = []
         for target in self.targets:
             ancestors = self.compiled.ancestors(target)

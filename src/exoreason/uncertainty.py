@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .batch import einsum_symbols
 from .errors import InferenceError, InputError
 from .model import CompiledNetwork, Parameters
 from .network import Edge
@@ -195,8 +196,6 @@ class TableModel:
     """The network's tables as functions of the parameter vector, evaluated for many vectors at once."""
 
     def __init__(self, compiled: CompiledNetwork, targets: Sequence[str] | None = None) -> None:
-        import opt_einsum
-
         self.compiled = compiled
         self.space = ParameterSpace.from_compiled(compiled)
         self.targets = list(targets if targets is not None else
@@ -210,14 +209,7 @@ class TableModel:
                 raise InferenceError(
                     f"the table of {node} is not the literature's noisy-OR (tables fitted with --model?); "
                     "intervals and sensitivities need the literature tables")
-        symbols: dict[str, str] = {}
-
-        def sym(node: str) -> str:
-            if node not in symbols:
-                symbols[node] = opt_einsum.get_symbol(len(symbols) + 1)
-            return symbols[node]
-
-        batch = opt_einsum.get_symbol(0)
+        batch, sym = einsum_symbols()
         self._targets: list[_Target] = []
         for target in self.targets:
             if target not in tables:
