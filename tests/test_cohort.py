@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import subprocess
 import sys
 
@@ -13,7 +12,6 @@ import pytest
 from rdflib import Graph
 
 from exoreason.batch import BatchEngine
-from exoreason.errors import InferenceError
 from exoreason.inference import Reasoner
 from exoreason.information import entropy, suggest
 from exoreason.learning import fit, forward_sample

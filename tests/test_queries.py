@@ -14,7 +14,6 @@ import io
 import json
 import re
 import socket
-import sys
 import threading
 import time
 from collections import Counter

@@ -24,7 +24,7 @@ import numpy as np
 
 from .model import CompiledNetwork
 
-__all__ = ["BatchEngine", "einsum_symbols", "root_posterior"]
+__all__ = ["BatchEngine", "einsum_symbols"]
 
 
 def einsum_symbols() -> tuple[str, Callable[[str], str]]:
@@ -39,21 +39,6 @@ def einsum_symbols() -> tuple[str, Callable[[str], str]]:
         return symbols[node]
 
     return opt_einsum.get_symbol(0), sym
-
-
-def root_posterior(prior: float, reading: float | None) -> float:
-    """P(root = true | reading): ``None`` unobserved, 1/0 hard evidence, else a soft reading.
-
-    A soft reading q in (0, 1) is virtual evidence with likelihoods (1 - q, q) for (absent,
-    present), so the posterior is prior * q / (prior * q + (1 - prior) * (1 - q)).
-    """
-    if reading is None:
-        return prior
-    num = prior * reading
-    den = num + (1.0 - prior) * (1.0 - reading)
-    if den == 0.0:
-        raise ValueError("the reading contradicts a base rate of 0 or 1")
-    return num / den
 
 
 @dataclass
@@ -78,7 +63,6 @@ class BatchEngine:
     _targets: list[_Target] = field(init=False)
 
     def __post_init__(self) -> None:
-        import opt_einsum
 
         tables = self.compiled.tables
         self.roots = [k for k in self.compiled.order if not tables[k].parents]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -128,11 +128,6 @@ class Templates:
 
     def __getitem__(self, kind: str) -> list[Row]:
         return self.rows[kind]
-
-    def findings(self) -> Iterable[Row]:
-        for kind, rows in self.rows.items():
-            if KINDS[kind].finding:
-                yield from rows
 
 
 def _kind_of(path: Path) -> TemplateKind | None:

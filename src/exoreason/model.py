@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import math
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -303,6 +303,28 @@ def _noisy_or(weights: list[float], inhibitors: list[float], leak: float) -> np.
     return out
 
 
+def _group(key: str, items: list[tuple[str, float]], budget: int, tag: str, limit: int,
+           counter: Iterator[int], tables: dict[str, Table], auxiliary: set[str]) -> list[tuple[str, float]]:
+    """Group parents under auxiliary noisy-OR nodes (no leak) until at most ``budget`` remain.
+
+    Each group becomes one parent of weight 1: a node ORs its groups, which leaves the marginals
+    exactly those of the flat table.
+    """
+    while len(items) > budget:
+        grouped = []
+        for start in range(0, len(items), limit):
+            chunk = items[start:start + limit]
+            if len(chunk) == 1:
+                grouped.append(chunk[0])
+                continue
+            aux = f"{key}__{tag}{next(counter)}"
+            tables[aux] = Table(aux, tuple(k for k, _ in chunk), _noisy_or([w for _, w in chunk], [], 0.0))
+            auxiliary.add(aux)
+            grouped.append((aux, 1.0))
+        items = grouped
+    return items
+
+
 def compile_network(spec: NetworkSpec, params: Parameters, cancer: str | None = None) -> CompiledNetwork:
     """Make every node's table from the family's formula and the parameters."""
     tables: dict[str, Table] = {}
@@ -320,28 +342,13 @@ def compile_network(spec: NetworkSpec, params: Parameters, cancer: str | None = 
             strengths[(edge.parent, edge.child)] = w
             (promoters if edge.sign == "+" else inhibitors).append((edge.parent, w))
         leak = params.leak_of(node.key, node.kind)
-        counter = itertools.count(1)
-
-        def group(items: list[tuple[str, float]], budget: int, tag: str) -> list[tuple[str, float]]:
-            while len(items) > budget:
-                grouped = []
-                for start in range(0, len(items), limit):
-                    chunk = items[start:start + limit]
-                    if len(chunk) == 1:
-                        grouped.append(chunk[0])
-                        continue
-                    aux = f"{node.key}__{tag}{next(counter)}"
-                    tables[aux] = Table(aux, tuple(k for k, _ in chunk),
-                                        _noisy_or([w for _, w in chunk], [], 0.0))
-                    auxiliary.add(aux)
-                    grouped.append((aux, 1.0))
-                items = grouped
-            return items
-
         if len(promoters) + len(inhibitors) > limit:
+            counter = itertools.count(1)
             if inhibitors:
-                inhibitors = group(inhibitors, max(1, limit // 3), "any_inhibitor")
-            promoters = group(promoters, limit - len(inhibitors), "any_promoter")
+                inhibitors = _group(node.key, inhibitors, max(1, limit // 3), "any_inhibitor", limit, counter,
+                                    tables, auxiliary)
+            promoters = _group(node.key, promoters, limit - len(inhibitors), "any_promoter", limit, counter,
+                               tables, auxiliary)
         tables[node.key] = Table(
             node.key,
             tuple(k for k, _ in promoters) + tuple(k for k, _ in inhibitors),

@@ -23,9 +23,9 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from . import vocabulary as v
-from .curation import Row, Templates, read_templates
+from .curation import Row, read_templates
 from .errors import BuildError, CurationError, Problem
-from .resources import EDIT_FILE, OWL_FILE, TTL_FILE
+from .resources import EDIT_FILE
 
 __all__ = [
     "GENERATED_NOTICE",
@@ -494,8 +494,3 @@ def load_graph(path: Path) -> Graph:
         detail = " ".join(str(exc).split())
         raise BuildError(f"{path.name}: cannot parse as {fmt}: {detail[:300]}") from exc
     return graph
-
-
-def release_paths(ontology_dir: Path) -> tuple[Path, Path]:
-    """Where the generated RDF/XML and Turtle files go."""
-    return ontology_dir / OWL_FILE, ontology_dir / TTL_FILE

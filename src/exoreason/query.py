@@ -165,10 +165,7 @@ def _python(term: Node) -> Any:
 
 
 def _plain(term: Node) -> str:
-    from rdflib import Literal
-
-    if isinstance(term, Literal):
-        return str(term)
+    """A term's lexical form: the IRI's text, or the literal's value as written."""
     return str(term)
 
 
