@@ -9,12 +9,16 @@ import pytest
 from .conftest import ONTOLOGY, assert_one_line_error, run_cli
 
 
-@pytest.fixture(scope="module")
-def bif_file(tmp_path_factory):
-    path = tmp_path_factory.mktemp("export") / "exoreason.bif"
-    done = run_cli("export", "--format", "bif", "--output", str(path))
+def _exported(tmp_path_factory, fmt, name):
+    path = tmp_path_factory.mktemp("export") / name
+    done = run_cli("export", "--format", fmt, "--output", str(path))
     assert done.returncode == 0, done.stderr
     return path
+
+
+@pytest.fixture(scope="module")
+def bif_file(tmp_path_factory):
+    return _exported(tmp_path_factory, "bif", "exoreason.bif")
 
 
 def _evidence_sets(reasoner):
@@ -30,10 +34,7 @@ def _evidence_sets(reasoner):
 @pytest.fixture(scope="module")
 def xmlbif_file(tmp_path_factory):
     # pyAgrum picks its reader by extension: .bifxml is XMLBIF.
-    path = tmp_path_factory.mktemp("export") / "exoreason.bifxml"
-    done = run_cli("export", "--format", "xmlbif", "--output", str(path))
-    assert done.returncode == 0, done.stderr
-    return path
+    return _exported(tmp_path_factory, "xmlbif", "exoreason.bifxml")
 
 
 @pytest.mark.parametrize(("fixture", "tolerance"), [

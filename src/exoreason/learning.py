@@ -26,6 +26,7 @@ import numpy as np
 from .cohort import open_csv, parse_reading
 from .errors import ExoreasonError, InputError, NetworkError
 from .model import CompiledNetwork, Table
+from .network import read_json_file
 
 if TYPE_CHECKING:
     from .inference import Reasoner
@@ -155,12 +156,7 @@ def model_json(report: FitReport, equivalent_sample_size: float) -> bytes:
 
 def load_model(reasoner: Reasoner, path: Path) -> CompiledNetwork:
     """A fitted model for the reasoner's network; refuses a model fitted for another graph."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"model file not found: {path}") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: not a model file ({exc})") from None
+    data = read_json_file(path, "model file", InputError)
     if not isinstance(data, dict) or data.get("format") != MODEL_FORMAT:
         raise InputError(f"{path}: not an exoreason fitted model")
     compiled = reasoner.compiled

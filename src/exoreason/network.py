@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import BuildError, NetworkError
+from .errors import BuildError, ExoreasonError, NetworkError
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -294,14 +294,19 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def read_json_file(path: Path, what: str, error: type[ExoreasonError], hint: str = "") -> Any:
+    """A JSON file of exoreason's own (network, fitted model); missing or corrupt is one clear error."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise error(f"{path}: {what} not found{hint}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise error(f"{path}: not a valid {what} ({exc})") from None
+
+
 def load_network(path: Path) -> NetworkSpec:
     """Read the network artefact; a missing or corrupt file is one clear error."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise NetworkError(f"{path}: network file not found; run `exoreason build`") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise NetworkError(f"{path}: not a valid network file ({exc})") from None
+    data = read_json_file(path, "network file", NetworkError, "; run `exoreason build`")
     if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
         raise NetworkError(f"{path}: not a network file of format {FORMAT_VERSION}; run `exoreason build`")
     try:
