@@ -6,6 +6,8 @@ claim, miR-B inhibits P. Its posteriors are worked out by hand in tests/test_inf
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import subprocess
 import sys
@@ -56,7 +58,34 @@ outcome = 0.2
 
 def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
             timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """Run the installed ``exoreason`` command as a user would."""
+    """Run the command line in this process, as ``exoreason ARGS`` would run: its exit code, and
+    what it wrote to stdout and stderr. (``run_process`` runs the installed command instead, for
+    the tests where a real process is the point.)"""
+    from exoreason.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    saved_env, saved_cwd = dict(os.environ), os.getcwd()
+    code: int
+    try:
+        os.environ.update(env or {})
+        if cwd is not None:
+            os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                main(list(args))
+                code = 0
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+    return subprocess.CompletedProcess(["exoreason", *args], code, out.getvalue(), err.getvalue())
+
+
+def run_process(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
+                timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run the installed ``exoreason`` command in a process of its own, as a user would."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run([EXOREASON, *args], capture_output=True, text=True, env=full_env,
                           cwd=cwd, timeout=timeout, check=False)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from rdflib import Graph
 
-from exoreason.batch import BatchEngine
+from exoreason.engine import EvidenceBatch
 from exoreason.inference import Reasoner
 from exoreason.information import entropy, suggest
 from exoreason.learning import fit, forward_sample
@@ -19,18 +19,19 @@ from exoreason.model import compile_network, load_parameters
 from exoreason.network import derive_network
 
 from .conftest import EXOREASON, TINY_CONFIG, assert_one_line_error, run_cli
+from .oracle import pgmpy_marginals
 
 
 # --- the batch engine is exact ---------------------------------------------------------------------
 
-def test_batch_engine_equals_variable_elimination(reasoner):
-    engine = BatchEngine(reasoner.compiled, reasoner.outcome_keys)
+def test_a_batch_of_cargo_profiles_equals_variable_elimination(reasoner):
+    cargo = tuple(n.key for n in reasoner.spec.nodes if n.kind == "cargo")
     rng = np.random.default_rng(7)
-    rows = rng.choice([np.nan, 0.0, 1.0, 0.9, 0.25], size=(40, len(engine.roots)), p=[0.5, 0.2, 0.2, 0.05, 0.05])
-    answers = engine.posteriors(rows)
+    rows = rng.choice([np.nan, 0.0, 1.0, 0.9, 0.25], size=(40, len(cargo)), p=[0.5, 0.2, 0.2, 0.05, 0.05])
+    answers = reasoner.engine.posteriors(reasoner.outcome_keys, EvidenceBatch(cargo, rows))
     for row, answer in zip(rows, answers, strict=True):
-        evidence = {k: float(v) for k, v in zip(engine.roots, row, strict=True) if not np.isnan(v)}
-        expected = reasoner.marginals(evidence)
+        evidence = {k: float(v) for k, v in zip(cargo, row, strict=True) if not np.isnan(v)}
+        expected = pgmpy_marginals(reasoner.compiled, reasoner.outcome_keys, evidence)
         for key, value in zip(reasoner.outcome_keys, answer, strict=True):
             assert value == pytest.approx(expected[key], abs=1e-10), (evidence, key)
 
@@ -47,8 +48,8 @@ def test_virtual_evidence_by_hand(tiny_spec, tiny_config):
     # P(P=1) = 0.9 * 0.315 + 0.1 * 0.18 = 0.3015 (0.315 and 0.18 from tests/test_inference.py).
     tiny = Reasoner(tiny_spec, load_parameters(tiny_config))
     assert tiny.marginals({"miR_A": 0.9})["P"] == pytest.approx(0.3015, abs=1e-12)
-    engine = BatchEngine(tiny.compiled, ["P"])
-    assert engine.posterior_dict({"miR_A": 0.9})["P"] == pytest.approx(0.3015, abs=1e-12)
+    batch = EvidenceBatch(("miR_A",), np.array([[0.9], [np.nan], [1.0]]))
+    assert tiny.engine.posteriors(["P"], batch)[:, 0] == pytest.approx([0.3015, 0.2475, 0.315], abs=1e-12)
 
 
 # --- profiles from a CSV ----------------------------------------------------------------------------
@@ -100,7 +101,7 @@ def test_profiles_json_and_output_file(tmp_path):
     ([["id", "miR-155"], ["a", "true"], ["a", "false"]], ["line 3", "duplicate id 'a'"]),
     ([["id", "miR-155"], ["a", "true"], ["b", "true", "false"]], ["line 3", "3 cells"]),
     ([["sample", "miR-155"], ["a", "true"]], ["no 'id' column"]),
-    ([["id", "miR-155", "miR155"], ["a", "true", "true"]], ["same cargo"]),
+    ([["id", "miR-155", "miR155"], ["a", "true", "true"]], ["same node"]),
     ([["id", "miR-155"], ["", "true"]], ["line 2", "empty id"]),
 ])
 def test_profiles_bad_input_leaves_no_output(tmp_path, rows, needles):
@@ -162,7 +163,7 @@ def test_suggest_cli(tmp_path):
     gains = [s["information_gain"] for s in data["suggestions"]]
     assert gains == sorted(gains, reverse=True) and gains[0] > 0
     assert "hsa_miR_155_5p" not in {s["key"] for s in data["suggestions"]}
-    assert_one_line_error(run_cli("suggest", "--target", "metastasys"), 2, "unknown network node 'metastasys'",
+    assert_one_line_error(run_cli("suggest", "--target", "metastasys"), 2, "unknown outcome 'metastasys'",
                           "metastasis")
     assert_one_line_error(run_cli("suggest", "--target", "metastasis", "--top", "0"), 2, "--top")
 
@@ -199,11 +200,9 @@ def test_intervention_differs_from_observation_on_a_confounded_path(tmp_path):
     r = Reasoner(derive_network(graph), load_parameters(config))
     assert r.marginals({}, ["Y"], do={"X": True})["Y"] == pytest.approx(0.7, abs=1e-12)
     assert r.marginals({}, ["Y"], do={"X": False})["Y"] == pytest.approx(0.4, abs=1e-12)
-    # Observation, through the same engine with X as hard evidence on a non-root: VE directly.
-    observed = r.engine.query(["Y"], evidence={"X": "true"}, show_progress=False)
-    assert float(observed.values[1]) == pytest.approx(0.75, abs=1e-12)
-    observed = r.engine.query(["Y"], evidence={"X": "false"}, show_progress=False)
-    assert float(observed.values[1]) == pytest.approx(1 / 3, abs=1e-12)
+    # Observation, through the same engine with X as hard evidence on a non-root node.
+    assert r.marginals({"X": True}, ["Y"])["Y"] == pytest.approx(0.75, abs=1e-12)
+    assert r.marginals({"X": False}, ["Y"])["Y"] == pytest.approx(1 / 3, abs=1e-12)
     # Blocking the cargo itself equals observing it absent (a root has no confounder).
     assert r.marginals({}, ["Y"], do={"miR_A": False})["Y"] == pytest.approx(r.marginals({"miR_A": False}, ["Y"])["Y"])
 

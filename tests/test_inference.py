@@ -108,7 +108,7 @@ def test_bad_config(tmp_path, tiny_spec):
     with pytest.raises(ConfigError, match="must not exceed 1"):
         load_parameters(bad)
     bad.write_text("[network]\nmax_parent = 4\n")
-    with pytest.raises(ConfigError, match="unknown key network.max_parent"):
+    with pytest.raises(ConfigError, match=r"unknown parameter: network.max_parent \(closest: max_parents\)"):
         load_parameters(bad)
 
 

@@ -15,7 +15,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from exoreason.cohort import parse_reading, run_profiles
+from exoreason.cohort import run_profiles
+from exoreason.evidence import parse_cell
 from exoreason.curation import read_templates
 from exoreason.errors import ExoreasonError
 from exoreason.ontology import build_graph
@@ -88,7 +89,7 @@ def test_any_sparql_text_answers_or_is_refused(graph, query):
 @example(cell="-0.0")
 def test_any_csv_cell_is_a_reading_or_a_value_error(cell):
     try:
-        value = parse_reading(cell)
+        value = parse_cell(cell)
     except ValueError:
         return
     assert value is None or 0.0 <= value <= 1.0
@@ -183,15 +184,21 @@ def test_the_fuzz_corpus_of_templates_and_profiles(reasoner, tmp_path):
         assert accepted == (case.name in ACCEPTED), case.name
 
 
-def test_profile_readings_of_many_shapes_round_trip(reasoner):
+def test_profile_readings_of_many_shapes_round_trip(reasoner, tmp_path):
     """Readings written in many spellings give the same answers as their canonical values."""
-    from exoreason.batch import BatchEngine
-
-    engine = BatchEngine(reasoner.compiled, ["metastasis"])
-    spellings = {"true": 1.0, "TRUE": 1.0, "present": 1.0, "yes": 1.0, "1": 1.0, "false": 0.0, "no": 0.0,
-                 "0": 0.0, "0.25": 0.25, " 0.25 ": 0.25}
+    spellings = {"true": 1.0, "TRUE": 1.0, "present": 1.0, "yes": 1.0, "1": 1.0, "Detected": 1.0,
+                 "positive": 1.0, "false": 0.0, "no": 0.0, "0": 0.0, "absent": 0.0, "not detected": 0.0,
+                 "negative": 0.0, "0.25": 0.25, " 0.25 ": 0.25, "": None, "NA": None, "N/A": None, "nan": None}
     for text_value, canonical in spellings.items():
-        assert parse_reading(text_value) == canonical
-    row = np.full((1, len(engine.roots)), np.nan)
-    row[0, 0] = 1.0
-    assert engine.posteriors(row)[0, 0] == engine.posteriors(row.copy(), unique=False)[0, 0]
+        assert parse_cell(text_value) == canonical, text_value
+    rows = [["id", "miR-155"]] + [[f"s{i}", text_value] for i, text_value in enumerate(spellings)]
+    profiles = tmp_path / "p.csv"
+    profiles.write_text("\n".join(",".join(r) for r in rows) + "\n")
+    out = tmp_path / "o.csv"
+    run_profiles(reasoner, profiles, out, progress=False)
+    answers = [line.split(",") for line in out.read_text().splitlines()[1:]]
+    column = ["id", *reasoner.outcome_keys].index("chemoresistance")
+    for (ident, *_), (text_value, canonical), row in zip(rows[1:], spellings.items(), answers, strict=True):
+        evidence = {} if canonical is None else {"hsa_miR_155_5p": canonical}
+        expected = reasoner.marginals(evidence, ["chemoresistance"])["chemoresistance"]
+        assert row[0] == ident and float(row[column]) == pytest.approx(expected, abs=1e-11), text_value

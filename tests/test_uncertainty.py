@@ -30,16 +30,9 @@ from rdflib import Graph
 
 from exoreason.errors import ConfigError, InferenceError, InputError
 from exoreason.inference import Reasoner
-from exoreason.model import load_parameters
+from exoreason.model import load_parameters, study_count
 from exoreason.network import derive_network
-from exoreason.uncertainty import (
-    TableModel,
-    posterior_intervals,
-    resolve_outcome,
-    sensitivity,
-    study_count,
-    with_intervals,
-)
+from exoreason.uncertainty import posterior_intervals, sensitivity, with_intervals
 
 from .conftest import TINY_CONFIG, TINY_TTL, assert_one_line_error, run_cli
 
@@ -60,37 +53,32 @@ def tiny(tiny_spec, tiny_config):
 def test_soft_reading_of_one_or_zero_is_hard_evidence(tiny):
     assert tiny.marginals({"miR_A": 1.0}) == tiny.marginals({"miR_A": True})
     assert tiny.marginals({"miR_A": 0.0}) == tiny.marginals({"miR_A": False})
-    model = TableModel(tiny.compiled)
-    means = model.space.means[None, :]
-    hard = model.posteriors(means, {"miR_A": 1.0})[0]
-    nearly = model.posteriors(means, {"miR_A": 1.0 - 1e-12})[0]
+    means = tiny.compiled.space.means[None, :]
+    hard = tiny.engine.posteriors(["P"], {"miR_A": 1.0}, theta=means)[0]
+    nearly = tiny.engine.posteriors(["P"], {"miR_A": 1.0 - 1e-12}, theta=means)[0]
     assert hard == pytest.approx(nearly, abs=1e-9)
-    assert dict(zip(model.targets, hard, strict=True))["P"] == pytest.approx(0.315, abs=1e-12)
+    assert hard[0] == pytest.approx(0.315, abs=1e-12)
 
 
 @pytest.mark.parametrize("max_parents", [6, 2])
-def test_table_model_at_the_means_equals_variable_elimination(reasoner, tmp_path, max_parents):
+def test_tables_of_the_parameter_means_equal_the_point_tables(reasoner, tmp_path, max_parents):
     cfg = tmp_path / "p.toml"
     cfg.write_text(f"[network]\nmax_parents = {max_parents}\n")
     r = Reasoner(reasoner.spec, load_parameters(cfg))
     assert r.compiled.auxiliary  # parents grouped under auxiliary OR nodes (more, and nested, with 2)
-    model = TableModel(r.compiled)
+    keys = r.outcome_keys
     for evidence in ({}, {"hsa_miR_155_5p": 1.0}, {"hsa_miR_155_5p": 0.7, "hsa_miR_21_5p": 0.0}):
-        got = model.posteriors(model.space.means[None, :], evidence)[0]
+        got = r.engine.posteriors(keys, evidence, theta=r.compiled.space.means[None, :])[0]
         expected = r.marginals(evidence)
-        for key, value in zip(model.targets, got, strict=True):
+        for key, value in zip(keys, got, strict=True):
             assert value == pytest.approx(expected[key], abs=1e-10), (evidence, key)
 
 
 def test_fitted_tables_are_refused(tiny):
-    compiled = tiny.compiled
-    table = compiled.tables["P"]
-    compiled.tables["P"] = type(table)(table.node, table.parents, table.p_true * 0.9)
-    try:
-        with pytest.raises(InferenceError, match="not the literature's noisy-OR"):
-            TableModel(compiled)
-    finally:
-        compiled.tables["P"] = table
+    table = tiny.compiled.tables["P"]
+    fitted = tiny.compiled.with_tables({"P": type(table)(table.node, table.parents, table.p_true * 0.9)})
+    with pytest.raises(InferenceError, match="fitted to a cohort"):
+        posterior_intervals(fitted, {}, samples=10)
 
 
 # --- intervals ---------------------------------------------------------------------------------------
@@ -118,8 +106,8 @@ def test_interval_shrinks_as_the_studies_behind_an_edge_grow(tmp_path):
         low, high = found.interval("P")
         widths[n] = high - low
         # the edge's own spread: Beta(3, 3) for one study (kappa 2 + 4), Beta(11, 11) for five
-        model = TableModel(r.compiled, ["P"])
-        draws = model.space.sample(20000, 1)[:, model.space.index("edge", "miR_A->GENEG_repressed")]
+        space = r.compiled.space
+        draws = space.sample(20000, 1)[:, space.index("edge", "miR_A->GENEG_repressed")]
         kappa = 2.0 + 4.0 * n
         assert draws.mean() == pytest.approx(0.5, abs=0.01)
         assert draws.var() == pytest.approx(0.25 / (kappa + 1.0), rel=0.05)
@@ -156,8 +144,8 @@ def test_interval_arguments_are_checked(tiny):
             posterior_intervals(tiny.compiled, {}, samples=bad)
     with pytest.raises(InputError, match="seed"):
         posterior_intervals(tiny.compiled, {}, seed=-1)
-    with pytest.raises(InferenceError, match="not a cargo node"):
-        posterior_intervals(tiny.compiled, {"P": 1.0})
+    with pytest.raises(InferenceError, match="unknown node 'Q'"):
+        posterior_intervals(tiny.compiled, {"Q": 1.0})
 
 
 # --- sensitivity -------------------------------------------------------------------------------------
@@ -196,11 +184,11 @@ def test_sensitivity_to_a_base_rate_under_a_soft_reading(tiny):
 
 
 def test_resolve_outcome(tiny, reasoner):
-    assert resolve_outcome(tiny.compiled, "process p") == "P"
+    assert tiny.resolve_outcome("process p") == "P"
     with pytest.raises(InferenceError, match="unknown outcome 'GENEG_repressed'"):
-        resolve_outcome(tiny.compiled, "GENEG_repressed")  # a gene effect is not an outcome
+        tiny.resolve_outcome("GENEG_repressed")  # a gene effect is not an outcome
     with pytest.raises(InferenceError, match="unknown outcome 'metastatis'; closest: metastasis"):
-        resolve_outcome(reasoner.compiled, "metastatis")
+        reasoner.resolve_outcome("metastatis")
 
 
 # --- parameters -------------------------------------------------------------------------------------
@@ -221,7 +209,7 @@ def test_uncertainty_parameters_load_and_validate(tmp_path):
         with pytest.raises(ConfigError, match=key):
             load_parameters(cfg)
     cfg.write_text("[uncertainty]\nkappa = 3\n")
-    with pytest.raises(ConfigError, match="unknown key uncertainty.kappa"):
+    with pytest.raises(ConfigError, match="unknown parameter: uncertainty.kappa"):
         load_parameters(cfg)
 
 
@@ -299,6 +287,5 @@ def test_cli_bad_uncertainty_config(tmp_path):
 
 
 def test_draws_are_probabilities(reasoner):
-    model = TableModel(reasoner.compiled)
-    draws = model.space.sample(200, 0)
+    draws = reasoner.compiled.space.sample(200, 0)
     assert np.all((draws >= 0.0) & (draws <= 1.0))

@@ -43,7 +43,8 @@ _EXPORTS: dict[str, str] = {
     "NamedQuery": "query",
     "QueryResult": "query",
     # many profiles, what to measure, learning
-    "BatchEngine": "batch",
+    "Engine": "engine",
+    "EvidenceBatch": "engine",
     "infer_frame": "api",
     "run_profiles": "cohort",
     "suggest": "information",
@@ -79,7 +80,7 @@ __all__ = sorted(_EXPORTS) + ["__version__"]
 
 if TYPE_CHECKING:  # for type checkers and IDEs only; at run time names load lazily
     from .api import infer_frame, load_graph, query_frame
-    from .batch import BatchEngine
+    from .engine import Engine, EvidenceBatch
     from .cohort import run_profiles
     from .errors import (BuildError, ConfigError, CurationError, EndpointError, ExoreasonError,
                          InferenceError, InputError, NetworkError, QueryError, ValidationFailure)

@@ -6,7 +6,6 @@ Everything heavy (rdflib, pandas, numpy) is imported inside the functions.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -58,60 +57,43 @@ def query_frame(query: str, graph: Graph | None = None, *, reason: bool = False,
     return run_query(graph, named.text, bindings=terms, endpoint=endpoint).to_dataframe()
 
 
-def _reading(value: Any, where: str) -> float:
-    """NaN (unobserved), 1/0 (present/absent) or a soft reading in (0, 1)."""
-    if value is None:
-        return math.nan
-    if isinstance(value, str):
-        from .cohort import parse_reading
-
-        try:
-            parsed = parse_reading(value)
-        except ValueError as exc:
-            raise InputError(f"{where}: {exc}") from None
-        return math.nan if parsed is None else parsed
-    try:
-        q = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{where}: not true, false, empty or a probability: {value!r}") from None
-    if math.isnan(q):
-        return q
-    if not 0.0 <= q <= 1.0:
-        raise InputError(f"{where}: probability outside [0, 1]: {value!r}")
-    return q
-
-
 def infer_frame(reasoner: Reasoner, profiles: pd.DataFrame | Mapping[str, Any],
                 targets: list[str] | None = None) -> pd.DataFrame:
     """P(true) of every process and outcome for each profile (row) of ``profiles``.
 
-    Columns of ``profiles`` name cargo (any accepted name: ``miR-155``, ``MIR155``, a node key);
-    cells are True/False, NaN/None (not measured) or a probability (a soft reading). The answer
-    has the same index and one column per target key (every process and outcome by default). The
-    inference is exact and vectorised (:class:`BatchEngine`); identical profiles are answered once.
+    Columns of ``profiles`` name nodes (any accepted name: ``miR-155``, ``MIR155``, a node key,
+    ``EMT``); cells are True/False, NaN/None (not measured), a reading in (0, 1) (a likelihood:
+    see :mod:`exoreason.evidence`) or a cell's text (``detected``, ``NA``). The answer has the same
+    index and one column per target key (every process and outcome by default), computed by the
+    exact engine in one batch.
     """
     import numpy as np
     import pandas as pd
 
-    from .batch import BatchEngine
+    from .engine import EvidenceBatch
+    from .evidence import reading
 
     frame = profiles if isinstance(profiles, pd.DataFrame) else pd.DataFrame(profiles)
-    keys = list(targets) if targets is not None else reasoner.outcome_keys
-    resolved = [reasoner.resolve_node(t) for t in keys]
-    engine = BatchEngine(reasoner.compiled, resolved)
-    position = {k: i for i, k in enumerate(engine.roots)}
-    readings = np.full((len(frame), len(engine.roots)), np.nan)
+    keys = [reasoner.resolve_node(t) for t in (targets if targets is not None else reasoner.outcome_keys)]
+    nodes: list[str] = []
     seen: dict[str, str] = {}
-    for column in frame.columns:
+    readings = np.full((len(frame), len(frame.columns)), np.nan)
+    for j, column in enumerate(frame.columns):
         try:
-            key = reasoner.resolve_cargo(str(column))
+            key = reasoner.resolve_node(str(column))
         except ExoreasonError as exc:
             raise InputError(f"column {column!r}: {exc.message()}") from None
         if key in seen:
-            raise InputError(f"columns {seen[key]!r} and {column!r} name the same cargo ({key})")
+            raise InputError(f"columns {seen[key]!r} and {column!r} name the same node ({key})")
         seen[key] = str(column)
-        values = frame[column].tolist()
-        readings[:, position[key]] = [_reading(v, f"column {column!r}, row {i}")
-                                      for i, v in zip(frame.index, values, strict=True)]
-    answers = engine.posteriors(readings) if len(frame) else np.empty((0, len(resolved)))
-    return pd.DataFrame(answers, index=frame.index, columns=resolved)
+        nodes.append(key)
+        for i, (index, value) in enumerate(zip(frame.index, frame[column].tolist(), strict=True)):
+            try:
+                q = reading(value)
+            except ValueError as exc:
+                raise InputError(f"column {column!r}, row {index}: {exc}") from None
+            readings[i, j] = np.nan if q is None else q
+    if not len(frame):
+        return pd.DataFrame(np.empty((0, len(keys))), index=frame.index, columns=keys)
+    answers = reasoner.engine.posteriors(keys, EvidenceBatch(tuple(nodes), readings))
+    return pd.DataFrame(answers, index=frame.index, columns=keys)

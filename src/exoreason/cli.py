@@ -35,6 +35,7 @@ Cancer = Annotated[str | None, typer.Option("--cancer", help="Cancer type asked 
 Config = Annotated[Path | None, typer.Option("--config", help="TOML file overriding network parameters (see parameters.toml).")]
 Output = Annotated[Path, typer.Option("--output", "-o", help="File to write (whole or not at all).")]
 Force = Annotated[bool, typer.Option("--force", help="Overwrite an existing output file.")]
+Observe = Annotated[list[str], typer.Option("--observe", help="NODE=true|false|Q: any node seen in the tumour or the sample (a process such as EMT, a tumour state, an outcome). Repeatable.")]
 Endpoint = Annotated[str | None, typer.Option("--endpoint", help="URL of a SPARQL 1.1 endpoint to query instead of the embedded graph.")]
 
 
@@ -188,15 +189,16 @@ def push(
 def infer(
     cargo: Cargo = [],  # noqa: B006
     absent: Absent = [],  # noqa: B006
+    observe: Observe = [],  # noqa: B006
     cancer: Cancer = None,
     fmt: Annotated[str | None, typer.Option("--format", "-f", help="table or json (one profile); csv or json (--profiles).")] = None,
     config: Config = None,
-    profiles: Annotated[Path | None, typer.Option("--profiles", help="CSV of profiles: an id column and one column per cargo, cells true/false/empty or a probability.")] = None,
+    profiles: Annotated[Path | None, typer.Option("--profiles", help="CSV of profiles: an id column and one column per observed node (cargo, process, outcome), cells true/false/empty or a reading in [0, 1].")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="With --profiles: write here (whole or not at all) instead of stdout.")] = None,
     force: Force = False,
-    do: Annotated[list[str], typer.Option("--do", help="Intervention NODE=true|false (e.g. EMT=false, a blocked miRNA), answered beside the observation. Repeatable.")] = [],  # noqa: B006
-    model: Annotated[Path | None, typer.Option("--model", help="Tables fitted by `exoreason fit` instead of the literature tables.")] = None,
-    intervals: Annotated[bool, typer.Option("--intervals", help="Add a 90% interval to each posterior, from sampling the literature-derived parameters (see [uncertainty] in parameters.toml).")] = False,
+    do: Annotated[list[str], typer.Option("--do", help="Intervention NODE=true|false on any node (e.g. EMT=false, a blocked miRNA), answered beside the observation. Repeatable.")] = [],  # noqa: B006
+    model: Annotated[Path | None, typer.Option("--model", help="Tables fitted by `exoreason fit` instead of the literature tables (not with --config or --cancer, which make literature tables).")] = None,
+    intervals: Annotated[bool, typer.Option("--intervals", help="Add a 90% interval to each posterior and change, from sampling the literature-derived parameters (see [uncertainty] in parameters.toml).")] = False,
     samples: Annotated[str | None, typer.Option("--samples", metavar="N", help="With --intervals: how many parameter samples (default 1000).")] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="With --intervals: seed of the sampler (default 0); the same seed gives the same intervals.")] = None,
     plot: Annotated[Path | None, typer.Option("--plot", help="Also draw prior vs posterior of each outcome to FILE.png or FILE.svg (written whole or not at all; --force overwrites).")] = None,
@@ -204,7 +206,8 @@ def infer(
     """Prior and posterior of metastasis, chemoresistance, recurrence and the processes behind them,
     given the cargo observed in exosomes, with the findings behind the answer.
 
-    A cargo given as NAME:Q (e.g. miR-155:0.9) is a soft reading with likelihood Q of presence.
+    A cargo given as NAME:Q (e.g. miR-155:0.9) is a soft reading: Q/(1-Q) is how much more likely
+    the reading is if the cargo is present than if it is absent (0.5 carries no information).
     The posteriors are estimates of a model whose parameters come from the literature, not
     clinical predictions.
 
@@ -216,6 +219,9 @@ def infer(
         check_picture_path(plot, force)  # a bad extension or directory fails before any inference
         if profiles is not None:
             raise InputError("--plot draws a single query, not --profiles")
+    if model is not None and (config is not None or cancer is not None):
+        raise InputError("--model holds fitted tables; it cannot be combined with --config or --cancer, "
+                         "which make the literature tables")
     from .inference import Reasoner
 
     reasoner = Reasoner.from_files(config=config, cancer=cancer)
@@ -224,8 +230,8 @@ def infer(
 
         reasoner.use_tables(load_model(reasoner, model))
     if profiles is not None:
-        if cargo or absent or do:
-            raise InputError("--profiles cannot be combined with --cargo, --absent or --do")
+        if cargo or absent or do or observe:
+            raise InputError("--profiles cannot be combined with --cargo, --absent, --observe or --do")
         if intervals or samples is not None or seed is not None:
             raise InputError("--intervals is for a single query, not --profiles")
         from .cohort import run_profiles
@@ -239,14 +245,18 @@ def infer(
     fmt = fmt or "table"
     if fmt not in ("table", "json"):
         raise InputError(f"unknown format {fmt!r}; use table or json")
-    evidence, names = reasoner.evidence_from_names(cargo, absent)
-    result = reasoner.infer(evidence, names, do=reasoner.parse_do(do) if do else None)
+    evidence, names = reasoner.evidence_from_names(cargo, absent, observe)
+    interventions = reasoner.parse_do(do) if do else None
+    result = reasoner.infer(evidence, names, do=interventions)
+    if model is not None:
+        result.parameters = f"tables fitted in {model}"
     if intervals:
         from .uncertainty import with_intervals
 
-        if do or model is not None:
-            raise InputError("--intervals works on the literature tables without --do or --model")
-        result = with_intervals(result, reasoner.compiled, _sample_count(samples), 0 if seed is None else seed)
+        if model is not None:
+            raise InputError("--intervals samples the literature-derived parameters; it cannot be used with --model")
+        result = with_intervals(result, reasoner.compiled, _sample_count(samples), 0 if seed is None else seed,
+                                engine=reasoner.engine)
     elif samples is not None or seed is not None:
         raise InputError("--samples and --seed go with --intervals")
     if plot is not None:
@@ -276,6 +286,7 @@ def suggest(
     target: Annotated[str, typer.Option("--target", "-t", help="The process or outcome to learn about (e.g. metastasis).")],
     cargo: Cargo = [],  # noqa: B006
     absent: Absent = [],  # noqa: B006
+    observe: Observe = [],  # noqa: B006
     top: Annotated[int, typer.Option("--top", help="How many candidates to show.")] = 5,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
     cancer: Cancer = None,
@@ -293,8 +304,8 @@ def suggest(
     if fmt not in ("table", "json"):
         raise InputError(f"unknown format {fmt!r}; use table or json")
     reasoner = Reasoner.from_files(config=config, cancer=cancer)
-    evidence, _ = reasoner.evidence_from_names(cargo, absent)
-    key = reasoner.resolve_node(target)
+    evidence, _ = reasoner.evidence_from_names(cargo, absent, observe)
+    key = reasoner.resolve_outcome(target)
     current, ranked = run_suggest(reasoner, evidence, key, top)
     if fmt == "json":
         typer.echo(json.dumps({"target": key, "posterior": current,
@@ -313,6 +324,7 @@ def sensitivity(
     outcome: Annotated[str, typer.Option("--outcome", "-y", help="The process or outcome asked about (e.g. chemoresistance).")],
     cargo: Cargo = [],  # noqa: B006
     absent: Absent = [],  # noqa: B006
+    observe: Observe = [],  # noqa: B006
     top: Annotated[int, typer.Option("--top", help="How many parameters to show.")] = 10,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
     cancer: Cancer = None,
@@ -324,7 +336,6 @@ def sensitivity(
     Example: exoreason sensitivity --cargo miR-155 --outcome chemoresistance
     """
     from .inference import Reasoner
-    from .uncertainty import resolve_outcome
     from .uncertainty import sensitivity as run_sensitivity
 
     if fmt not in ("table", "json"):
@@ -332,9 +343,9 @@ def sensitivity(
     if top < 1:
         raise InputError(f"--top must be at least 1, got {top}")
     reasoner = Reasoner.from_files(config=config, cancer=cancer)
-    evidence, _ = reasoner.evidence_from_names(cargo, absent)
-    key = resolve_outcome(reasoner.compiled, outcome)
-    result = run_sensitivity(reasoner.compiled, evidence, key, cancer=cancer)
+    evidence, _ = reasoner.evidence_from_names(cargo, absent, observe)
+    key = reasoner.resolve_outcome(outcome)
+    result = run_sensitivity(reasoner.compiled, evidence, key, cancer=cancer, engine=reasoner.engine)
     typer.echo(result.to_json(top) if fmt == "json" else result.render_table(top))
 
 
@@ -343,6 +354,7 @@ def explain(
     outcome: Annotated[str, typer.Option("--outcome", "-y", help="The process or outcome to explain (e.g. chemoresistance, metastasis).")],
     cargo: Cargo = [],  # noqa: B006
     absent: Absent = [],  # noqa: B006
+    observe: Observe = [],  # noqa: B006
     plot: Annotated[Path | None, typer.Option("--plot", help="Draw the paths as a graph to FILE.png or FILE.svg (written whole or not at all).")] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
     force: Force = False,
@@ -360,15 +372,14 @@ def explain(
         from .plots import check_picture_path
 
         check_picture_path(plot, force)
-    if not cargo and not absent:
-        raise InputError("give the observed cargo with --cargo (present) or --absent")
+    if not cargo and not absent and not observe:
+        raise InputError("give the observed cargo with --cargo (present) or --absent, or other nodes with --observe")
     from .explanation import explain as run_explain
-    from .explanation import resolve_outcome
     from .inference import Reasoner
 
     reasoner = Reasoner.from_files(config=config, cancer=cancer)
-    key = resolve_outcome(reasoner, outcome)
-    evidence, names = reasoner.evidence_from_names(cargo, absent)
+    key = reasoner.resolve_outcome(outcome)
+    evidence, names = reasoner.evidence_from_names(cargo, absent, observe)
     found = run_explain(reasoner, reasoner.infer(evidence, names), key)
     if plot is not None:
         from .plots import plot_explanation
@@ -391,15 +402,18 @@ def fit(
 
     Example: exoreason fit cohort.csv --output fitted.json --force
     """
-    from .export import write_output
+    from .files import check_writable, write_output
     from .inference import Reasoner
     from .learning import fit as run_fit
     from .learning import model_json
 
+    check_writable(output, force)
     reasoner = Reasoner.from_files(config=config)
     report = run_fit(reasoner, data, equivalent_sample_size)
     write_output(output, model_json(report, equivalent_sample_size), force)
     typer.echo(f"fitted {len(report.updated)} tables from {report.rows} rows; wrote {output}")
+    for node, why in report.kept.items():
+        typer.echo(f"kept the literature table of {node}: {why}", err=True)
 
 
 @app.command()
@@ -430,27 +444,38 @@ def _terminate(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def main() -> None:
+def _click_errors() -> tuple[type[Exception], type[Exception]]:
+    """Click's UsageError and ClickException as this typer has them (typer bundles its own click
+    from 0.20 on): found from the public ``typer.BadParameter``, never from a private module."""
+    ancestry = typer.BadParameter.__mro__
+    usage = next(c for c in ancestry if c.__name__ == "UsageError")
+    failure = next(c for c in ancestry if c.__name__ == "ClickException")
+    return usage, failure
+
+
+def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app, turning exoreason errors into one line and an exit code."""
     import signal
 
-    from typer._click import exceptions as usage
-
-    signal.signal(signal.SIGTERM, _terminate)
+    usage_error, click_error = _click_errors()
+    if _in_main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
     try:
-        code = app(standalone_mode=False)
+        code = app(args=argv, prog_name="exoreason", standalone_mode=False)
         sys.exit(code if isinstance(code, int) else 0)
-    except usage.NoArgsIsHelpError as exc:
-        typer.echo(exc.ctx.get_help() if exc.ctx else "exoreason --help")
-        sys.exit(0)
-    except usage.UsageError as exc:
+    except usage_error as exc:
+        ctx = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            typer.echo(ctx.get_help() if ctx else "exoreason --help")
+            sys.exit(0)
         # Usage errors too are one line: what was wrong, and where help is.
-        where = exc.ctx.command_path if exc.ctx else "exoreason"
-        typer.echo(f"exoreason: error: {exc.format_message()} (see `{where} --help`)", err=True)
-        sys.exit(exc.exit_code)
-    except usage.ClickException as exc:
-        typer.echo(f"exoreason: error: {exc.format_message()}", err=True)
-        sys.exit(exc.exit_code)
+        where = ctx.command_path if ctx else "exoreason"
+        message = exc.format_message()  # type: ignore[attr-defined]
+        typer.echo(f"exoreason: error: {' '.join(message.split())} (see `{where} --help`)", err=True)
+        sys.exit(getattr(exc, "exit_code", 2))
+    except click_error as exc:
+        typer.echo(f"exoreason: error: {exc.format_message()}", err=True)  # type: ignore[attr-defined]
+        sys.exit(getattr(exc, "exit_code", 1))
     except ExoreasonError as exc:
         if _DEBUG:
             raise
@@ -470,3 +495,10 @@ def main() -> None:
         typer.echo(f"exoreason: internal error ({type(exc).__name__}: {detail}); rerun with --debug "
                    "for the traceback", err=True)
         sys.exit(1)
+
+
+def _in_main_thread() -> bool:
+    """Whether this is the main thread (only it may install signal handlers)."""
+    import threading
+
+    return threading.current_thread() is threading.main_thread()

@@ -1,9 +1,9 @@
 """Batch inference over a cohort of cargo profiles, streamed from a CSV file.
 
-The CSV has an ``id`` column and one column per cargo (a node key or any accepted name); a cell is
-``true``, ``false``, empty (unobserved) or a probability in [0, 1] (a soft reading: virtual
-evidence with likelihood q for present and 1 - q for absent). The output has ``id`` and one column
-per outcome key holding P(true). Rows are read, answered and written a chunk at a time, so memory
+The CSV has an ``id`` column and one column per observed node (a cargo, or a process, tumour state
+or outcome seen in the tumour: a node key or any accepted name); a cell is a reading as
+:mod:`exoreason.evidence` defines it (present, absent, empty, or a likelihood in (0, 1)). The
+output has ``id`` and one column per process and outcome key holding P(true). Rows are read, answered and written a chunk at a time, so memory
 stays bounded however long the file; the output is written to a temporary file and renamed into
 place only when every row is done, so a bad row leaves no partial file behind.
 """
@@ -13,11 +13,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
-import os
 import sys
-import tempfile
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -25,37 +23,13 @@ from typing import IO, TYPE_CHECKING
 import numpy as np
 
 from .errors import ExoreasonError, InputError
+from .evidence import parse_cell
+from .files import atomic_text, check_writable
 
 if TYPE_CHECKING:
     from .inference import Reasoner
 
-__all__ = ["CohortSummary", "open_csv", "parse_reading", "run_profiles"]
-
-_TRUE = {"true", "t", "yes", "present"}
-_FALSE = {"false", "f", "no", "absent"}
-
-
-def parse_reading(text: str) -> float | None:
-    """A cell's reading: None (empty), 1.0 / 0.0 (true / false), or a probability.
-
-    >>> parse_reading("true"), parse_reading(""), parse_reading("0.9")
-    (1.0, None, 0.9)
-    """
-    cell = text.strip().lower()
-    if not cell:
-        return None
-    if cell in _TRUE:
-        return 1.0
-    if cell in _FALSE:
-        return 0.0
-    try:
-        value = float(cell)
-    except ValueError:
-        raise ValueError(f"not true, false, empty or a probability: {text!r}") from None
-    if not 0.0 <= value <= 1.0 or math.isnan(value):
-        raise ValueError(f"probability outside [0, 1]: {text!r}")
-    return value
-
+__all__ = ["CohortSummary", "open_csv", "run_profiles"]
 
 def open_csv(path: Path, what: str) -> IO[str]:
     """Open a user's CSV file (a byte-order mark, as spreadsheets write, is skipped)."""
@@ -63,6 +37,8 @@ def open_csv(path: Path, what: str) -> IO[str]:
         return path.open(newline="", encoding="utf-8-sig")
     except FileNotFoundError:
         raise InputError(f"{what} not found: {path}") from None
+    except IsADirectoryError:
+        raise InputError(f"{what} {path} is a directory") from None
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror}") from None
 
@@ -86,11 +62,11 @@ def _header(reasoner: Reasoner, header: list[str], source: str) -> tuple[int, li
         if name == "id":
             continue
         try:
-            key = reasoner.resolve_cargo(name)
+            key = reasoner.resolve_node(name)
         except ExoreasonError as exc:
             raise InputError(f"{source}: column {index + 1} ({name!r}): {exc.message()}") from None
         if key in seen:
-            raise InputError(f"{source}: columns {seen[key]!r} and {name!r} name the same cargo ({key})")
+            raise InputError(f"{source}: columns {seen[key]!r} and {name!r} name the same node ({key})")
         seen[key] = name
         columns.append((index, key))
     return header.index("id"), columns
@@ -140,111 +116,117 @@ def run_profiles(
     stdout: IO[str] | None = None,
 ) -> CohortSummary:
     """Answer every profile of a CSV file; write CSV or JSON to ``output`` (or stdout)."""
-    from .batch import BatchEngine
-
     if fmt not in ("csv", "json"):
         raise InputError(f"unknown format {fmt!r} for --profiles; use csv or json")
-    if output is not None and output.exists() and not force:
-        raise InputError(f"{output} exists; pass --force to overwrite it")
-    if output is not None and not (output.parent if str(output.parent) else Path(".")).is_dir():
-        raise InputError(f"cannot write {output}: directory {output.parent} does not exist")
-    source = str(profiles)
-    handle = open_csv(profiles, "profiles file")
-    engine = BatchEngine(reasoner.compiled, reasoner.outcome_keys)
-    root_position = {k: i for i, k in enumerate(engine.roots)}
-    progress = sys.stderr.isatty() if progress is None else progress
-    tmp_path: str | None = None
-    out: IO[str]
     if output is not None:
-        fd, tmp_path = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp",
-                                        dir=output.parent if str(output.parent) else ".")
-        out = os.fdopen(fd, "w", newline="", encoding="utf-8")
-    else:
-        out = stdout or sys.stdout
+        check_writable(output, force)
+    handle = open_csv(profiles, "profiles file")
+    progress = sys.stderr.isatty() if progress is None else progress
+    with handle, (atomic_text(output, force) if output is not None else nullcontext(stdout or sys.stdout)) as out:
+        return _answer(reasoner, profiles, handle, out, fmt, chunk, progress)
+
+
+def _answer(reasoner: Reasoner, profiles: Path, handle: IO[str], out: IO[str], fmt: str, chunk: int,
+            progress: bool) -> CohortSummary:
+    from .engine import EvidenceBatch, ImpossibleEvidence
+
+    source = str(profiles)
     keys = list(reasoner.outcome_keys)
+    meter = _Progress(handle, profiles.stat().st_size, progress)
+    rows = _rows(meter.lines())
+    try:
+        _, header = next(rows)
+    except StopIteration:
+        raise InputError(f"{source}: empty file, no header") from None
+    except (csv.Error, UnicodeDecodeError) as exc:
+        raise InputError(f"{source}: line 1: unreadable CSV ({exc})") from None
+    id_index, columns = _header(reasoner, [h.strip() for h in header], source)
+    nodes = tuple(key for _, key in columns)
+    writer = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
+    if writer is not None:
+        writer.writerow(["id", *keys])
+    else:
+        out.write("[")
+    seen = _SeenIds(profiles, source)
+    first = True
     total = 0
     distinct = 0
-    try:
-        with handle:
-            meter = _Progress(handle, profiles.stat().st_size, progress)
-            rows = _rows(meter.lines())
-            try:
-                _, header = next(rows)
-            except StopIteration:
-                raise InputError(f"{source}: empty file, no header") from None
-            except (csv.Error, UnicodeDecodeError) as exc:
-                raise InputError(f"{source}: line 1: unreadable CSV ({exc})") from None
-            id_index, columns = _header(reasoner, [h.strip() for h in header], source)
-            writer = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
-            if writer is not None:
-                writer.writerow(["id", *keys])
-            else:
-                out.write("[")
-            seen = _SeenIds(profiles, source)
-            first = True
-            while True:
-                ids: list[str] = []
-                lines: list[int] = []
-                block = []
-                try:
-                    for line, row in rows:
-                        if not row or all(not c.strip() for c in row):
-                            continue
-                        if len(row) != len(header):
-                            raise InputError(f"{source}: line {line}: {len(row)} cells, the header has {len(header)}")
-                        ident = row[id_index].strip()
-                        if not ident:
-                            raise InputError(f"{source}: line {line}: empty id")
-                        lines.append(line)
-                        readings = np.full(len(engine.roots), np.nan)
-                        for index, key in columns:
-                            try:
-                                value = parse_reading(row[index])
-                            except ValueError as exc:
-                                raise InputError(f"{source}: line {line}, column {header[index]!r}: {exc}") from None
-                            if value is not None:
-                                readings[root_position[key]] = value
-                        ids.append(ident)
-                        block.append(readings)
-                        if len(block) >= chunk:
-                            break
-                except (csv.Error, UnicodeDecodeError) as exc:
-                    raise InputError(f"{source}: unreadable CSV ({exc})") from None
-                if not block:
+    while True:
+        ids: list[str] = []
+        lines: list[int] = []
+        block = []
+        try:
+            for line, row in rows:
+                if not row or all(not c.strip() for c in row):
+                    continue
+                if len(row) != len(header):
+                    raise InputError(f"{source}: line {line}: {len(row)} cells, the header has {len(header)}")
+                ident = row[id_index].strip()
+                if not ident:
+                    raise InputError(f"{source}: line {line}: empty id")
+                lines.append(line)
+                readings = np.full(len(nodes), np.nan)
+                for position, (index, _key) in enumerate(columns):
+                    try:
+                        value = parse_cell(row[index])
+                    except ValueError as exc:
+                        raise InputError(f"{source}: line {line}, column {header[index]!r}: {exc}") from None
+                    if value is not None:
+                        readings[position] = value
+                ids.append(ident)
+                block.append(readings)
+                if len(block) >= chunk:
                     break
-                seen.add(ids, lines)
-                matrix = np.vstack(block)
-                answers = engine.posteriors(matrix)
-                distinct += len(np.unique(np.where(np.isnan(matrix), -1, matrix), axis=0))
-                if writer is not None:
-                    buffer = io.StringIO()
-                    w = csv.writer(buffer, lineterminator="\n")
-                    for ident, values in zip(ids, answers, strict=True):
-                        w.writerow([ident, *(f"{v:.12g}" for v in values)])
-                    out.write(buffer.getvalue())
-                else:
-                    for ident, values in zip(ids, answers, strict=True):
-                        out.write(("\n" if first else ",\n")
-                                  + json.dumps({"id": ident, **{k: float(v) for k, v in zip(keys, values, strict=True)}}))
-                        first = False
-                total += len(block)
-                meter.show(total)
-            if writer is None:
-                out.write("\n]\n")
-            meter.close()
-        if output is not None and tmp_path is not None:
-            out.close()
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp_path, 0o666 & ~umask)
-            os.replace(tmp_path, output)
-            tmp_path = None
-    finally:
-        if output is not None and tmp_path is not None:
-            out.close()
-            if os.path.exists(tmp_path):
-                os.unlink(tmp_path)
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise InputError(f"{source}: unreadable CSV ({exc})") from None
+        if not block:
+            break
+        seen.add(ids, lines)
+        matrix = np.vstack(block)
+        # Identical profiles are answered once (NaN compares unequal, so it is encoded first).
+        patterns, inverse = np.unique(np.where(np.isnan(matrix), -1.0, matrix), axis=0, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        try:
+            unique_answers = reasoner.engine.posteriors(
+                keys, EvidenceBatch(nodes, np.where(patterns < 0, np.nan, patterns)))
+        except ImpossibleEvidence as exc:
+            row = int(np.flatnonzero(inverse == exc.rows[0])[0])
+            raise InputError(f"{source}: line {lines[row]} (id {ids[row]!r}): {exc.message()}") from None
+        answers = unique_answers[inverse]
+        distinct += len(patterns)
+        if writer is not None:
+            buffer = io.StringIO()
+            w = csv.writer(buffer, lineterminator="\n")
+            for ident, values in zip(ids, answers, strict=True):
+                w.writerow([ident, *(probability_text(v) for v in values)])
+            out.write(buffer.getvalue())
+        else:
+            for ident, values in zip(ids, answers, strict=True):
+                out.write(("\n" if first else ",\n")
+                          + json.dumps({"id": ident, **{k: round_probability(v)
+                                                        for k, v in zip(keys, values, strict=True)}}))
+                first = False
+        total += len(block)
+        meter.show(total)
+    if writer is None:
+        out.write("\n]\n")
+    meter.close()
     return CohortSummary(total, distinct, keys)
+
+
+def round_probability(value: float) -> float:
+    """A probability rounded to 12 significant digits: what a contraction leaves below that is noise.
+
+    >>> round_probability(-2.7755575615628914e-17), round_probability(0.30000000000000004)
+    (0.0, 0.3)
+    """
+    rounded = float(f"{value:.12g}")
+    return 0.0 if abs(rounded) < 1e-12 else rounded
+
+
+def probability_text(value: float) -> str:
+    """A probability as CSV text, without float noise."""
+    return f"{round_probability(value):.12g}"
 
 
 class _SeenIds:

@@ -3,32 +3,19 @@ behind every edge (what ``exoreason explain`` prints and :func:`plot_explanation
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .errors import InferenceError
+from .evidence import Observations, describe_reading, reading
 from .inference import DISCLAIMER, EvidenceEffect, InferenceResult, OutcomePosterior
 
 if TYPE_CHECKING:
     from .inference import Reasoner
 
-__all__ = ["Explanation", "coerce_result", "explain", "resolve_outcome", "short_citation"]
-
-
-def resolve_outcome(reasoner: Reasoner, name: str) -> str:
-    """The process or outcome node a name denotes (key, label or synonym, case-insensitive)."""
-    wanted = name.strip().casefold()
-    candidates = [n for n in reasoner.spec.nodes if n.kind in ("process", "outcome")]
-    for node in candidates:
-        if wanted in {n.casefold() for n in (node.key, node.label, *node.names)}:
-            return node.key
-    known = sorted({n for node in candidates for n in (node.key, node.label)})
-    close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
-    hint = f"; closest: {', '.join(close)}" if close else f"; known: {', '.join(sorted(n.key for n in candidates))}"
-    raise InferenceError(f"unknown outcome {name!r}{hint}")
+__all__ = ["Explanation", "coerce_result", "explain", "short_citation"]
 
 
 def coerce_result(reasoner: Reasoner, given: Any) -> InferenceResult:
@@ -38,16 +25,15 @@ def coerce_result(reasoner: Reasoner, given: Any) -> InferenceResult:
     if isinstance(given, str):
         given = [given]
     if isinstance(given, Mapping):
-        evidence: dict[str, float] = {}
-        names: dict[str, str] = {}
+        found = Observations()
         for name, value in given.items():
-            key = reasoner.resolve_cargo(str(name))
-            q = float(value)
-            if not 0.0 <= q <= 1.0:
-                raise InferenceError(f"reading for {name!r} must be a probability in [0, 1], got {value!r}")
-            evidence[key] = q
-            names[key] = str(name)
-        return reasoner.infer(evidence, names)
+            try:
+                q = reading(value)
+            except ValueError as exc:
+                raise InferenceError(f"{name!r}: {exc}") from None
+            if q is not None:
+                found.add(reasoner.resolve_node(str(name)), q, str(name))
+        return reasoner.infer(found.readings, found.given)
     if isinstance(given, Iterable):
         return reasoner.infer_names([str(g) for g in given])
     raise InferenceError(f"expected an InferenceResult, a mapping of cargo to readings or cargo names, "
@@ -88,14 +74,14 @@ class Explanation:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
 
     def render_table(self) -> str:
-        from .inference import _cite, _describe
+        from .inference import cite
 
         o = self.outcome
         lines = [f"Evidence: {self.result.describe_evidence()}",
                  f"{o.label} ({o.key}): prior {o.prior:.3f}, posterior {o.posterior:.3f} ({o.change:+.3f})"]
         for effect in self.effects:
             lines.append("")
-            lines.append(f"{self.label(effect.cargo)} {_describe(effect.reading)}: "
+            lines.append(f"{self.label(effect.cargo)} {describe_reading(effect.reading)}: "
                          f"{effect.posterior_without:.3f} without it -> {o.posterior:.3f} ({effect.shift:+.3f})")
             for number, path in enumerate(effect.paths, 1):
                 chain = " -> ".join([self.label(path[0].parent)]
@@ -106,7 +92,7 @@ class Explanation:
                     lines.append(f"    {self.label(step.parent)} {verb} {self.label(step.child)} "
                                  f"(strength {step.strength:.2f})")
                     for finding in step.findings:
-                        lines.append(f"      {_cite(finding)}")
+                        lines.append(f"      {cite(finding)}")
         for key in self.unconnected:
             lines.append("")
             lines.append(f"{self.label(key)}: no path in the network leads from it to {o.label}")
@@ -125,7 +111,7 @@ def explain(reasoner: Reasoner, evidence: Any, outcome: str) -> Explanation:
 
     ``evidence`` is an :class:`InferenceResult`, a mapping {cargo name: reading} or cargo names.
     """
-    key = resolve_outcome(reasoner, outcome)
+    key = reasoner.resolve_outcome(outcome)
     result = coerce_result(reasoner, evidence)
     if not result.evidence:
         raise InferenceError("no evidence to explain: give at least one cargo")

@@ -8,16 +8,14 @@ structure: nodes with their labels and kinds, signed edges with their strengths 
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from .errors import InputError
+from .files import write_output
 from .resources import OWL_FILE, TTL_FILE, ontology_dir
 
-__all__ = ["EXPORT_FORMATS", "export", "network_dot", "network_graph", "network_graphml", "network_text",
-           "write_output"]
+__all__ = ["EXPORT_FORMATS", "export", "network_dot", "network_graph", "network_graphml", "network_text"]
 
 EXPORT_FORMATS = ("owl", "ttl", "bif", "xmlbif", "dot", "graphml")
 NETWORK_FORMATS = ("bif", "xmlbif", "dot", "graphml")
@@ -25,12 +23,14 @@ NETWORK_FORMATS = ("bif", "xmlbif", "dot", "graphml")
 
 def network_text(model: object, fmt: str) -> str:
     """A pgmpy model as BIF or XMLBIF text."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        from pgmpy.readwrite import BIFWriter, XMLBIFWriter
+
     if fmt == "bif":
-        from pgmpy.readwrite import BIFWriter
-
         return str(BIFWriter(model))
-    from pgmpy.readwrite import XMLBIFWriter
-
     return str(XMLBIFWriter(model))
 
 
@@ -53,13 +53,13 @@ def network_graph(reasoner: Any) -> Any:
     sign (``+`` promotes, ``-`` inhibits), strength and findings (``Table 3, ref 27; ...``)."""
     import networkx as nx
 
-    from .inference import _finding_dict
+    from .inference import finding_record
 
     graph = nx.DiGraph()
     for node in reasoner.spec.nodes:
         graph.add_node(node.key, key=node.key, label=node.label, iri=node.iri, kind=node.kind)
     for edge in reasoner.spec.edges:
-        findings = [_finding_dict(e, reasoner.params) for e in edge.evidence]
+        findings = [finding_record(f, reasoner.params) for f in edge.findings]
         graph.add_edge(edge.parent, edge.child, sign=edge.sign,
                        strength=float(reasoner.compiled.strengths.get((edge.parent, edge.child), 0.0)),
                        findings=_findings_text(findings))
@@ -101,31 +101,6 @@ def network_graphml(reasoner: Any) -> bytes:
     buffer = io.BytesIO()
     nx.write_graphml(network_graph(reasoner), buffer, encoding="utf-8", prettyprint=True)
     return buffer.getvalue()
-
-
-def write_output(path: Path, data: bytes, force: bool = False) -> None:
-    """Write a user's output file whole or not at all; never overwrite without ``force``."""
-    if path.exists() and not force:
-        raise InputError(f"{path} exists; pass --force to overwrite it")
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise InputError(f"cannot write {path}: directory {parent} does not exist")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror}") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def export(fmt: str, output: Path, *, reasoner: object | None = None, force: bool = False) -> None:

@@ -1,7 +1,7 @@
 """Exact inference on the derived network, with explanations.
 
 A :class:`Reasoner` answers "given the cargo observed in exosomes, how likely is each process and
-outcome?" with pgmpy's variable elimination. Each answer gives the prior and the posterior, the
+outcome?" with the exact engine (:mod:`exoreason.engine`). Each answer gives the prior and the posterior, the
 paths from each observed cargo to the outcome with the findings behind every edge, and how much
 each observation moved the posterior (the posterior without it).
 
@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .engine import Engine, EvidenceBatch
 from .errors import InferenceError
+from .evidence import Observations, describe_reading, parse_assignment, parse_observation
 from .model import CompiledNetwork, Parameters, compile_network, load_parameters
-from .network import Edge, NetworkSpec, load_network
+from .network import Edge, Finding, NetworkSpec, load_network
 from .resources import NETWORK_FILE, ontology_dir
 
 __all__ = [
@@ -29,6 +31,9 @@ __all__ = [
     "InferenceResult",
     "OutcomePosterior",
     "Reasoner",
+    "cite",
+    "finding_record",
+    "state_json",
 ]
 
 DISCLAIMER = ("Posteriors are estimates of a model whose structure and parameters come from the "
@@ -64,7 +69,7 @@ class EvidenceEffect:
     paths: tuple[tuple[EdgeStep, ...], ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"cargo": self.cargo, "observed": _state(self.reading),
+        return {"cargo": self.cargo, "observed": state_json(self.reading),
                 "posterior_without": self.posterior_without, "shift": self.shift,
                 "paths": [[step.to_dict() for step in path] for path in self.paths]}
 
@@ -114,7 +119,7 @@ class InferenceResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "evidence": {k: _state(v) for k, v in self.evidence.items()},
+            "evidence": {k: state_json(v) for k, v in self.evidence.items()},
             **({"do": {k: "true" if v else "false" for k, v in self.do.items()}} if self.do else {}),
             "given_as": self.names,
             "cancer": self.cancer,
@@ -129,7 +134,7 @@ class InferenceResult:
 
     def describe_evidence(self) -> str:
         """The evidence in words, e.g. ``hsa-miR-155-5p present, miR-21 absent``."""
-        observed = ", ".join(f"{self.labels.get(k, k)} {_describe(v)}" for k, v in self.evidence.items())
+        observed = ", ".join(f"{self.labels.get(k, k)} {describe_reading(v)}" for k, v in self.evidence.items())
         if self.do:
             observed += ("; " if observed else "") + ", ".join(
                 f"do({self.labels.get(k, k)}={'true' if v else 'false'})" for k, v in self.do.items())
@@ -173,7 +178,7 @@ class InferenceResult:
 
     def render_table(self) -> str:
         rows = sorted(self.outcomes, key=lambda o: (-abs(o.change), o.key))
-        observed = ", ".join(f"{self.labels.get(k, k)} {_describe(v)}" for k, v in self.evidence.items()) or "none"
+        observed = ", ".join(f"{self.labels.get(k, k)} {describe_reading(v)}" for k, v in self.evidence.items()) or "none"
         lines = [f"Evidence: {observed}" + (f"; cancer: {self.cancer}" if self.cancer else "")]
         if self.do:
             lines.append("Intervention: " + ", ".join(f"do({k}={'true' if v else 'false'})" for k, v in self.do.items()))
@@ -196,7 +201,7 @@ class InferenceResult:
             lines.append(f"  {o.label}:")
             for effect in o.explanation:
                 lines.append(f"    {self.labels.get(effect.cargo, effect.cargo)} "
-                             f"{_describe(effect.reading)}: "
+                             f"{describe_reading(effect.reading)}: "
                              f"{effect.posterior_without:.3f} without it -> {o.posterior:.3f} "
                              f"({effect.shift:+.3f})")
                 for path in effect.paths:
@@ -207,7 +212,7 @@ class InferenceResult:
                     for step in path:
                         for f in step.findings:
                             lines.append(f"        {step.parent} -> {step.child} "
-                                         f"(strength {step.strength:.2f}): {_cite(f)}")
+                                         f"(strength {step.strength:.2f}): {cite(f)}")
         lines.append("")
         if self.intervals:
             lines.append(f"Intervals: the middle {self.intervals['level']:.0%} of the posteriors under "
@@ -216,15 +221,13 @@ class InferenceResult:
         return "\n".join(lines)
 
 
-def _state(q: float) -> str | float:
+def state_json(q: float) -> str | float:
+    """A reading as the JSON contract writes it: ``"true"``, ``"false"`` or the number."""
     return "true" if q == 1.0 else "false" if q == 0.0 else q
 
 
-def _describe(q: float) -> str:
-    return "present" if q == 1.0 else "absent" if q == 0.0 else f"read at {q:g}"
-
-
-def _cite(finding: Mapping[str, Any]) -> str:
+def cite(finding: Mapping[str, Any]) -> str:
+    """A finding record (:func:`finding_record`) as one line: source, references, studies, evidence."""
     parts = [finding["source"]]
     if finding.get("review_refs"):
         parts.append("review ref " + ", ".join(str(r) for r in finding["review_refs"]))
@@ -235,102 +238,71 @@ def _cite(finding: Mapping[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def _finding_dict(evidence: Any, params: Parameters) -> dict[str, Any]:
+def finding_record(finding: Finding, params: Parameters) -> dict[str, Any]:
+    """What a reader needs to check a finding, as a JSON-ready mapping."""
     return {
-        "finding": evidence.finding,
-        "label": evidence.label,
-        "source": evidence.source,
-        "review_refs": list(evidence.review_refs),
-        "primary_studies": list(evidence.studies),
+        "finding": finding.finding,
+        "label": finding.label,
+        "source": finding.source,
+        "review_refs": list(finding.review_refs),
+        "primary_studies": list(finding.studies),
         "evidence_kinds": [f"{k} ({params.kinds[k].name})" if k in params.kinds else k
-                           for k in evidence.kinds],
-        "diseases": list(evidence.diseases),
-        "quote": evidence.quote,
-        **({"curator_note": evidence.note} if evidence.note else {}),
+                           for k in finding.kinds],
+        "diseases": list(finding.diseases),
+        "quote": finding.quote,
+        **({"curator_note": finding.note} if finding.note else {}),
     }
 
 
-def split_evidence(evidence: Mapping[str, bool | float]) -> tuple[dict[str, bool], dict[str, float]]:
-    """Hard evidence (True/False, or readings of exactly 1 and 0) apart from soft readings."""
-    hard: dict[str, bool] = {}
-    soft: dict[str, float] = {}
-    for key, value in evidence.items():
-        q = float(value)
-        if not 0.0 <= q <= 1.0 or q != q:
-            raise InferenceError(f"reading for {key} must be a probability in [0, 1], got {value!r}")
-        if q in (0.0, 1.0):
-            hard[key] = q == 1.0
-        else:
-            soft[key] = q
-    return hard, soft
-
-
-def parse_cargo_reading(text: str) -> tuple[str, float]:
-    """``NAME`` (present) or ``NAME:Q`` with Q a probability (a soft reading).
-
-    >>> parse_cargo_reading("miR-155:0.9")
-    ('miR-155', 0.9)
-    >>> parse_cargo_reading("miR-155")
-    ('miR-155', 1.0)
-    """
-    name, sep, tail = text.rpartition(":")
-    if sep and name:
-        try:
-            q = float(tail)
-        except ValueError:
-            return text, 1.0
-        if not 0.0 <= q <= 1.0 or q != q:
-            raise InferenceError(f"reading for {name!r} must be a probability in [0, 1], got {tail!r}")
-        return name, q
-    return text, 1.0
-
-
 class Reasoner:
-    """Exact inference over one network with one set of parameters."""
+    """Names, evidence and explanations around the exact engine, for one network and one set of
+    parameters."""
 
     def __init__(self, spec: NetworkSpec, params: Parameters | None = None, cancer: str | None = None) -> None:
         self.spec = spec
-        self.params = params or load_parameters()
+        self.params = params or load_parameters(spec=spec)
         self.cancer_iri = self.resolve_cancer(cancer) if cancer else None
         self.cancer = cancer
         self.compiled: CompiledNetwork = compile_network(spec, self.params, self.cancer_iri)
-        self._engine: Any = None
-        self._names = self._name_index()
+        self.engine = Engine(self.compiled)
 
     @classmethod
     def from_files(cls, network_file: Path | None = None, config: Path | None = None,
                    cancer: str | None = None) -> Reasoner:
+        """The shipped network (or ``network_file``), the defaults with ``config`` laid over them,
+        and the cancer type asked about."""
         spec = load_network(network_file or ontology_dir() / NETWORK_FILE)
-        return cls(spec, load_parameters(config), cancer)
+        return cls(spec, load_parameters(config, spec), cancer)
 
     def use_tables(self, compiled: CompiledNetwork) -> None:
         """Answer with other tables for the same network (e.g. fitted to a cohort)."""
         self.compiled = compiled
-        self._engine = None
+        self.engine = Engine(compiled)
 
     # -- names ---------------------------------------------------------------------------------
 
-    def _name_index(self) -> dict[str, set[str]]:
-        index: dict[str, set[str]] = {}
-        for node in self.spec.nodes:
-            if node.kind != "cargo":
-                continue
-            for name in (node.key, node.label, *node.names):
-                index.setdefault(name.casefold(), set()).add(node.key)
-        return index
-
     def resolve_cargo(self, name: str) -> str:
         """The cargo node a name denotes (label, exact synonym or key, case-insensitive)."""
-        keys = self._names.get(name.strip().casefold())
-        if not keys:
-            known = sorted({n for node in self.spec.nodes if node.kind == "cargo"
-                            for n in (node.label, *node.names)})
-            close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
-            hint = f"; closest: {', '.join(close)}" if close else "; `exoreason query cargo-names` lists them"
-            raise InferenceError(f"unknown cargo {name!r}{hint}")
-        if len(keys) > 1:
-            raise InferenceError(f"ambiguous cargo {name!r}: it names {', '.join(sorted(keys))}")
-        return next(iter(keys))
+        try:
+            return self.spec.resolve(name, ("cargo",), "cargo")
+        except InferenceError as exc:
+            if "closest" in str(exc) or "ambiguous" in str(exc):
+                raise
+            raise InferenceError(f"{exc}; `exoreason query cargo-names` lists them") from None
+
+    def resolve_node(self, name: str) -> str:
+        """Any node of the network by key, label or synonym."""
+        return self.spec.resolve(name, None, "network node")
+
+    def resolve_outcome(self, name: str) -> str:
+        """A process or outcome node by key, label or synonym."""
+        try:
+            return self.spec.resolve(name, _OUTCOME_KINDS, "outcome")
+        except InferenceError as exc:
+            if "closest" in str(exc) or "ambiguous" in str(exc):
+                raise
+            known = ", ".join(sorted(self.outcome_keys))
+            raise InferenceError(f"{exc}; known: {known}") from None
 
     def resolve_cancer(self, name: str) -> str:
         wanted = name.strip().casefold()
@@ -342,35 +314,40 @@ class Reasoner:
         hint = f"; closest: {', '.join(close)}" if close else f"; known: {', '.join(known)}"
         raise InferenceError(f"unknown cancer type {name!r}{hint}")
 
-    def evidence_from_names(self, present: Iterable[str] = (), absent: Iterable[str] = ()
-                            ) -> tuple[dict[str, float], dict[str, str]]:
-        """Evidence keyed by node: 1.0 present, 0.0 absent, or a soft reading ``NAME:Q``."""
-        evidence: dict[str, float] = {}
-        given: dict[str, str] = {}
-        for state, names in ((1.0, present), (0.0, absent)):
-            for text in names:
-                name, q = parse_cargo_reading(text) if state == 1.0 else (text, 0.0)
-                key = self.resolve_cargo(name)
-                if key in evidence and evidence[key] != q:
-                    raise InferenceError(f"contradictory evidence: {name!r} ({key}) given both "
-                                         f"{_describe(evidence[key])} and {_describe(q)}")
-                evidence[key] = q
-                given[key] = text
-        return evidence, given
+    def evidence_from_names(self, present: Iterable[str] = (), absent: Iterable[str] = (),
+                            observe: Iterable[str] = ()) -> tuple[dict[str, float], dict[str, str]]:
+        """Readings keyed by node, and the name each was given by.
+
+        ``present`` and ``absent`` name cargo (``NAME`` or ``NAME:Q`` for a soft reading);
+        ``observe`` holds ``NODE=VALUE`` for any node (a tumour state, a process).
+        """
+        found = Observations()
+        for text in present:
+            name, q = parse_observation(text)
+            found.add(self.resolve_cargo(name), q, text)
+        for text in absent:
+            found.add(self.resolve_cargo(text), 0.0, text)
+        for text in observe:
+            name, value = parse_assignment(text, "--observe")
+            if value is not None:
+                found.add(self.resolve_node(name), value, text)
+        return found.readings, found.given
+
+    def parse_do(self, items: Iterable[str]) -> dict[str, bool]:
+        """``NODE=true|false`` assignments for --do."""
+        out: dict[str, bool] = {}
+        for item in items:
+            name, sep, value = item.rpartition("=")
+            if not sep or value.strip().lower() not in ("true", "false"):
+                raise InferenceError(f"bad --do {item!r}; use NODE=true or NODE=false")
+            key = self.resolve_node(name)
+            state = value.strip().lower() == "true"
+            if out.get(key, state) != state:
+                raise InferenceError(f"contradictory interventions on {key}: --do {item!r}")
+            out[key] = state
+        return out
 
     # -- inference -----------------------------------------------------------------------------
-
-    @property
-    def engine(self) -> Any:
-        if self._engine is None:
-            import warnings
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", FutureWarning)
-                from pgmpy.inference import VariableElimination
-
-            self._engine = VariableElimination(self.compiled.to_pgmpy())
-        return self._engine
 
     @property
     def outcome_keys(self) -> list[str]:
@@ -378,42 +355,13 @@ class Reasoner:
 
     def marginals(self, evidence: Mapping[str, bool | float], variables: Sequence[str] | None = None,
                   do: Mapping[str, bool] | None = None) -> dict[str, float]:
-        """P(node = true | evidence) for each variable (every process and outcome by default).
+        """P(node = true | evidence, do) for each variable (every process and outcome by default).
 
-        Evidence values are True/False (hard) or a reading q in (0, 1), used as virtual evidence
-        with likelihood q for present and 1 - q for absent. ``do`` sets nodes by intervention
-        (pgmpy's causal inference: the node's incoming edges are cut).
+        Evidence values are True/False (hard) or a reading q in (0, 1) (a likelihood: see
+        :mod:`exoreason.evidence`); ``do`` sets nodes by intervention (their incoming edges cut).
         """
-        hard, soft = split_evidence(evidence)
-        do = dict(do or {})
-        variables = [v for v in (variables or self.outcome_keys) if v not in hard and v not in do]
-        if not variables:
-            return {}
-        states = {k: "true" if v else "false" for k, v in hard.items()}
-        if do:
-            if soft:
-                raise InferenceError("--do cannot be combined with soft readings; give cargo as present or absent")
-            from pgmpy.inference import CausalInference
-
-            causal = CausalInference(self.compiled.to_pgmpy())
-            out = {}
-            for var in variables:
-                factor = causal.query([var], do={k: "true" if v else "false" for k, v in do.items()},
-                                      evidence=states or None, show_progress=False)
-                out[var] = float(factor.values[factor.state_names[var].index("true")])
-            return out
-        virtual = None
-        if soft:
-            from pgmpy.factors.discrete import TabularCPD
-
-            virtual = [TabularCPD(k, 2, [[1.0 - q], [q]], state_names={k: ["false", "true"]})
-                       for k, q in soft.items()]
-        result = self.engine.query(variables=variables, evidence=states, virtual_evidence=virtual,
-                                   joint=False, show_progress=False)
-        out = {}
-        for var, factor in result.items():
-            out[var] = float(factor.values[factor.state_names[var].index("true")])
-        return out
+        keys = list(variables or self.outcome_keys)
+        return self.engine.posterior_dict(keys, {k: float(v) for k, v in evidence.items()}, do)
 
     def _paths(self, source: str, target: str) -> list[list[Edge]]:
         children: dict[str, list[Edge]] = {}
@@ -434,7 +382,7 @@ class Reasoner:
     def _step(self, edge: Edge) -> EdgeStep:
         return EdgeStep(edge.parent, edge.child, edge.sign,
                         self.compiled.strengths.get((edge.parent, edge.child), 0.0),
-                        tuple(_finding_dict(e, self.params) for e in edge.evidence))
+                        tuple(finding_record(f, self.params) for f in edge.findings))
 
     def infer(self, evidence: Mapping[str, bool | float], names: Mapping[str, str] | None = None,
               explain: bool = True, do: Mapping[str, bool] | None = None) -> InferenceResult:
@@ -443,60 +391,40 @@ class Reasoner:
         With ``do``, each outcome also gets its posterior under the intervention, beside the
         observational one.
         """
-        for key in evidence:
-            if key not in self.compiled.tables or self.spec.node(key).kind != "cargo":
-                raise InferenceError(f"not a cargo node: {key!r}")
         readings = {k: float(v) for k, v in evidence.items()}
-        prior = self.marginals({})
-        posterior = self.marginals(readings)
-        intervened = self.marginals(readings, do=do) if do else {}
-        without: dict[str, dict[str, float]] = {}
+        targets = self.outcome_keys
+        engine = self.engine
+        posterior = engine.posterior_dict(targets, readings)  # checks the evidence
+        intervened = engine.posterior_dict(targets, readings, do) if do else {}
+        # The prior, and the posterior without each observation, in one batch.
+        rows: list[dict[str, float]] = [{}]
         if explain:
-            for key in readings:
-                rest = {k: v for k, v in readings.items() if k != key}
-                without[key] = self.marginals(rest) if rest else prior
+            rows += [{k: v for k, v in readings.items() if k != key} for key in readings]
+        answers = engine.posteriors(targets, EvidenceBatch.rows(rows)) if readings else \
+            engine.posteriors(targets)
+        prior = dict(zip(targets, answers[0], strict=True))
+        without = {key: dict(zip(targets, answers[1 + i], strict=True)) for i, key in enumerate(readings)} \
+            if explain and readings else {}
         outcomes = []
         for node in self.spec.nodes:
             if node.kind not in _OUTCOME_KINDS:
                 continue
             effects = []
-            if explain:
-                for key, q in readings.items():
-                    paths = self._paths(key, node.key)
-                    if paths:
-                        effects.append(EvidenceEffect(
-                            key, q, without[key][node.key], posterior[node.key] - without[key][node.key],
-                            tuple(tuple(self._step(e) for e in path) for path in paths)))
+            for key, q in readings.items() if explain else ():
+                paths = self._paths(key, node.key)
+                shift = posterior[node.key] - without[key][node.key]
+                if paths or abs(shift) > 1e-12:
+                    effects.append(EvidenceEffect(
+                        key, q, without[key][node.key], shift,
+                        tuple(tuple(self._step(e) for e in path) for path in paths)))
             outcomes.append(OutcomePosterior(
-                node.key, node.label, node.iri, node.kind, prior[node.key], posterior[node.key],
-                tuple(effects),
-                intervened.get(node.key, (1.0 if do[node.key] else 0.0) if do and node.key in do else None)
-                if do else None))
+                node.key, node.label, node.iri, node.kind, float(prior[node.key]), posterior[node.key],
+                tuple(effects), intervened.get(node.key) if do else None))
         return InferenceResult(
             evidence=readings, names=dict(names or {}), outcomes=outcomes,
             cancer=self.cancer, parameters=self.params.source,
             labels={n.key: n.label for n in self.spec.nodes}, do=dict(do or {}),
         )
-
-    def resolve_node(self, name: str) -> str:
-        """Any node of the network by key or label (for interventions)."""
-        wanted = name.strip().casefold()
-        for node in self.spec.nodes:
-            if wanted in {n.casefold() for n in (node.key, node.label, *node.names)}:
-                return node.key
-        close = difflib.get_close_matches(name, self.spec.keys, n=3, cutoff=0.5)
-        hint = f"; closest: {', '.join(close)}" if close else ""
-        raise InferenceError(f"unknown network node {name!r}{hint}")
-
-    def parse_do(self, items: Iterable[str]) -> dict[str, bool]:
-        """``NODE=true|false`` assignments for --do."""
-        out: dict[str, bool] = {}
-        for item in items:
-            name, sep, value = item.rpartition("=")
-            if not sep or value.strip().lower() not in ("true", "false"):
-                raise InferenceError(f"bad --do {item!r}; use NODE=true or NODE=false")
-            out[self.resolve_node(name)] = value.strip().lower() == "true"
-        return out
 
     def infer_names(self, present: Iterable[str] = (), absent: Iterable[str] = ()) -> InferenceResult:
         evidence, names = self.evidence_from_names(present, absent)

@@ -4,9 +4,8 @@ For a target T, current evidence e and an unobserved cargo C,
 
     IG(C) = H(T | e) - [ P(C = 1 | e) H(T | e, C = 1) + P(C = 0 | e) H(T | e, C = 0) ]
 
-in bits: the mutual information between T and C given e. Cargo are roots, independent given
-root evidence, so P(C = 1 | e) is C's base rate; the two posteriors of T come from the exact
-batch engine in one call.
+in bits: the mutual information between T and C given e. P(C = 1 | e) and the two posteriors of
+T for every candidate come from the exact engine, the candidates' readings as rows of one batch.
 """
 
 from __future__ import annotations
@@ -53,7 +52,7 @@ class Suggestion:
 def suggest(reasoner: Reasoner, evidence: Mapping[str, float], target: str, top: int | None = None
             ) -> tuple[float, list[Suggestion]]:
     """The current P(target) and the unobserved cargo ranked by expected information gain."""
-    from .batch import BatchEngine
+    from .engine import EvidenceBatch
 
     kinds = {n.key: n.kind for n in reasoner.spec.nodes}
     if kinds.get(target) not in ("process", "outcome"):
@@ -61,26 +60,22 @@ def suggest(reasoner: Reasoner, evidence: Mapping[str, float], target: str, top:
                              "metastasis, chemoresistance, recurrence, EMT")
     if top is not None and top < 1:
         raise InferenceError(f"--top must be a positive integer, got {top}")
-    engine = BatchEngine(reasoner.compiled, [target])
-    index = {k: i for i, k in enumerate(engine.roots)}
-    base = np.full(len(engine.roots), np.nan)
-    for key, q in evidence.items():
-        base[index[key]] = q
-    candidates = [k for k in engine.roots if k not in evidence and kinds.get(k) == "cargo"]
-    rows = [base]
-    for key in candidates:
-        for value in (1.0, 0.0):
-            row = base.copy()
-            row[index[key]] = value
-            rows.append(row)
-    answers = engine.posteriors(np.vstack(rows), unique=False)[:, 0]
-    current = float(answers[0])
+    engine = reasoner.engine
+    readings = {k: float(v) for k, v in evidence.items()}
+    candidates = [n.key for n in reasoner.spec.nodes if n.kind == "cargo" and n.key not in readings]
+    now = engine.posterior_dict([target, *candidates], readings)
+    current = now[target]
+    # A candidate certain to be present (or absent) tells nothing; its other state is impossible.
+    uncertain = [key for key in candidates if 0.0 < now[key] < 1.0]
+    rows = [{**readings, key: value} for key in uncertain for value in (1.0, 0.0)]
+    answers = engine.posteriors([target], EvidenceBatch.rows(rows))[:, 0] if rows else np.empty(0)
+    answer = {key: (float(answers[2 * i]), float(answers[2 * i + 1])) for i, key in enumerate(uncertain)}
     labels = {n.key: n.label for n in reasoner.spec.nodes}
     found = []
-    for i, key in enumerate(candidates):
-        present, absent = float(answers[1 + 2 * i]), float(answers[2 + 2 * i])
-        p = float(engine.priors[index[key]])
+    for key in candidates:
+        present, absent = answer.get(key, (current, current))
+        p = now[key]
         gain = entropy(current) - (p * entropy(present) + (1.0 - p) * entropy(absent))
         found.append(Suggestion(key, labels[key], p, present, absent, max(gain, 0.0)))
-    found.sort(key=lambda s: (-s.information_gain, s.key))
+    found.sort(key=lambda s: (-round(s.information_gain, 12), s.key))
     return current, found[:top] if top else found

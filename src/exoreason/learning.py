@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .cohort import open_csv, parse_reading
+from .cohort import open_csv
 from .errors import ExoreasonError, InputError, NetworkError
+from .evidence import parse_cell
 from .model import CompiledNetwork, Table
 from .network import read_json_file
 
@@ -42,6 +43,7 @@ class FitReport:
     columns: list[str]
     updated: list[str]
     compiled: CompiledNetwork
+    kept: dict[str, str]  # node -> why its literature table was kept
 
 
 def read_cohort(reasoner: Reasoner, path: Path) -> tuple[list[str], np.ndarray]:
@@ -79,7 +81,7 @@ def read_cohort(reasoner: Reasoner, path: Path) -> tuple[list[str], np.ndarray]:
                     if key is None:
                         continue
                     try:
-                        value = parse_reading(row[index])
+                        value = parse_cell(row[index])
                     except ValueError as exc:
                         raise InputError(f"{path}: line {reader.line_num}, column {header[index]!r}: {exc}") from None
                     if value is not None and value not in (0.0, 1.0):
@@ -109,19 +111,29 @@ def fit(reasoner: Reasoner, data: Path | tuple[list[str], np.ndarray], equivalen
     compiled = reasoner.compiled
     model = compiled.to_pgmpy()
     frame = pd.DataFrame(
-        {k: pd.Series(np.where(np.isnan(matrix[:, i]), None, np.where(matrix[:, i] == 1.0, "true", "false")),
+        {k: pd.Series([None if np.isnan(x) else "true" if x == 1.0 else "false" for x in matrix[:, i]],
                       dtype=object)
          for i, k in enumerate(columns)})
     tables = dict(compiled.tables)
     updated = []
+    kept: dict[str, str] = {}
     for node, table in compiled.tables.items():
+        if node in compiled.auxiliary:
+            continue
         family = [node, *table.parents]
+        grouped = [p for p in table.parents if p in compiled.auxiliary]
+        if grouped:
+            kept[node] = "its parents are grouped under auxiliary nodes a cohort cannot observe"
+            continue
         if not all(v in frame.columns for v in family):
+            if node in frame.columns:
+                kept[node] = "no column for " + ", ".join(v for v in family if v not in frame.columns)
             continue
         rows = frame[family].dropna()
         if rows.empty:
+            kept[node] = "no row observes it and all its parents"
             continue
-        prior = equivalent_sample_size * table.values()
+        prior = equivalent_sample_size * _in_sorted_parent_order(table)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)
             # Name both states: a column holding only "true" must not shrink the node to one state.
@@ -134,9 +146,20 @@ def fit(reasoner: Reasoner, data: Path | tuple[list[str], np.ndarray], equivalen
                   for states in itertools.product(("false", "true"), repeat=len(table.parents))]
         tables[node] = Table(node, table.parents, np.asarray(p_true, dtype=float))
         updated.append(node)
-    fitted = CompiledNetwork(compiled.spec, compiled.params, tables, compiled.strengths,
-                             compiled.auxiliary, compiled.cancer)
-    return FitReport(len(matrix), columns, updated, fitted)
+    fitted = compiled.with_tables(tables)
+    return FitReport(len(matrix), columns, updated, fitted, kept)
+
+
+def _in_sorted_parent_order(table: Table) -> np.ndarray:
+    """The 2 x 2^k table with its parent configurations in pgmpy's order (parents sorted by name).
+
+    pgmpy's BayesianEstimator lays out ``pseudo_counts`` over sorted parents; the project's tables
+    follow the order of the network's edges.
+    """
+    k = len(table.parents)
+    order = sorted(range(k), key=lambda i: table.parents[i])
+    tensor = table.values().reshape((2, *([2] * k)))
+    return tensor.transpose((0, *(1 + i for i in order))).reshape(2, 2 ** k)
 
 
 def model_json(report: FitReport, equivalent_sample_size: float) -> bytes:
@@ -173,8 +196,7 @@ def load_model(reasoner: Reasoner, path: Path) -> CompiledNetwork:
             tables[key] = Table(key, table.parents, p_true)
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(f"{path}: malformed model file ({exc})") from None
-    return CompiledNetwork(compiled.spec, compiled.params, tables, compiled.strengths,
-                           compiled.auxiliary, compiled.cancer)
+    return compiled.with_tables(tables)
 
 
 def forward_sample(compiled: CompiledNetwork, n: int, seed: int = 0) -> tuple[list[str], np.ndarray]:

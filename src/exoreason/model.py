@@ -1,14 +1,25 @@
 """From the derived structure and the parameters to conditional probability tables.
 
-The family is the leaky noisy-OR with noisy inhibitors. For a node X with promoting parents P
-(link strengths w_i), inhibiting parents I (strengths v_j) and leak lambda:
+Every table is a function of one parameter vector (:class:`ParameterSpace`): the link strength of
+each edge, the leak of each process, outcome and gene effect, and the base rate of each cargo. The
+family is the leaky noisy-OR with noisy inhibitors and required parents. For a node X with promoting
+parents P (strengths w_i), inhibiting parents I (strengths v_j), required parents R (strengths r_k)
+and leak lambda (a cargo's base rate plays the leak's part):
 
     P(X = true | parents) = [1 - (1 - lambda) * prod_{i in P, present} (1 - w_i)]
                             * prod_{j in I, present} (1 - v_j)
+                            * prod_{k in R, absent} (1 - r_k)
 
-A cargo node (a root) is true with its base rate. Where more than ``max_parents`` parents meet,
-the promoters (and inhibitors) are grouped under auxiliary noisy-OR nodes with no leak; the node
-then ORs the groups (weight 1), which leaves every marginal exactly as in the flat table.
+A node with no parent is true with its leak (a cargo: its base rate). A required parent suppresses
+X when it is absent, as an inhibitor does when it is present: with r_k = 1 the parent is strictly
+necessary (a noisy-AND on that parent). Where more than ``max_parents`` parents meet, promoters are
+grouped under auxiliary noisy-OR nodes with no leak, and inhibitors and missing requirements under
+auxiliary "some suppressor active" nodes; the node ORs (or is suppressed by) the groups with weight 1,
+which leaves every marginal exactly as in the flat table.
+
+:class:`CompiledNetwork` evaluates the tables for the point parameters and, through
+:meth:`CompiledNetwork.tables`, for many parameter vectors at once (intervals, sensitivities,
+learning): one formula, one place.
 """
 
 from __future__ import annotations
@@ -16,7 +27,7 @@ from __future__ import annotations
 import itertools
 import math
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,18 +41,38 @@ from .resources import default_parameters_file
 __all__ = [
     "CompiledNetwork",
     "EvidenceKind",
+    "Family",
+    "INHIBITS",
+    "PROMOTES",
+    "ParameterSpace",
     "Parameters",
+    "REQUIRES",
+    "STATES",
     "Table",
     "compile_network",
     "edge_strength",
     "load_parameters",
+    "study_count",
 ]
 
 STATES = ("false", "true")
 
+#: The roles a parent plays in its child's table.
+PROMOTES = "promotes"
+INHIBITS = "inhibits"
+REQUIRES = "requires"
+LACKS = "lacks"  # inside an auxiliary suppressor group: the missing requirement counts as active
+#: An edge's sign in the network file, and the role its parent plays.
+ROLE_OF_SIGN = {"+": PROMOTES, "-": INHIBITS, "!": REQUIRES}
+# For each role: the parent state that makes it act, and whether it joins the OR (else it suppresses).
+_ACTIVE_STATE = {PROMOTES: 1, INHIBITS: 1, REQUIRES: 0, LACKS: 0}
+_JOINS_OR = {PROMOTES: True, INHIBITS: False, REQUIRES: False, LACKS: True}
+
 
 @dataclass(frozen=True)
 class EvidenceKind:
+    """An evidence kind (an ECO class) and its error rates in the strength formula."""
+
     name: str
     random: float
     systematic: float
@@ -89,129 +120,281 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(handle)
     except FileNotFoundError:
         raise ConfigError(f"config file not found: {path}") from None
+    except IsADirectoryError:
+        raise ConfigError(f"config file {path} is a directory") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
 
 
-def _probability(value: Any, where: str, path: str) -> float:
+# Sections, their plain keys, and their tables of named entries (checked against the network).
+_SECTIONS: dict[str, tuple[set[str], set[str]]] = {
+    "evidence": ({"other_cancer_weight"}, {"kinds"}),
+    "leak": ({"gene_effect", "process", "outcome"}, {"nodes"}),
+    "base_rate": ({"cargo"}, {"nodes"}),
+    "strength": (set(), {"edges"}),
+    "network": ({"max_parents"}, set()),
+    "uncertainty": ({"base_concentration", "per_study_concentration", "leak_concentration",
+                     "base_rate_concentration"}, set()),
+}
+_KIND_KEYS = {"name", "random", "systematic"}
+
+
+def _unknown_keys(override: Mapping[str, Any], defaults: Mapping[str, Any],
+                  spec: NetworkSpec | None) -> list[str]:
+    """Every key of a user's parameter file that names nothing the model knows."""
+    import difflib
+
+    def closest(word: str, known: Iterable[str]) -> str:
+        found = difflib.get_close_matches(word, sorted(known), n=1, cutoff=0.6)
+        return f" (closest: {found[0]})" if found else ""
+
+    unknown: list[str] = []
+    for section, value in override.items():
+        if section not in _SECTIONS:
+            unknown.append(f"[{section}]{closest(section, _SECTIONS)}")
+            continue
+        if not isinstance(value, Mapping):
+            unknown.append(f"{section} (must be a table)")
+            continue
+        plain, named = _SECTIONS[section]
+        for key, entry in value.items():
+            if key in plain:
+                continue
+            if key not in named:
+                unknown.append(f"{section}.{key}{closest(key, plain | named)}")
+            elif not isinstance(entry, Mapping):
+                unknown.append(f"{section}.{key} (must be a table)")
+            elif section == "evidence":
+                for code, spec_ in entry.items():
+                    if code not in defaults["evidence"]["kinds"]:
+                        unknown.append(f"evidence.kinds.{code} (no such evidence kind)")
+                    elif isinstance(spec_, Mapping):
+                        unknown += [f"evidence.kinds.{code}.{k}" for k in spec_ if k not in _KIND_KEYS]
+            elif spec is not None:
+                unknown += _unknown_entries(section, entry, spec)
+    return unknown
+
+
+def _unknown_entries(section: str, entries: Mapping[str, Any], spec: NetworkSpec) -> list[str]:
+    import difflib
+
+    kinds = {n.key: n.kind for n in spec.nodes}
+    if section == "strength":
+        known = {e.key for e in spec.edges}
+        what = "edge"
+    elif section == "base_rate":
+        known = {k for k, kind in kinds.items() if kind == "cargo"}
+        what = "cargo node"
+    else:
+        known = {k for k, kind in kinds.items() if kind != "cargo"}
+        what = "node with a leak"
+    out = []
+    for key in entries:
+        if key not in known:
+            close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
+            hint = f"; closest: {close[0]}" if close else ""
+            out.append(f"{section}.{'edges' if section == 'strength' else 'nodes'}.{key} (no such {what}{hint})")
+    return out
+
+
+def _probability(value: Any, where: str, problems: list[str]) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= float(value) <= 1.0:
-        raise ConfigError(f"{path}: {where} must be a probability in [0, 1], got {value!r}")
+        problems.append(f"{where} must be a probability in [0, 1], got {value!r}")
+        return 0.0
     return float(value)
 
 
-_KNOWN = {
-    "evidence": {"other_cancer_weight", "kinds"},
-    "leak": {"gene_effect", "process", "outcome", "nodes"},
-    "base_rate": {"cargo", "nodes"},
-    "strength": {"edges"},
-    "network": {"max_parents"},
-    "uncertainty": {"base_concentration", "per_study_concentration", "leak_concentration",
-                    "base_rate_concentration"},
-}
-
-
-def _concentration(value: Any, where: str, path: str, *, zero: bool = False) -> float:
+def _concentration(value: Any, where: str, problems: list[str], *, zero: bool = False) -> float:
     """A finite positive number (or zero, if ``zero``) for an [uncertainty] key."""
     ok = (not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
           and (value >= 0.0 if zero else value > 0.0))
     if not ok:
         need = "a finite number >= 0" if zero else "a finite number > 0"
-        raise ConfigError(f"{path}: {where} must be {need}, got {value!r}")
+        problems.append(f"{where} must be {need}, got {value!r}")
+        return 1.0
     return float(value)
 
 
-def load_parameters(path: Path | None = None) -> Parameters:
-    """The shipped defaults, with the values of ``path`` (a TOML file) laid over them."""
+def load_parameters(path: Path | None = None, spec: NetworkSpec | None = None) -> Parameters:
+    """The shipped defaults, with the values of ``path`` (a TOML file) laid over them.
+
+    Every key of ``path`` must name a known section, evidence kind, node or edge (nodes and edges
+    are checked when ``spec``, the network, is given); all unknown keys and bad values are listed in
+    one :class:`ConfigError`.
+    """
     data = _read_toml(default_parameters_file())
     where = "defaults"
     if path is not None:
         override = _read_toml(path)
         where = str(path)
-        for section, value in override.items():
-            if section not in _KNOWN:
-                raise ConfigError(f"{path}: unknown section [{section}]; known: {', '.join(sorted(_KNOWN))}")
-            if not isinstance(value, Mapping):
-                raise ConfigError(f"{path}: [{section}] must be a table")
-            for key in value:
-                if key not in _KNOWN[section]:
-                    raise ConfigError(f"{path}: unknown key {section}.{key}")
+        unknown = _unknown_keys(override, data, spec)
+        if unknown:
+            raise ConfigError(f"{path}: unknown parameter{'s' if len(unknown) > 1 else ''}: "
+                              + "; ".join(unknown))
         data = _merge(data, override)
+    problems: list[str] = []
     try:
         evidence = data["evidence"]
         kinds = {}
-        for code, spec in evidence["kinds"].items():
-            if not isinstance(spec, Mapping):
-                raise ConfigError(f"{where}: evidence.kinds.{code} must be a table")
-            r = _probability(spec.get("random"), f"evidence.kinds.{code}.random", where)
-            s = _probability(spec.get("systematic"), f"evidence.kinds.{code}.systematic", where)
+        for code, spec_ in evidence["kinds"].items():
+            if not isinstance(spec_, Mapping):
+                problems.append(f"evidence.kinds.{code} must be a table")
+                continue
+            r = _probability(spec_.get("random"), f"evidence.kinds.{code}.random", problems)
+            s = _probability(spec_.get("systematic"), f"evidence.kinds.{code}.systematic", problems)
             if r + s > 1.0:
-                raise ConfigError(f"{where}: evidence.kinds.{code}: random + systematic must not exceed 1")
-            kinds[code] = EvidenceKind(str(spec.get("name", code)), r, s)
-        leak = {k: _probability(data["leak"][k], f"leak.{k}", where)
+                problems.append(f"evidence.kinds.{code}: random + systematic must not exceed 1")
+            kinds[code] = EvidenceKind(str(spec_.get("name", code)), r, s)
+        leak = {k: _probability(data["leak"][k], f"leak.{k}", problems)
                 for k in ("gene_effect", "process", "outcome")}
-        leak_nodes = {k: _probability(v, f"leak.nodes.{k}", where) for k, v in data["leak"].get("nodes", {}).items()}
-        base_nodes = {k: _probability(v, f"base_rate.nodes.{k}", where)
+        leak_nodes = {k: _probability(v, f"leak.nodes.{k}", problems)
+                      for k, v in data["leak"].get("nodes", {}).items()}
+        base_nodes = {k: _probability(v, f"base_rate.nodes.{k}", problems)
                       for k, v in data["base_rate"].get("nodes", {}).items()}
-        strengths = {k: _probability(v, f"strength.edges.{k}", where)
+        strengths = {k: _probability(v, f"strength.edges.{k}", problems)
                      for k, v in data.get("strength", {}).get("edges", {}).items()}
         max_parents = data["network"]["max_parents"]
         if isinstance(max_parents, bool) or not isinstance(max_parents, int) or not 2 <= max_parents <= 16:
-            raise ConfigError(f"{where}: network.max_parents must be an integer from 2 to 16, got {max_parents!r}")
+            problems.append(f"network.max_parents must be an integer from 2 to 16, got {max_parents!r}")
         uncertainty = data.get("uncertainty", {})
         concentrations = {
-            k: _concentration(uncertainty.get(k, getattr(Parameters, k)), f"uncertainty.{k}", where,
+            k: _concentration(uncertainty.get(k, getattr(Parameters, k)), f"uncertainty.{k}", problems,
                               zero=k == "per_study_concentration")
-            for k in _KNOWN["uncertainty"]
+            for k in sorted(_SECTIONS["uncertainty"][0])
         }
-        return Parameters(
-            kinds=kinds,
-            other_cancer_weight=_probability(evidence["other_cancer_weight"], "evidence.other_cancer_weight", where),
-            leak=leak,
-            leak_nodes=leak_nodes,
-            base_rate=_probability(data["base_rate"]["cargo"], "base_rate.cargo", where),
-            base_rate_nodes=base_nodes,
-            strength_edges=strengths,
-            max_parents=max_parents,
-            source=where,
-            **concentrations,
-        )
+        other = _probability(evidence["other_cancer_weight"], "evidence.other_cancer_weight", problems)
+        base_rate = _probability(data["base_rate"]["cargo"], "base_rate.cargo", problems)
     except KeyError as exc:
         raise ConfigError(f"{where}: missing parameter {exc}") from None
+    if problems:
+        raise ConfigError(f"{where}: " + "; ".join(problems))
+    return Parameters(
+        kinds=kinds, other_cancer_weight=other, leak=leak, leak_nodes=leak_nodes, base_rate=base_rate,
+        base_rate_nodes=base_nodes, strength_edges=strengths, max_parents=max_parents,
+        source="defaults" if path is None else f"{path} over the defaults", **concentrations,
+    )
 
 
-def edge_strength(edge: Edge, params: Parameters, cancer: str | None = None) -> float:
-    """The link strength of an edge from its evidence (the formula in ``parameters.toml``).
+def _studies_by_kind(edge: Edge, params: Parameters, cancer: str | None = None) -> dict[str, dict[str, float]]:
+    """For each known evidence kind behind an edge: each distinct study and its chance of being wrong.
 
-    >>> from exoreason.network import Edge, Evidence
-    >>> e = Evidence("f", "f", "Table 3", "q", ("ECO:0000304",), (27,), (), ())
-    >>> p = load_parameters()
-    >>> round(edge_strength(Edge("a", "b", "+", (e, e)), p), 6)  # one study counted once
-    0.5
+    A study counts once per kind however often the review cites it (``Finding.study_keys``); with
+    ``cancer``, a study of another cancer type has its reliability scaled by other_cancer_weight.
     """
-    override = params.strength_edges.get(f"{edge.parent}->{edge.child}")
-    if override is not None:
-        return override
-    # For each kind, the best (lowest) random error of each distinct study.
     per_kind: dict[str, dict[str, float]] = {}
-    for item in edge.evidence:
-        off_cancer = bool(cancer and item.diseases and cancer not in item.diseases)
-        for code in item.kinds:
+    for finding in edge.findings:
+        off_cancer = bool(cancer and finding.diseases and cancer not in finding.diseases)
+        for code in finding.kinds:
             kind = params.kinds.get(code)
             if kind is None:
                 continue
             reliability = (1.0 - kind.random) * (params.other_cancer_weight if off_cancer else 1.0)
             studies = per_kind.setdefault(code, {})
-            for study in item.study_keys():
+            for study in finding.study_keys():
                 studies[study] = min(studies.get(study, 1.0), 1.0 - reliability)
+    return per_kind
+
+
+def study_count(edge: Edge, params: Parameters) -> int:
+    """Distinct studies behind an edge, per evidence kind, as the strength formula counts them.
+
+    >>> from exoreason.network import Edge, Finding
+    >>> f = Finding("f", "f", "Table 3", "q", ("ECO:0000304",), (27,), (), ())
+    >>> study_count(Edge("a", "b", "+", (f, f)), load_parameters())  # one study cited twice
+    1
+    """
+    return sum(len(studies) for studies in _studies_by_kind(edge, params).values())
+
+
+def edge_strength(edge: Edge, params: Parameters, cancer: str | None = None) -> float:
+    """The link strength of an edge from its findings (the formula in ``parameters.toml``).
+
+    >>> from exoreason.network import Edge, Finding
+    >>> f = Finding("f", "f", "Table 3", "q", ("ECO:0000304",), (27,), (), ())
+    >>> p = load_parameters()
+    >>> round(edge_strength(Edge("a", "b", "+", (f, f)), p), 6)  # one study counted once
+    0.5
+    """
+    override = params.strength_edges.get(edge.key)
+    if override is not None:
+        return override
+    per_kind = _studies_by_kind(edge, params, cancer)
     if not per_kind:
         return 0.0
     wrong = 1.0
     for code, studies in per_kind.items():
-        kind = params.kinds[code]
-        wrong *= min(1.0, kind.systematic + math.prod(studies.values()))
+        wrong *= min(1.0, params.kinds[code].systematic + math.prod(studies.values()))
     return 1.0 - wrong
+
+
+@dataclass(frozen=True)
+class ParameterSpace:
+    """The parameters as one vector: edge strengths, then leaks, then cargo base rates.
+
+    Each has a mean (the value the point answer uses) and a Beta concentration (how sure the
+    literature makes us of it: see uncertainty.py).
+    """
+
+    kinds: tuple[str, ...]  # "edge", "leak" or "base_rate"
+    keys: tuple[str, ...]  # "parent->child" for an edge, else the node key
+    means: np.ndarray
+    concentrations: np.ndarray
+    studies: np.ndarray  # distinct studies behind each edge (0 for leaks and base rates)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def index(self, kind: str, key: str) -> int:
+        for i, (k, name) in enumerate(zip(self.kinds, self.keys, strict=True)):
+            if k == kind and name == key:
+                return i
+        raise KeyError((kind, key))
+
+    def sample(self, samples: int, seed: int) -> np.ndarray:
+        """``samples`` parameter vectors (rows) drawn from the Beta distributions."""
+        rng = np.random.default_rng(seed)
+        fixed = (self.means <= 0.0) | (self.means >= 1.0)
+        mean = np.where(fixed, 0.5, self.means)
+        draws = rng.beta(self.concentrations * mean, self.concentrations * (1.0 - mean),
+                         size=(samples, len(self)))
+        return np.where(fixed, self.means, draws)
+
+
+@dataclass(frozen=True)
+class Family:
+    """How one node's table depends on the parameter vector (auxiliary nodes included)."""
+
+    node: str
+    parents: tuple[str, ...]
+    leak: int  # index of the leak (or base rate) in the parameter vector; -1 for none
+    weights: tuple[int, ...]  # per parent: index of its strength; -1 for weight 1
+    roles: tuple[str, ...]  # per parent: PROMOTES, INHIBITS, REQUIRES or LACKS
+
+    def p_true(self, theta: np.ndarray) -> np.ndarray:
+        """P(node = true | each parent configuration) for each parameter vector: (vectors, 2^k).
+
+        Parent configurations run with the first parent slowest (pgmpy's and BIF's layout).
+        """
+        size = theta.shape[0]
+        states = _configurations(len(self.parents))
+        leak = theta[:, self.leak] if self.leak >= 0 else np.zeros(size)
+        off = np.repeat((1.0 - leak)[:, None], states.shape[0], axis=1)
+        kept = np.ones((size, states.shape[0]))
+        for i, (index, role) in enumerate(zip(self.weights, self.roles, strict=True)):
+            weight = theta[:, index] if index >= 0 else np.ones(size)
+            active = states[:, i] == _ACTIVE_STATE[role]
+            factor = np.where(active[None, :], (1.0 - weight)[:, None], 1.0)
+            if _JOINS_OR[role]:
+                off = off * factor
+            else:
+                kept = kept * factor
+        return (1.0 - off) * kept
+
+
+def _configurations(k: int) -> np.ndarray:
+    return np.array(list(itertools.product((0, 1), repeat=k)), dtype=np.int8).reshape(2 ** k, k)
 
 
 @dataclass(frozen=True)
@@ -229,39 +412,58 @@ class Table:
 
 @dataclass
 class CompiledNetwork:
-    """The network ready for inference: every node's table, auxiliary nodes included."""
+    """The network ready for inference: every node's family (auxiliary nodes included), the
+    parameter vector, and the tables at its means."""
 
     spec: NetworkSpec
     params: Parameters
-    tables: dict[str, Table]
-    strengths: dict[tuple[str, str], float]
-    auxiliary: set[str] = field(default_factory=set)
+    space: ParameterSpace
+    families: dict[str, Family]  # in a topological order
     cancer: str | None = None
+    auxiliary: set[str] = field(default_factory=set)
+    tables: dict[str, Table] = field(init=False)
+    strengths: dict[tuple[str, str], float] = field(init=False)
+    fitted: bool = field(default=False, init=False)  # tables replaced by with_tables
+
+    def __post_init__(self) -> None:
+        point = self.p_true(self.space.means[None, :])
+        self.tables = {n: Table(n, f.parents, point[n][0]) for n, f in self.families.items()}
+        self.strengths = {}
+        for kind, key, mean in zip(self.space.kinds, self.space.keys, self.space.means, strict=True):
+            if kind == "edge":
+                parent, _, child = key.partition("->")
+                self.strengths[(parent, child)] = float(mean)
 
     @property
     def order(self) -> list[str]:
-        """Nodes in a topological order."""
-        done: list[str] = []
-        seen: set[str] = set()
+        """Nodes in a topological order (auxiliary nodes before the node they feed)."""
+        return list(self.families)
 
-        def visit(node: str) -> None:
-            if node in seen:
-                return
-            seen.add(node)
-            for parent in self.tables[node].parents:
-                visit(parent)
-            done.append(node)
+    def p_true(self, theta: np.ndarray) -> dict[str, np.ndarray]:
+        """Every node's P(true | parent configuration) for each parameter vector (rows of ``theta``)."""
+        if self.fitted:
+            from .errors import InferenceError
 
-        for node in self.tables:
-            visit(node)
-        return done
+            raise InferenceError("these tables were fitted to a cohort and are not functions of the "
+                                 "literature's parameters; intervals and sensitivities need those")
+        return {node: family.p_true(theta) for node, family in self.families.items()}
+
+    def with_tables(self, tables: Mapping[str, Table]) -> CompiledNetwork:
+        """The same network with other tables (fitted to a cohort); the structure must match."""
+        out = CompiledNetwork(self.spec, self.params, self.space, self.families, self.cancer, self.auxiliary)
+        for node, table in tables.items():
+            if node not in self.families or table.parents != self.families[node].parents:
+                raise ConfigError(f"table of {node} does not fit the network")
+        out.tables = {**self.tables, **tables}
+        out.fitted = True
+        return out
 
     def ancestors(self, node: str) -> set[str]:
-        """The node and every node with a directed path to it."""
+        """The node and every node with a directed path to it (auxiliary nodes included)."""
         seen = {node}
         stack = [node]
         while stack:
-            for parent in self.tables[stack.pop()].parents:
+            for parent in self.families[stack.pop()].parents:
                 if parent not in seen:
                     seen.add(parent)
                     stack.append(parent)
@@ -269,8 +471,12 @@ class CompiledNetwork:
 
     def to_pgmpy(self) -> Any:
         """A pgmpy DiscreteBayesianNetwork with states named ``false`` and ``true``."""
-        from pgmpy.factors.discrete import TabularCPD
-        from pgmpy.models import DiscreteBayesianNetwork
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            from pgmpy.factors.discrete import TabularCPD
+            from pgmpy.models import DiscreteBayesianNetwork
 
         model = DiscreteBayesianNetwork()
         model.add_nodes_from(self.order)
@@ -287,71 +493,116 @@ class CompiledNetwork:
         return model
 
 
-def _noisy_or(weights: list[float], inhibitors: list[float], leak: float) -> np.ndarray:
-    parents = len(weights) + len(inhibitors)
-    out = np.empty(2 ** parents)
-    for column, states in enumerate(itertools.product((0, 1), repeat=parents)):
-        off = 1.0 - leak
-        for w, s in zip(weights, states[: len(weights)], strict=True):
-            if s:
-                off *= 1.0 - w
-        p = 1.0 - off
-        for v, s in zip(inhibitors, states[len(weights):], strict=True):
-            if s:
-                p *= 1.0 - v
-        out[column] = p
-    return out
+def _space(spec: NetworkSpec, params: Parameters, cancer: str | None) -> ParameterSpace:
+    kinds: list[str] = []
+    keys: list[str] = []
+    means: list[float] = []
+    kappa: list[float] = []
+    studies: list[int] = []
+    for edge in spec.edges:
+        n = study_count(edge, params)
+        kinds.append("edge")
+        keys.append(edge.key)
+        means.append(edge_strength(edge, params, cancer))
+        kappa.append(params.base_concentration + params.per_study_concentration * n)
+        studies.append(n)
+    for node in spec.nodes:
+        if node.kind != "cargo":
+            kinds.append("leak")
+            keys.append(node.key)
+            means.append(params.leak_of(node.key, node.kind))
+            kappa.append(params.leak_concentration)
+            studies.append(0)
+    for node in spec.nodes:
+        if node.kind == "cargo":
+            kinds.append("base_rate")
+            keys.append(node.key)
+            means.append(params.base_rate_of(node.key))
+            kappa.append(params.base_rate_concentration)
+            studies.append(0)
+    return ParameterSpace(tuple(kinds), tuple(keys), np.array(means, dtype=float),
+                          np.array(kappa, dtype=float), np.array(studies, dtype=int))
 
 
-def _group(key: str, items: list[tuple[str, float]], budget: int, tag: str, limit: int,
-           counter: Iterator[int], tables: dict[str, Table], auxiliary: set[str]) -> list[tuple[str, float]]:
+_Parent = tuple[str, int, str]  # (parent, weight index or -1, role)
+
+
+def _group(key: str, items: list[_Parent], budget: int, tag: str, limit: int,
+           counter: Iterator[int], families: dict[str, Family]) -> list[_Parent]:
     """Group parents under auxiliary noisy-OR nodes (no leak) until at most ``budget`` remain.
 
-    Each group becomes one parent of weight 1: a node ORs its groups, which leaves the marginals
-    exactly those of the flat table.
+    The items are members of an OR (roles PROMOTES or LACKS); each group becomes one OR member of
+    weight 1, so a group of groups is an OR too, and the marginals stay those of the flat table.
     """
     while len(items) > budget:
-        grouped = []
+        grouped: list[_Parent] = []
         for start in range(0, len(items), limit):
             chunk = items[start:start + limit]
             if len(chunk) == 1:
                 grouped.append(chunk[0])
                 continue
             aux = f"{key}__{tag}{next(counter)}"
-            tables[aux] = Table(aux, tuple(k for k, _ in chunk), _noisy_or([w for _, w in chunk], [], 0.0))
-            auxiliary.add(aux)
-            grouped.append((aux, 1.0))
+            families[aux] = Family(aux, tuple(p for p, _, _ in chunk), -1,
+                                   tuple(w for _, w, _ in chunk), tuple(r for _, _, r in chunk))
+            grouped.append((aux, -1, PROMOTES))
         items = grouped
     return items
 
 
 def compile_network(spec: NetworkSpec, params: Parameters, cancer: str | None = None) -> CompiledNetwork:
-    """Make every node's table from the family's formula and the parameters."""
-    tables: dict[str, Table] = {}
-    strengths: dict[tuple[str, str], float] = {}
+    """Every node's family and the parameter vector, from the structure and the parameters."""
+    space = _space(spec, params, cancer)
+    index = {(kind, key): i for i, (kind, key) in enumerate(zip(space.kinds, space.keys, strict=True))}
+    families: dict[str, Family] = {}
     auxiliary: set[str] = set()
     limit = params.max_parents
-    for node in spec.nodes:
-        if node.kind == "cargo":
-            tables[node.key] = Table(node.key, (), np.array([params.base_rate_of(node.key)]))
-            continue
-        promoters: list[tuple[str, float]] = []
-        inhibitors: list[tuple[str, float]] = []
+    for node in _topological(spec):
+        leak = index[("base_rate" if node.kind == "cargo" else "leak", node.key)]
+        promoters: list[_Parent] = []
+        suppressors: list[_Parent] = []
         for edge in spec.parents(node.key):
-            w = edge_strength(edge, params, cancer)
-            strengths[(edge.parent, edge.child)] = w
-            (promoters if edge.sign == "+" else inhibitors).append((edge.parent, w))
-        leak = params.leak_of(node.key, node.kind)
-        if len(promoters) + len(inhibitors) > limit:
+            role = ROLE_OF_SIGN[edge.sign]
+            weight = index[("edge", edge.key)]
+            if role == PROMOTES:
+                promoters.append((edge.parent, weight, role))
+            else:
+                suppressors.append((edge.parent, weight, role))
+        if len(promoters) + len(suppressors) > limit:
             counter = itertools.count(1)
-            if inhibitors:
-                inhibitors = _group(node.key, inhibitors, max(1, limit // 3), "any_inhibitor", limit, counter,
-                                    tables, auxiliary)
-            promoters = _group(node.key, promoters, limit - len(inhibitors), "any_promoter", limit, counter,
-                               tables, auxiliary)
-        tables[node.key] = Table(
-            node.key,
-            tuple(k for k, _ in promoters) + tuple(k for k, _ in inhibitors),
-            _noisy_or([w for _, w in promoters], [v for _, v in inhibitors], leak),
-        )
-    return CompiledNetwork(spec, params, tables, strengths, auxiliary, cancer)
+            before = set(families)
+            if suppressors:
+                # Inside a group a suppressor joins an OR: an inhibitor when present, a required
+                # parent when absent; the group then suppresses the node with weight 1.
+                as_or = [(p, w, PROMOTES if r == INHIBITS else LACKS) for p, w, r in suppressors]
+                grouped = _group(node.key, as_or, max(1, limit // 3), "any_suppressor", limit,
+                                 counter, families)
+                suppressors = [(p, w, INHIBITS if r == PROMOTES else REQUIRES) for p, w, r in grouped]
+            promoters = _group(node.key, promoters, limit - len(suppressors), "any_promoter", limit,
+                               counter, families)
+            auxiliary |= set(families) - before
+        parents = promoters + suppressors
+        families[node.key] = Family(node.key, tuple(p for p, _, _ in parents), leak,
+                                    tuple(w for _, w, _ in parents), tuple(r for _, _, r in parents))
+    return CompiledNetwork(spec, params, space, families, cancer, auxiliary)
+
+
+def _topological(spec: NetworkSpec) -> list[Any]:
+    """The spec's nodes with every parent before its children (the spec's own order where it is one)."""
+    done: list[Any] = []
+    seen: set[str] = set()
+    parents: dict[str, list[str]] = {}
+    for e in spec.edges:
+        parents.setdefault(e.child, []).append(e.parent)
+    by_key = {n.key: n for n in spec.nodes}
+
+    def visit(key: str) -> None:
+        if key in seen:
+            return
+        seen.add(key)
+        for parent in parents.get(key, []):
+            visit(parent)
+        done.append(by_key[key])
+
+    for node in spec.nodes:
+        visit(node.key)
+    return done

@@ -53,7 +53,7 @@ class Picture:
 
     def save(self, path: Path | str, force: bool = False) -> Path:
         """Write the picture (whole or not at all); the extension must match its format."""
-        from .export import write_output
+        from .files import write_output
 
         target = Path(path)
         fmt = picture_format(target)
@@ -75,13 +75,11 @@ def picture_format(path: Path | str) -> str:
 
 def check_picture_path(path: Path | str, force: bool = False) -> str:
     """Refuse, before any drawing, a path the picture could not be written to; its format."""
+    from .files import check_writable
+
     target = Path(path)
     fmt = picture_format(target)
-    if target.exists() and not force:
-        raise InputError(f"{target} exists; pass --force to overwrite it")
-    parent = target.parent if str(target.parent) else Path(".")
-    if not parent.is_dir():
-        raise InputError(f"cannot write {target}: directory {parent} does not exist")
+    check_writable(target, force)
     return fmt
 
 
@@ -99,7 +97,7 @@ def _deliver(figure: Any, path: Path | str | None, force: bool, fmt: str | None 
 
     import matplotlib
 
-    from .export import write_output
+    from .files import write_output
 
     target = Path(path) if path is not None else None
     fmt = picture_format(target) if target is not None else (fmt or "png")
@@ -205,7 +203,7 @@ def plot_explanation(reasoner: Reasoner, result_or_evidence: Any, outcome: str,
     import networkx as nx
 
     from .explanation import explain, short_citation
-    from .inference import _describe
+    from .evidence import describe_reading
 
     if path is not None:
         picture_format(path)
@@ -257,7 +255,7 @@ def plot_explanation(reasoner: Reasoner, result_or_evidence: Any, outcome: str,
     for node, (x, y) in positions.items():
         label = "\n".join(textwrap.wrap(result.labels.get(node, node), 24, break_long_words=False))
         if node in result.evidence:
-            label += f"\n({_describe(result.evidence[node])})"
+            label += f"\n({describe_reading(result.evidence[node])})"
         if node == target.key:
             label += f"\n{target.prior:.3f} → {target.posterior:.3f}"
         kind = kinds.get(node, "process")
