@@ -72,6 +72,13 @@ def test_unknown_command_and_option_exit_2():
     assert "Traceback" not in done.stderr
 
 
+def _claims_file(**cells: str) -> str:
+    """A claims template of one row, with the columns of the project's own claims templates."""
+    lines = (ONTOLOGY / "templates" / "claims-exosomes.tsv").read_text().splitlines()
+    header = next(line for line in lines if line.strip() and not line.startswith("#")).split("\t")
+    return "\t".join(header) + "\n" + "\t".join(cells.get(column, "") for column in header) + "\n"
+
+
 def test_adding_a_finding_changes_the_network(tmp_path):
     """The network comes from the graph: a new claim in a template adds an edge after a rebuild."""
     copy = tmp_path / "ontology"
@@ -79,12 +86,9 @@ def test_adding_a_finding_changes_the_network(tmp_path):
     env = {"EXOREASON_ONTOLOGY_DIR": str(copy)}
     before = json.loads((copy / "exoreason-network.json").read_text())
     assert not any(e["parent"] == "hsa_miR_155_5p" and e["child"] == "metastasis" for e in before["edges"])
-    header = (copy / "templates" / "claims-exosomes.tsv").read_text().splitlines()[0]
-    assert header.startswith("id\tsubject\trelation\tobject")
-    (copy / "templates" / "claims-test.tsv").write_text(
-        header + "\n"
-        + "\t".join(["TEST-155-metastasis", "miRBase:MIMAT0000646", "exo:promotes", "exo:Metastasis", "",
-                     "Section: test", "", "", "ECO:0000304", "a test quote", ""]) + "\n")
+    (copy / "templates" / "claims-test.tsv").write_text(_claims_file(
+        id="TEST-155-metastasis", subject="miRBase:MIMAT0000646", relation="exo:promotes",
+        object="exo:Metastasis", source="Section: test", evidence="ECO:0000304", quote="a test quote"))
     done = run_cli("build", env=env)
     assert done.returncode == 0, done.stderr
     after = json.loads((copy / "exoreason-network.json").read_text())
@@ -99,11 +103,9 @@ def test_adding_a_finding_changes_the_network(tmp_path):
 def test_a_cycle_is_a_build_error_naming_it(tmp_path):
     copy = tmp_path / "ontology"
     shutil.copytree(ONTOLOGY, copy)
-    header = (copy / "templates" / "claims-exosomes.tsv").read_text().splitlines()[0]
-    (copy / "templates" / "claims-cycle.tsv").write_text(
-        header + "\n"
-        + "\t".join(["CYCLE-1", "exo:Metastasis", "exo:promotes", "GO:0001837", "",
-                     "Section: test", "", "", "ECO:0000304", "q", ""]) + "\n")
+    (copy / "templates" / "claims-cycle.tsv").write_text(_claims_file(
+        id="CYCLE-1", subject="exo:Metastasis", relation="exo:promotes", object="GO:0001837",
+        source="Section: test", evidence="ECO:0000304", quote="q"))
     before = (copy / "exoreason.ttl").read_bytes()
     done = run_cli("build", env={"EXOREASON_ONTOLOGY_DIR": str(copy)})
     assert done.returncode == 2

@@ -28,6 +28,8 @@ EXO = "https://w3id.org/exoreason/"
 HGNC = "https://identifiers.org/hgnc:"
 MIRBASE = "https://identifiers.org/mirbase.mature:"
 REVIEW_STATEMENT = URIRef(OBO + "ECO_0000304")
+IN_VITRO = URIRef(OBO + "ECO_0007122")
+IN_VIVO = URIRef(OBO + "ECO_0007120")
 PATIENT_SAMPLES = URIRef(OBO + "ECO_0007121")
 
 PREFIXES = """
@@ -99,28 +101,29 @@ miR155 PDAC cells resistance PDAC TP53INP1 PDAC chemoresistance 27) gemcitabine
 # One entry per row: the miRNA(s) by miRBase accession, the donor and recipient (each a tuple of
 # words that one entity label must contain), target genes by HGNC id, disease (DOID), functions,
 # the reference number, the cells as the review writes them, the primary study where it was
-# identified, and what a curator note must mention where the review gets the row wrong.
+# identified, the evidence kinds the one evidence rule gives the row (templates/README.md), and
+# what a curator note must mention where the review gets the row wrong.
 TABLE3 = {
     "miR-25-3p": dict(
         mirna={"MIMAT0000081"}, donor=[("colorectal",)], recipient=[("endothelial",)],
         target={"6348", "6347"}, disease="DOID_9256", function={"exo:Metastasis"}, ref=29,
         stated=dict(mirna="miR-25-3p", donor="CRC", recipient="EC", target="KLF4 and KLF2",
                     disease="CRC", function="metastatic"),
-        study=("doi", "10.1038/s41467-018-07810-w"),
+        study=("doi", "10.1038/s41467-018-07810-w"), evidence={IN_VITRO},
         quote=["miR-25-3p", "KLF4 and KLF2", "(29)"]),
     "miR-1247-3p": dict(
         mirna={"MIMAT0022721"}, donor=[("hepatocellular",)], recipient=[("fibroblast",)],
         target={"926"}, disease="DOID_1324", function={"exo:Metastasis"}, ref=25,
         stated=dict(mirna="miR-1247-3p", donor="HCC", recipient="FIB", target="B4GALT3",
                     disease="LUC", function="metastasis"),
-        study=("pmid", "29335551"),
+        study=("pmid", "29335551"), evidence={IN_VITRO},
         quote=["miR-1247-3p", "B4GALT3", "(25)"]),
     "miR-423-5p": dict(
         mirna={"MIMAT0004748"}, donor=[("gastric", "serum")], recipient=[("gastric cancer cell",)],
         target={"16466"}, disease="DOID_10534", function={"GO_0008283", "GO_0016477"}, ref=23,
         stated=dict(mirna="miR-423-5p", donor="GC patients' serum", recipient="GC", target="SUFU",
                     disease="GC", function="proliferation and migration"),
-        study=("pmid", "29749061"), patients=True,
+        study=("pmid", "29749061"), evidence={IN_VITRO},
         quote=["miR-423-5p", "SUFU", "(23)"]),
     "miR141": dict(
         mirna={"MIMAT0000432"}, donor=[("lung cancer", "serum")],
@@ -129,20 +132,21 @@ TABLE3 = {
         ref=122,
         stated=dict(mirna="miR141", donor="lung cancer patients' serum", target="GAX",
                     disease="LUC", function="angiogenesis and malignant"),
-        patients=True, note=["GAX"],
+        evidence={REVIEW_STATEMENT}, note=["GAX"],
         quote=["miR141", "GAX", "(122)"]),
     "miR103": dict(
         mirna={"MIMAT0000101"}, donor=[("hepatocellular",)], recipient=[("endothelial",)],
         target={"1764", "2515", "11827"}, disease="DOID_684", function={"GO_0016477"}, ref=123,
         stated=dict(mirna="miR103", donor="HCC", recipient="EC", target="VE-Cad, p120 and ZO1",
                     disease="HCC", function="migration"),
-        study=("pmid", "29637568"),
+        study=("pmid", "29637568"), evidence={IN_VITRO, IN_VIVO, PATIENT_SAMPLES},
         quote=["miR103", "VE-Cad, p120 and ZO1", "(123)"]),
     "miR-1246": dict(
         mirna={"MIMAT0005898"}, donor=[("breast cancer",)], recipient=[("mammary epithelial",)],
         target={"1593"}, disease="DOID_1612", function={"GO_0016477", "exo:Chemoresistance"}, ref=22,
         stated=dict(mirna="miR-1246", donor="BC", recipient="HMLE", target="CCNG2", disease="BC",
                     function="migration and chemoresistance"),
+        evidence={IN_VITRO},
         quote=["miR-1246", "CCNG2", "(22)"]),
     "miR-19b-3p": dict(
         mirna={"MIMAT0000074"}, donor=[("clear cell renal", "stem cell")],
@@ -150,14 +154,14 @@ TABLE3 = {
         target={"9588"}, disease="DOID_1324", function={"GO_0001837"}, ref=124,
         stated=dict(mirna="miR-19b-3p", donor="CCRCC CSC", recipient="CCRCC", target="PTEN",
                     disease="LUC", function="EMT"),
-        study=("pmid", "30975145"), csc_donor=True, note=["LUC", "CCRCC"],
+        study=("pmid", "30975145"), csc_donor=True, note=["LUC", "CCRCC"], evidence={IN_VITRO},
         quote=["miR-19b-3p", "PTEN", "(124)"]),
     "miR-210-3p": dict(
         mirna={"MIMAT0000267"}, donor=[("lung cancer stem cell",)], recipient=[("lung cancer cell",)],
         target={"3693"}, disease="DOID_1324", function={"exo:Metastasis"}, ref=125,
         stated=dict(mirna="miR-210-3p", donor="LUC CSC", recipient="LUC", target="FGFRLA1",
                     disease="LUC", function="metastatic"),
-        csc_donor=True, note=["FGFRLA1", "FGFRL1"],
+        csc_donor=True, note=["FGFRLA1", "FGFRL1"], evidence={REVIEW_STATEMENT},
         quote=["miR-210-3p", "FGFRLA1", "(125)"]),
     "miR21 cluster": dict(
         # miR21 and miR-21-5p are the same mature miRNA: three entities for four names
@@ -168,7 +172,7 @@ TABLE3 = {
         stated=dict(mirna="miR21, miR-100-5p, miR-21-5p and miR-139-5p", donor="Pca cells and CSCs",
                     recipient="FIB", target="MMPs -2, -9 and -13and RANKL", disease="PCa",
                     function="metastatic"),
-        study=("doi", "10.18632/oncotarget.6540"), csc_donor=True, note=["miR21", "miR-21-5p"],
+        study=("doi", "10.18632/oncotarget.6540"), csc_donor=True, note=["miR21", "miR-21-5p"], evidence={IN_VITRO},
         quote=["miR21, miR-100-5p, miR-21-5p and", "miR-139-5p", "(126)"]),
     "miR155": dict(
         mirna={"MIMAT0000646"}, donor=[("gemcitabine-resistant", "pancreatic")],
@@ -176,7 +180,7 @@ TABLE3 = {
         target={"18022"}, disease="DOID_3498", function={"exo:Chemoresistance"}, ref=27,
         stated=dict(mirna="miR155", donor="PDAC cells resistance gemcitabine", recipient="PDAC",
                     target="TP53INP1", disease="PDAC", function="chemoresistance"),
-        study=("pmid", "28198398"),
+        study=("pmid", "28198398"), evidence={IN_VITRO},
         quote=["miR155", "TP53INP1", "27)"]),
 }
 
@@ -230,11 +234,7 @@ def test_table3_row(graph, row):
         csc = _select(graph, "SELECT ?d WHERE { ?f exo:hasDonorCell ?d . ?d rdfs:subClassOf+ exo:CancerStemCell }", f=f)
         if not csc:
             problems.append("the review names cancer stem cells as donor; no donor is a CSC class")
-    evidence = _values(graph, f, "exo:evidence")
-    if REVIEW_STATEMENT not in evidence:
-        problems.append(f"evidence {evidence} lacks ECO:0000304")
-    if want.get("patients") and PATIENT_SAMPLES not in evidence:
-        problems.append("exosomes from patients' serum, but no ECO:0007121 (patient samples)")
+    check("evidence kinds", _values(graph, f, "exo:evidence"), want["evidence"])
     quotes = _strings(graph, f, "exo:quote")
     if len(quotes) != 1:
         problems.append(f"quotes: {quotes}")
@@ -436,7 +436,7 @@ def _claims(graph: Graph, subject, relation: str, obj=None, value=None) -> dict[
 
 
 def _expect(graph, problems, label, subject, relation, obj=None, value=None, *, source=None,
-            quote=None, refs=(), note=None):
+            quote=None, refs=(), note=None, evidence=REVIEW_STATEMENT):
     """At least one text finding states it, with the section, quote, references and evidence."""
     found = _claims(graph, subject, relation, obj, value)
     if obj is not None:
@@ -447,11 +447,11 @@ def _expect(graph, problems, label, subject, relation, obj=None, value=None, *, 
             if (source is None or d["source"] == source)
             and (quote is None or quote in d["quote"])
             and set(refs) <= d["refs"]
-            and REVIEW_STATEMENT in d["evidence"]
+            and evidence in d["evidence"]
             and (note is None or note in d["note"].lower())]
     if not good:
         problems.append(f"{label}: no finding with source={source!r}, quote containing {quote!r}, "
-                        f"refs {set(refs)}, ECO:0000304{', note ' + repr(note) if note else ''}; "
+                        f"refs {set(refs)}, {evidence}{', note ' + repr(note) if note else ''}; "
                         f"found {list(found.values())}")
 
 
@@ -622,6 +622,312 @@ def test_every_text_finding_has_full_provenance(graph):
     sources = {str(r[0]) for r in _select(graph, "SELECT DISTINCT ?s WHERE { ?f a exo:TextClaim ; exo:source ?s }")}
     allowed = re.compile(r"^(Abstract|Figure [12]|Section: .+)$")
     assert all(allowed.match(s) for s in sources), sorted(sources)
+
+
+# =========================================================================== the curation schema
+# Columns and rules of templates/README.md: the direction a source states, the studied disease,
+# the one evidence rule, certainty, repeated statements and synonyms. These read the templates.
+
+
+@pytest.fixture(scope="module")
+def templates():
+    from exoreason.curation import read_templates
+
+    return read_templates(ONTOLOGY / "templates")
+
+
+def _rows(templates, kind: str) -> dict[str, object]:
+    return {row.get("id"): row for row in templates[kind]}
+
+
+# What each Table 3 row's miRNA does to its targets, from the source that says it (None: no
+# source read states a direction), and the cancer its primary study worked on.
+TABLE3_DIRECTION = {
+    "T3-miR-25-3p": ("repressed", "mir25-3p-2018", "DOID:9256"),
+    "T3-miR-1247-3p": ("unspecified", None, "DOID:684"),
+    "T3-miR-423-5p": ("repressed", "mir423-5p-2018", "DOID:10534"),
+    "T3-miR-141": ("unspecified", None, None),
+    "T3-miR-103": ("repressed", "mir103-2018", "DOID:684"),
+    "T3-miR-1246": ("unspecified", None, None),
+    "T3-miR-19b-3p": ("repressed", "mir19b-3p-2019", "DOID:4467"),
+    "T3-miR-210-3p": ("unspecified", None, None),
+    "T3-miR-21-cluster": ("induced", "prostate-exosomes-2016", "DOID:10283"),
+    "T3-miR-155": ("unspecified", None, "DOID:3498"),
+}
+
+
+def test_table3_directions_and_studied_diseases(templates):
+    rows = _rows(templates, "mirna-transfer")
+    assert set(rows) == set(TABLE3_DIRECTION)
+    for rid, (effect, source, studied) in TABLE3_DIRECTION.items():
+        row = rows[rid]
+        assert row.get("target_effect") == effect, rid
+        assert row.all("target_effect_source") == ((source,) if source else ()), rid
+        assert row.get("studied_disease") == (studied or ""), rid
+        # the studied disease comes from the row's own primary study
+        assert row.all("studied_disease_source") == (row.all("primary_study") if studied else ()), rid
+        assert row.get("certainty") == "asserted", rid
+
+
+def test_mmp_rankl_row_records_induction_not_repression(templates):
+    """Regression: the MMP-2/-9/-13 and RANKL row was read as repression by each miRNA; its study
+    reports that miR-100-5p, miR-21-5p and miR-139-5p raised their expression, without separating
+    the three miRNAs, so the row stays one row."""
+    row = _rows(templates, "mirna-transfer")["T3-miR-21-cluster"]
+    assert row.get("target_effect") == "induced"
+    assert set(row.all("mirna")) == {"miRBase:MIMAT0000076", "miRBase:MIMAT0000098", "miRBase:MIMAT0000250"}
+    assert set(row.all("target")) == {"HGNC:7166", "HGNC:7176", "HGNC:7159", "HGNC:11926"}
+    assert "increased the expression" in row.get("curator_note")
+    assert "oncotarget.com/article/6540" in row.get("curator_note")  # where the abstract was read
+
+
+def test_studied_disease_is_kept_apart_from_the_printed_disease(templates):
+    """Regression: Table 3 prints LUC for the miR-1247-3p (HCC) and miR-19b-3p (ccRCC) rows."""
+    rows = _rows(templates, "mirna-transfer")
+    for rid, printed, studied in (("T3-miR-1247-3p", "DOID:1324", "DOID:684"),
+                                  ("T3-miR-19b-3p", "DOID:1324", "DOID:4467")):
+        assert rows[rid].get("disease_as_stated") == "LUC"
+        assert rows[rid].get("disease") == printed
+        assert rows[rid].get("studied_disease") == studied
+    terms = {row.get("id") for row in templates["terms"]}
+    assert {row.get("studied_disease") for row in rows.values()} - {""} <= terms
+
+
+def test_sample_origin_is_not_an_evidence_kind(templates):
+    """Regression: exosomes from patients' serum made the miR-423-5p and miR-141 rows
+    patient-sample evidence; where a sample comes from is context."""
+    rows = _rows(templates, "mirna-transfer")
+    serum = [row for row in rows.values() if "serum" in row.get("donor_as_stated")]
+    assert {row.get("id") for row in serum} == {"T3-miR-423-5p", "T3-miR-141"}
+    assert all("ECO:0007121" not in row.all("evidence") for row in serum)
+    claims = _rows(templates, "claims")
+    for rid in ("X-clinic-drug", "X-clinic-biomarker", "P-mirna-marker"):
+        assert claims[rid].all("evidence") == ("ECO:0000304",), rid
+
+
+def test_the_one_evidence_rule(templates):
+    rows = {**_rows(templates, "claims"), **_rows(templates, "mirna-transfer")}
+    # (a) the review calls refs 22-34 in vitro studies: the rows of refs 22-31 are in vitro
+    for rid in ("X-invitro-proliferation", "X-invitro-invasion", "X-invitro-drug-resistance",
+                "X-invitro-angiogenesis", "T3-miR-25-3p", "T3-miR-1247-3p", "T3-miR-423-5p",
+                "T3-miR-1246", "T3-miR-155"):
+        assert rows[rid].all("evidence") == ("ECO:0007122",), rid
+    # ... but no in vitro study shows metastasis, a pre-metastatic niche or a tumour formed
+    for rid in ("X-invitro-metastasis", "X-invitro-pmn", "C-micromets-invitro"):
+        assert rows[rid].all("evidence") == ("ECO:0000304",), rid
+    # (a) xenotransplantation experiments in vivo (refs 56, 116)
+    for rid in ("C-xeno-tumorigenicity", "E-xeno"):
+        assert rows[rid].all("evidence") == ("ECO:0007120",), rid
+    # (b) the identified primary study's abstract
+    assert set(rows["T3-miR-103"].all("evidence")) == {"ECO:0007122", "ECO:0007120", "ECO:0007121"}
+    for rid in ("T3-miR-19b-3p", "T3-miR-21-cluster"):
+        assert rows[rid].all("evidence") == ("ECO:0007122",), rid
+    # (c) else the review statement, alone
+    for rid in ("T3-miR-141", "T3-miR-210-3p"):
+        assert rows[rid].all("evidence") == ("ECO:0000304",), rid
+    mixed = [rid for rid, row in rows.items()
+             if "ECO:0000304" in row.all("evidence") and len(row.all("evidence")) > 1]
+    assert mixed == []
+
+
+def test_certainty_is_explicit_on_every_row(templates):
+    from exoreason.curation import CERTAINTIES, TARGET_EFFECTS
+
+    for row in templates["claims"] + templates["mirna-transfer"]:
+        assert row.get("certainty") in CERTAINTIES, (row.file, row.line)
+    for row in templates["mirna-transfer"]:
+        assert row.get("target_effect") in TARGET_EFFECTS, (row.file, row.line)
+
+
+def test_correlations_are_not_causal_edges(templates):
+    """Regression: 'associated with', 'related to' and co-occurrences were promotes edges."""
+    claims = _rows(templates, "claims")
+    correlations = {rid for rid, row in claims.items() if row.get("certainty") == "correlation"}
+    assert {"E-xeno", "E-csc-traits", "E-sarcoma", "E-local-infiltration", "E-progression",
+            "E-niche-collective", "E-p53-loss-emt", "E-p53-loss-stemness", "P-acidic-malignant",
+            "C-csc-emt-active"} <= correlations
+    assert all(claims[rid].get("relation") == "RO:0002610" for rid in correlations)
+    # and none of them is left in the network's causal relations
+    causal = {"exo:promotes", "exo:inhibits", "exo:lossPromotes"}
+    assert not any(claims[rid].get("relation") in causal for rid in correlations)
+
+
+def test_hedges_and_hypotheses_are_marked(templates):
+    claims = _rows(templates, "claims")
+    hypotheses = {rid for rid, row in claims.items() if row.get("certainty") == "hypothesis"}
+    assert hypotheses == {"C-origin-adult-stem", "C-origin-progenitor", "C-origin-differentiated",
+                          "C-origin-emt", "C-origin-cytokines"}
+    for rid, words in (("P-dormant-reawakening", "may mediate"), ("C-trigger-metastasis", "are considered"),
+                       ("E-figure1-resistance", "may promote"), ("E-cadherin-loss", "may lead"),
+                       ("P-mirna-marker", "is considered"), ("P-app-diagnostic", "is predicted"),
+                       ("P-app-blockade", "will likely"), ("C-emt-difference", "could be")):
+        assert claims[rid].get("certainty") == "hedged", rid
+        assert words in claims[rid].get("quote"), rid
+
+
+def test_garbled_met_sentence_asserts_no_met_biology(templates):
+    """Regression: the review's MET sentence describes EMT; it stays recorded, asserting nothing."""
+    claims = _rows(templates, "claims")
+    for rid in ("E-met-tme", "E-met-ecad", "E-met-invasive"):
+        assert claims[rid].get("certainty") == "unasserted", rid
+        assert "describes EMT" in claims[rid].get("curator_note"), rid
+    asserted = [row for row in claims.values() if row.get("certainty") != "unasserted"]
+    met = "GO:0060231"
+    said = {(row.get("subject"), row.get("relation"), row.get("object")) for row in asserted}
+    assert (met, "exo:decreasesExpressionOf", "HGNC:1748") not in said
+    assert (met, "exo:produces", "exo:MesenchymalState") not in said
+    assert ("exo:TumourMicroenvironment", "exo:promotes", met) not in said
+
+
+def test_rows_say_what_their_quotes_say(templates):
+    claims = _rows(templates, "claims")
+    said = {(row.get("subject"), row.get("relation"), row.get("object")) for row in claims.values()}
+    # the CSC/non-CSC difference is attributed to EMT; CSCs do not regulate EMT
+    for rid in ("C-emt-difference", "E-niche-emt-difference"):
+        assert (claims[rid].get("subject"), claims[rid].get("object")) == ("GO:0001837", "exo:Stemness")
+    assert ("exo:CancerStemCell", "exo:regulates", "GO:0001837") not in said
+    # miR-200 is low in mammary stem and progenitor cells: an observation, not about all adult stem cells
+    assert claims["E-mir200-stem"].get("subject") == "exo:MammaryStemOrProgenitorCell"
+    assert claims["E-mir200-stem"].get("certainty") == "unasserted"
+    assert not any(row.get("subject") == "exo:AdultStemCell" and row.get("relation") == "exo:decreasesExpressionOf"
+                   for row in claims.values())
+    # exosomes are a kind of EV (is-a, in the TBox), not a part of them
+    assert ("GO:0070062", "exo:partOf", "GO:1903561") not in said
+    # the colonization sentence says only that it rarely succeeds
+    assert "C-colonization-low" not in claims
+    assert ("exo:Colonization", "exo:promotes", "exo:Recurrence") not in said
+    # the self-renewal sentence's subject is the CSCs, not their exosomes
+    assert claims["C-cscx-self-renewal"].get("subject") == "exo:CancerStemCell"
+
+
+def test_exosomes_are_extracellular_vesicles_by_subclass(graph):
+    assert (URIRef(OBO + "GO_0070062"), URIRef("http://www.w3.org/2000/01/rdf-schema#subClassOf"),
+            URIRef(OBO + "GO_1903561")) in graph
+
+
+def test_repeated_statement_counts_each_source_once(templates):
+    """Regression: a statement the review repeats counted once per repetition."""
+    from exoreason.curation import statement_sources
+
+    sources = statement_sources(templates)
+    # said in the abstract, the introduction and two sections: the review itself and refs 56, 58, 59
+    assert sources[("exo:CancerStemCell", "exo:promotes", "exo:Metastasis")] == {"review", "ref:56", "ref:58", "ref:59"}
+    # one reading of two sentences, citing refs 93 and 135
+    assert sources[("GO:0001837", "exo:regulates", "exo:Stemness")] == {"ref:93", "ref:135"}
+    # a reference the templates identify counts as its publication, once
+    assert sources[("exo:TumourDerivedExosome", "exo:promotes", "exo:Chemoresistance")] == {"mir155-2017"}
+    rows = [row for row in templates["claims"]
+            if (row.get("subject"), row.get("relation"), row.get("object")) == ("GO:0001837", "exo:promotes", "exo:Stemness")]
+    assert len(rows) == 4 and len(sources[("GO:0001837", "exo:promotes", "exo:Stemness")]) == 5
+
+
+def test_precursor_symbols_and_ambiguous_names_are_related_synonyms(templates):
+    terms = _rows(templates, "terms")
+    expected = {"miRBase:MIMAT0000646": "MIR155", "miRBase:MIMAT0000076": "MIR21",
+                "miRBase:MIMAT0000074": "MIR19B1", "miRBase:MIMAT0000101": "MIR103A1",
+                "miRBase:MIMAT0004748": "miR-423", "miRBase:MIMAT0022721": "miR-1247",
+                "DOID:684": "liver cancer"}
+    for term, name in expected.items():
+        assert name in terms[term].all("related_synonyms"), term
+        assert name not in terms[term].all("synonyms"), term
+    gene_symbol = re.compile(r"^MIR\d")
+    exact = [(rid, s) for rid, row in terms.items() if rid.startswith("miRBase:") for s in row.all("synonyms")
+             if gene_symbol.match(s)]
+    assert exact == [], "a precursor's gene symbol names the gene, not the mature miRNA"
+    # the names the review prints stay exact
+    assert {"miR155", "miR-1246", "miR-25-3p"} <= set(terms["miRBase:MIMAT0000646"].all("synonyms")
+                                                     + terms["miRBase:MIMAT0005898"].all("synonyms")
+                                                     + terms["miRBase:MIMAT0000081"].all("synonyms"))
+
+
+# Bad values in the new columns: each is one problem naming file, line and column.
+_HEADER = ("id\tsubject\trelation\tobject\tvalue\tcertainty\tsource\treview_refs\tprimary_study\tevidence\t"
+           "quote\tcurator_note")
+_T3_HEADER = ("id\tmirna\tmirna_as_stated\tdonor\tdonor_as_stated\trecipient\trecipient_as_stated\ttarget\t"
+              "target_as_stated\ttarget_effect\ttarget_effect_source\tdisease\tdisease_as_stated\tstudied_disease\t"
+              "studied_disease_source\tfunction\tfunction_as_stated\tcertainty\tsource\tevidence\tquote")
+
+
+def _claim_line(**cells: str) -> str:
+    row = {"id": "Z-1", "subject": "GO:0070062", "relation": "exo:promotes", "object": "exo:Metastasis",
+           "certainty": "asserted", "source": "Section: Test", "evidence": "ECO:0000304", "quote": "a test quote"}
+    row.update(cells)
+    return "\t".join(row.get(c, "") for c in _HEADER.split("\t"))
+
+
+def _t3_line(**cells: str) -> str:
+    row = {"id": "Z-T3", "mirna": "miRBase:MIMAT0000646", "mirna_as_stated": "miR155", "donor": "CL:0000000",
+           "donor_as_stated": "x", "recipient": "CL:0000000", "recipient_as_stated": "x", "target": "HGNC:18022",
+           "target_as_stated": "x", "target_effect": "unspecified", "disease": "DOID:3498", "disease_as_stated": "x",
+           "function": "exo:Chemoresistance", "function_as_stated": "x", "certainty": "asserted",
+           "source": "Table 3", "evidence": "ECO:0007122", "quote": "a test quote"}
+    row.update(cells)
+    return "\t".join(row.get(c, "") for c in _T3_HEADER.split("\t"))
+
+
+_TERMS = ("id\tparent\tlabel\tdefinition\tsynonyms\trelated_synonyms\n"
+          "DOID:3498\tDOID:162\tpancreatic ductal adenocarcinoma\tA cancer.\tPDAC\t\n")
+_PUBLICATIONS = "id\ttitle\tyear\nstudy-2020\tA study\t2020\n"
+
+BAD_CELLS = {
+    "unknown certainty": ("claims-x.tsv", _HEADER + "\n" + _claim_line(certainty="probable"), "certainty",
+                          "unknown certainty 'probable'"),
+    "correlation with a causal relation": ("claims-x.tsv", _HEADER + "\n" + _claim_line(certainty="correlation"),
+                                           "relation", "RO:0002610"),
+    "correlated with, not a correlation": ("claims-x.tsv", _HEADER + "\n" + _claim_line(relation="RO:0002610"),
+                                           "certainty", "needs certainty 'correlation'"),
+    "review statement with another kind": ("claims-x.tsv", _HEADER + "\n" + _claim_line(evidence="ECO:0000304|ECO:0007122"),
+                                           "evidence", "only when no other kind applies"),
+    "unknown target effect": ("mirna-transfer-x.tsv", _T3_HEADER + "\n" + _t3_line(target_effect="up"),
+                              "target_effect", "unknown target effect 'up'"),
+    "direction without its source": ("mirna-transfer-x.tsv", _T3_HEADER + "\n" + _t3_line(target_effect="induced"),
+                                     "target_effect_source", "needs the publication"),
+    "source without a direction": ("mirna-transfer-x.tsv",
+                                   _T3_HEADER + "\n" + _t3_line(target_effect_source="study-2020"),
+                                   "target_effect", "with no direction"),
+    "unknown source publication": ("mirna-transfer-x.tsv",
+                                   _T3_HEADER + "\n" + _t3_line(target_effect="repressed", target_effect_source="nope-1999"),
+                                   "target_effect_source", "unknown publication 'nope-1999'"),
+    "studied disease without source": ("mirna-transfer-x.tsv", _T3_HEADER + "\n" + _t3_line(studied_disease="DOID:3498"),
+                                       "studied_disease_source", "go together"),
+    "undeclared studied disease": ("mirna-transfer-x.tsv",
+                                   _T3_HEADER + "\n" + _t3_line(studied_disease="DOID:1234", studied_disease_source="study-2020"),
+                                   "studied_disease", "DOID:1234 is not declared in terms"),
+    "exact and related at once": ("terms-x.tsv",
+                                  ("id\tparent\tlabel\tdefinition\tsynonyms\trelated_synonyms\n"
+                                   "exo:X\tCL:0000000\tx cell\tA cell.\tMIR21\tMIR21"),
+                                  "related_synonyms", "both an exact and a related synonym"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_CELLS))
+def test_bad_values_in_the_new_columns_are_named(tmp_path, case):
+    from exoreason.curation import read_templates
+    from exoreason.errors import CurationError
+
+    name, text, column, message = BAD_CELLS[case]
+    (tmp_path / "terms-base.tsv").write_text(_TERMS, encoding="utf-8")
+    (tmp_path / "publications.tsv").write_text(_PUBLICATIONS, encoding="utf-8")
+    (tmp_path / name).write_text(text + "\n", encoding="utf-8")
+    with pytest.raises(CurationError) as caught:
+        read_templates(tmp_path)
+    problems = caught.value.problems
+    assert len(problems) == 1, [str(p) for p in problems]
+    (problem,) = problems
+    assert (problem.file, problem.line, problem.column) == (name, 2, column), str(problem)
+    assert message in problem.text, str(problem)
+
+
+def test_the_same_rows_read_without_the_new_columns(tmp_path):
+    """The new columns are optional: a claims file without them still reads (as asserted)."""
+    from exoreason.curation import read_templates
+
+    header = _HEADER.replace("\tcertainty", "")
+    line = _claim_line().split("\t")
+    line.pop(_HEADER.split("\t").index("certainty"))
+    (tmp_path / "claims-x.tsv").write_text(header + "\n" + "\t".join(line) + "\n", encoding="utf-8")
+    (row,) = read_templates(tmp_path)["claims"]
+    assert row.get("certainty") == ""
 
 
 # =========================================================================== coverage

@@ -77,7 +77,7 @@ def test_explain_prints_paths_with_findings():
     out = done.stdout
     assert "hsa-miR-155-5p -> TP53INP1 repressed in recipient cell -> chemoresistance" in out
     assert "Table 3; review ref 27" in out
-    assert "strength 0.50" in out
+    assert "strength 0.60" in out  # one in vitro study (ref 27, which the review calls in vitro)
     assert "not clinical predictions" in out
 
 
@@ -164,7 +164,7 @@ def test_export_graphml_reads_back_with_networkx(tmp_path, reasoner):
     assert node["label"] == "hsa-miR-155-5p" and node["kind"] == "cargo"
     assert node["key"] == "hsa_miR_155_5p" and node["iri"].startswith("https://identifiers.org/mirbase")
     edge = graph.edges["hsa_miR_155_5p", "TP53INP1_repressed"]
-    assert edge["sign"] == "+" and edge["strength"] == pytest.approx(0.5)
+    assert edge["sign"] == "+" and edge["strength"] == pytest.approx(0.6)  # one in vitro study
     assert "Table 3, ref 27" in edge["findings"]
     inhibiting = [d for _, _, d in graph.edges(data=True) if d["sign"] == "-"]
     assert inhibiting

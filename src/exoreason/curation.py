@@ -18,15 +18,44 @@ from .errors import CurationError, Problem
 from .vocabulary import CURIE_PREFIXES, EVIDENCE_KINDS, XREF_ONLY_PREFIXES
 
 __all__ = [
+    "CERTAINTIES",
+    "CORRELATION_RELATION",
     "KINDS",
+    "REVIEW_STATEMENT",
+    "TARGET_EFFECTS",
     "Row",
     "TemplateKind",
     "Templates",
     "read_templates",
+    "statement_key",
+    "statement_sources",
 ]
 
 _PROVENANCE = ("source", "review_refs", "primary_study", "evidence", "quote", "curator_note")
 _PROVENANCE_REQUIRED = ("source", "evidence", "quote")
+
+#: How firmly the review states a finding (the ``certainty`` column); see templates/README.md.
+CERTAINTIES: dict[str, str] = {
+    "asserted": "stated as fact",
+    "hedged": "stated with a hedge (may, might, could, is considered, likely, potentially)",
+    "hypothesis": "presented as a hypothesis (the four hypotheses of CSC origin)",
+    "correlation": "an association or co-occurrence (associated with, related to), not a cause",
+    "unasserted": "recorded for provenance only: the review's sentence is garbled or contradicts "
+                  "itself, or no relation of the ontology states it; nothing is asserted from it",
+}
+
+#: What a Table 3 row's miRNA does to its target genes, as its source states (``target_effect``).
+TARGET_EFFECTS: dict[str, str] = {
+    "repressed": "the source says the miRNA represses, inhibits or targets (silences) the gene",
+    "induced": "the source says the gene's expression rose",
+    "unspecified": "no source read states a direction",
+}
+
+#: The relation a correlation row must use (RO 'correlated with'): never a causal one.
+CORRELATION_RELATION = "RO:0002610"
+
+#: The evidence kind of last resort: the review's own statement (ECO 'traceable author statement').
+REVIEW_STATEMENT = "ECO:0000304"
 
 
 @dataclass(frozen=True)
@@ -49,9 +78,9 @@ KINDS: dict[str, TemplateKind] = {
     "terms": TemplateKind(
         "terms",
         required=("id", "parent", "label", "definition"),
-        optional=("synonyms", "xrefs", "source", "key"),
+        optional=("synonyms", "related_synonyms", "xrefs", "source", "key"),
         curie_columns=("id", "parent"),
-        multi_columns=("parent", "synonyms", "xrefs"),
+        multi_columns=("parent", "synonyms", "related_synonyms", "xrefs"),
         finding=False,
     ),
     "publications": TemplateKind(
@@ -65,10 +94,12 @@ KINDS: dict[str, TemplateKind] = {
         required=("id", "mirna", "mirna_as_stated", "donor", "donor_as_stated", "recipient",
                   "recipient_as_stated", "target", "target_as_stated", "disease",
                   "disease_as_stated", "function", "function_as_stated") + _PROVENANCE_REQUIRED,
-        optional=("review_refs", "primary_study", "curator_note"),
-        curie_columns=("mirna", "donor", "recipient", "target", "disease", "function", "evidence"),
+        optional=("review_refs", "primary_study", "curator_note", "target_effect",
+                  "target_effect_source", "studied_disease", "studied_disease_source", "certainty"),
+        curie_columns=("mirna", "donor", "recipient", "target", "disease", "function", "evidence",
+                       "studied_disease"),
         multi_columns=("mirna", "donor", "recipient", "target", "disease", "function", "evidence",
-                       "review_refs", "primary_study"),
+                       "review_refs", "primary_study", "target_effect_source", "studied_disease_source"),
     ),
     "isolation-methods": TemplateKind(
         "isolation-methods",
@@ -89,7 +120,7 @@ KINDS: dict[str, TemplateKind] = {
     "claims": TemplateKind(
         "claims",
         required=("id", "subject", "relation") + _PROVENANCE_REQUIRED,
-        optional=("object", "value", "review_refs", "primary_study", "curator_note"),
+        optional=("object", "value", "review_refs", "primary_study", "curator_note", "certainty"),
         curie_columns=("subject", "relation", "object", "evidence"),
         multi_columns=("evidence", "review_refs", "primary_study"),
     ),
@@ -213,6 +244,15 @@ def _read_file(path: Path, kind: TemplateKind, problems: list[Problem]) -> list[
             if _CURIE.match(value) and value not in EVIDENCE_KINDS:
                 known = ", ".join(f"{k} ({v})" for k, v in EVIDENCE_KINDS.items())
                 problems.append(Problem(name, number, "evidence", f"unknown evidence kind {value!r}; known: {known}"))
+        evidence = values.get("evidence", ())
+        if REVIEW_STATEMENT in evidence and len(evidence) > 1:
+            # The one evidence rule: the review's statement counts only where nothing better is known.
+            problems.append(Problem(name, number, "evidence",
+                                    f"{REVIEW_STATEMENT} (review statement) together with {', '.join(e for e in evidence if e != REVIEW_STATEMENT)}: "
+                                    "a row takes the review statement only when no other kind applies"))
+        _check_vocabulary(values, "certainty", CERTAINTIES, name, number, problems)
+        _check_vocabulary(values, "target_effect", TARGET_EFFECTS, name, number, problems)
+        _check_new_columns(kind, values, name, number, problems)
         for value in values.get("review_refs", ()):
             if not value.isdigit():
                 problems.append(Problem(name, number, "review_refs", f"not a reference number: {value!r}"))
@@ -227,6 +267,41 @@ def _read_file(path: Path, kind: TemplateKind, problems: list[Problem]) -> list[
             problems.append(Problem(name, number, "year", f"not a year: {values['year'][0]!r}"))
         rows.append(Row(kind.name, name, number, values))
     return rows
+
+
+def _check_vocabulary(values: Mapping[str, tuple[str, ...]], column: str, vocabulary: Mapping[str, str],
+                      file: str, line: int, problems: list[Problem]) -> None:
+    for value in values.get(column, ()):
+        if value not in vocabulary:
+            problems.append(Problem(file, line, column,
+                                    f"unknown {column.replace('_', ' ')} {value!r}; known: {', '.join(vocabulary)}"))
+
+
+def _check_new_columns(kind: TemplateKind, values: Mapping[str, tuple[str, ...]], file: str, line: int,
+                       problems: list[Problem]) -> None:
+    """The rules that tie the certainty, direction, studied-disease and synonym columns together."""
+    certainty = values["certainty"][0] if values.get("certainty") else "asserted"
+    relation = values["relation"][0] if values.get("relation") else ""
+    if kind.name == "claims":
+        if certainty == "correlation" and relation != CORRELATION_RELATION:
+            problems.append(Problem(file, line, "relation",
+                                    f"a correlation is stated with {CORRELATION_RELATION} (correlated with), not {relation!r}"))
+        if relation == CORRELATION_RELATION and certainty != "correlation":
+            problems.append(Problem(file, line, "certainty",
+                                    f"{CORRELATION_RELATION} (correlated with) needs certainty 'correlation', not {certainty!r}"))
+    effect = values["target_effect"][0] if values.get("target_effect") else "unspecified"
+    if effect in TARGET_EFFECTS and effect != "unspecified" and not values.get("target_effect_source"):
+        problems.append(Problem(file, line, "target_effect_source",
+                                f"target effect {effect!r} needs the publication that states it"))
+    if effect == "unspecified" and values.get("target_effect_source"):
+        problems.append(Problem(file, line, "target_effect",
+                                "a target_effect_source with no direction: say what that source states"))
+    if bool(values.get("studied_disease")) != bool(values.get("studied_disease_source")):
+        missing = "studied_disease_source" if values.get("studied_disease") else "studied_disease"
+        problems.append(Problem(file, line, missing, "studied_disease and studied_disease_source go together"))
+    both = set(values.get("synonyms", ())) & set(values.get("related_synonyms", ()))
+    for synonym in sorted(both):
+        problems.append(Problem(file, line, "related_synonyms", f"{synonym!r} is both an exact and a related synonym"))
 
 
 def read_templates(directory: Path) -> Templates:
@@ -247,9 +322,52 @@ def read_templates(directory: Path) -> Templates:
         templates.files.append(path)
         templates.rows[kind.name].extend(_read_file(path, kind, problems))
     _check_unique_ids(templates, problems)
+    _check_references(templates, problems)
     if problems:
         raise CurationError(problems)
     return templates
+
+
+def _check_references(templates: Templates, problems: list[Problem]) -> None:
+    """Publication ids and studied diseases must name rows of the templates."""
+    publications = {row.get("id") for row in templates["publications"]}
+    terms = {row.get("id") for row in templates["terms"]}
+    for row in templates["mirna-transfer"]:
+        for column in ("target_effect_source", "studied_disease_source"):
+            for value in row.all(column):
+                if value not in publications:
+                    problems.append(Problem(row.file, row.line, column,
+                                            f"unknown publication {value!r} (not in publications*.tsv)"))
+        for value in row.all("studied_disease"):
+            if value not in terms:
+                problems.append(Problem(row.file, row.line, "studied_disease",
+                                        f"{value} is not declared in terms*.tsv"))
+
+
+def statement_key(row: Row) -> tuple[str, str, str]:
+    """What a claim row states: (subject, relation, object or value).
+
+    Rows with the same key state the same thing, wherever the review says it (abstract, sections,
+    figure legends); see templates/README.md, 'Repeated statements'.
+    """
+    return (row.get("subject"), row.get("relation"), row.get("object") or row.get("value"))
+
+
+def statement_sources(templates: Templates) -> dict[tuple[str, str, str], frozenset[str]]:
+    """The distinct sources behind each statement of the claims templates.
+
+    A row's sources are its primary studies, its review references (a reference that
+    publications*.tsv identifies counts as that publication, so one study counts once however it
+    is cited) and, for a row that cites nothing, the review itself (``"review"``). A statement the
+    review repeats counts each distinct source once.
+    """
+    by_ref = {row.get("review_ref"): row.get("id") for row in templates["publications"] if row.get("review_ref")}
+    sources: dict[tuple[str, str, str], set[str]] = {}
+    for row in templates["claims"]:
+        found = set(row.all("primary_study"))
+        found |= {by_ref.get(ref, f"ref:{ref}") for ref in row.all("review_refs")}
+        sources.setdefault(statement_key(row), set()).update(found or {"review"})
+    return {key: frozenset(value) for key, value in sources.items()}
 
 
 def _check_unique_ids(templates: Templates, problems: list[Problem]) -> None:
