@@ -104,12 +104,12 @@ def test_a_cycle_is_a_build_error_naming_it(tmp_path):
         header + "\n"
         + "\t".join(["CYCLE-1", "exo:Metastasis", "exo:promotes", "GO:0001837", "",
                      "Section: test", "", "", "ECO:0000304", "q", ""]) + "\n")
-    before = (copy / "exoreason.ttl").read_bytes()
+    before = (copy / "exoreason-kg.ttl").read_bytes()
     done = run_cli("build", env={"EXOREASON_ONTOLOGY_DIR": str(copy)})
     assert done.returncode == 2
     assert "cycle in the derived network" in done.stderr
     assert "metastasis" in done.stderr and "epithelial to mesenchymal transition" in done.stderr
-    assert (copy / "exoreason.ttl").read_bytes() == before
+    assert (copy / "exoreason-kg.ttl").read_bytes() == before
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +132,7 @@ def test_wheel_ships_ontology_and_queries(wheel_install):
 
     wheel, _ = wheel_install
     names = set(zipfile.ZipFile(wheel).namelist())
-    for required in ("exoreason/_data/ontology/exoreason.owl", "exoreason/_data/ontology/exoreason.ttl",
+    for required in ("exoreason/_data/ontology/exoreason.owl", "exoreason/_data/ontology/exoreason-kg.ttl",
                      "exoreason/_data/ontology/exoreason-network.json", "exoreason/_data/queries/targets-of-mirna.rq",
                      "exoreason/parameters.toml", "exoreason/py.typed"):
         assert required in names
