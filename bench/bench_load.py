@@ -86,7 +86,7 @@ def main() -> None:
               f"{float(seconds):.1f} s, peak {int(peak_kib) / 1024:.0f} MiB")
         path.unlink()
     done = subprocess.run([sys.executable, "-c", QUERY_RUN.format(
-        bench=str(ROOT / "bench"), ttl=str(ROOT / "ontology" / "exoreason.ttl"), scale=args.scale,
+        bench=str(ROOT / "bench"), ttl=str(ROOT / "ontology" / "exoreason-kg.ttl"), scale=args.scale,
         claim_scale=args.claim_scale, query=args.query)], capture_output=True, text=True, check=True)
     triples, built, seconds, rows, peak_kib = done.stdout.split()
     result["scaled_graph"] = {"triples": int(triples), "build_seconds": round(float(built), 1), "query": args.query,

@@ -2,7 +2,7 @@
 
 Every query in queries/ runs without bindings on two graphs:
 
-* ``review``: the built graph of the review, ontology/exoreason.ttl;
+* ``review``: the built graph of the review, ontology/exoreason-kg.ttl;
 * ``scaled``: that graph plus synthetic findings of the same shape: ``--scale`` copies (default
   1000) of every Table 3 finding, each with fresh finding IRIs and freshly minted miRNA and gene
   entities (labels, parents, synonyms, and the binary shortcuts targets / promotes / takenUpBy /
@@ -44,7 +44,7 @@ from exoreason.query import _prepare  # noqa: E402
 EXO = "https://w3id.org/exoreason/"
 SYNONYM = URIRef("http://www.geneontology.org/formats/oboInOwl#hasExactSynonym")
 DEFINITION = URIRef("http://purl.obolibrary.org/obo/IAO_0000115")
-TTL = ROOT / "ontology" / "exoreason.ttl"
+TTL = ROOT / "ontology" / "exoreason-kg.ttl"
 RESULTS = ROOT / "bench" / "results" / "sparql.json"
 
 

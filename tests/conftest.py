@@ -1,7 +1,9 @@
 """Shared test fixtures: the repository's paths, the CLI, and a tiny four-node network.
 
 The tiny graph (``TINY_TTL``) has one Table 3-like finding, miR-A -> gene G -> process P, and one
-claim, miR-B inhibits P. Its posteriors are worked out by hand in tests/test_inference.py.
+claim, miR-B inhibits P, each stated as the build states them: class axioms ``SubClassOf(A, R some
+B)`` annotated with the finding they come from (rdfs:seeAlso), and the finding's record. Its
+posteriors are worked out by hand in tests/test_inference.py.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ ONTOLOGY = ROOT / "ontology"
 EXOREASON = str(Path(sys.executable).with_name("exoreason"))
 
 TINY_TTL = """
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 @prefix oboInOwl: <http://www.geneontology.org/formats/oboInOwl#> .
 @prefix obo: <http://purl.obolibrary.org/obo/> .
@@ -43,6 +46,17 @@ t:F1 a exo:MiRNATransferFinding ; rdfs:label "finding F1" ; exo:source "Table 3"
 t:C1 a exo:TextClaim ; rdfs:label "claim C1" ; exo:source "Section: text" ; exo:quote "B inhibits P" ;
     exo:aboutSubject t:B ; exo:assertedRelation exo:inhibits ; exo:aboutObject t:P ;
     exo:evidence obo:ECO_0000304 ; exo:reviewReference 2 .
+
+t:A rdfs:subClassOf _:AG . _:AG a owl:Restriction ; owl:onProperty exo:targets ; owl:someValuesFrom t:G .
+[] a owl:Axiom ; owl:annotatedSource t:A ; owl:annotatedProperty rdfs:subClassOf ; owl:annotatedTarget _:AG ;
+    rdfs:seeAlso t:F1 .
+t:G rdfs:subClassOf _:GP . _:GP a owl:Restriction ; owl:onProperty exo:lossPromotes ; owl:someValuesFrom t:P .
+[] a owl:Axiom ; owl:annotatedSource t:G ; owl:annotatedProperty rdfs:subClassOf ; owl:annotatedTarget _:GP ;
+    rdfs:seeAlso t:F1 .
+t:B rdfs:subClassOf _:BP . _:BP a owl:Restriction ; owl:onProperty exo:inhibits ; owl:someValuesFrom t:P .
+[] a owl:Axiom ; owl:annotatedSource t:B ; owl:annotatedProperty rdfs:subClassOf ; owl:annotatedTarget _:BP ;
+    rdfs:seeAlso t:C1 .
+t:A exo:targets t:G . t:G exo:lossPromotes t:P . t:B exo:inhibits t:P .
 """
 
 # Parameters for the tiny network: one review-statement study gives strength 1 - (0.1 + 0.4) = 0.5.
@@ -125,3 +139,18 @@ def reasoner():
     from exoreason.inference import Reasoner
 
     return Reasoner.from_files()
+
+
+def canonical_triples(path: Path, exclude: set[tuple[str, str, str]] = frozenset()) -> set[str]:  # type: ignore[assignment]
+    """The triples of an RDF file (Turtle or RDF/XML) with blank nodes canonically relabelled
+    (pyoxigraph's canonicalization), as N-Triples lines: two files hold the same graph exactly when
+    these sets are equal. ``exclude`` drops triples given as N-Triples terms (s, p, o) first."""
+    import pyoxigraph as ox
+
+    fmt = ox.RdfFormat.RDF_XML if path.suffix in (".owl", ".rdf", ".xml") else ox.RdfFormat.TURTLE
+    dataset = ox.Dataset()
+    for quad in ox.parse(path=str(path), format=fmt):
+        if (str(quad.subject), str(quad.predicate), str(quad.object)) not in exclude:
+            dataset.add(quad)
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+    return {f"{q.subject} {q.predicate} {q.object} ." for q in dataset}

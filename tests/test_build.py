@@ -16,12 +16,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, Literal, URIRef
+from rdflib import OWL, RDFS, Graph, Literal, URIRef
 
 REPO = Path(__file__).resolve().parents[1]
 ONTOLOGY = REPO / "ontology"
 EXE = Path(sys.executable).with_name("exoreason")
-OUTPUTS = ("exoreason.owl", "exoreason.ttl", "exoreason-network.json")
+OUTPUTS = ("exoreason.owl", "exoreason-kg.ttl", "exoreason-network.json")
 FINDING = "https://w3id.org/exoreason/finding/"
 EXO = "https://w3id.org/exoreason/"
 TIMEOUT = 180
@@ -108,10 +108,10 @@ def test_build_check_command_agrees(tmp_path):
     checked = _run(copy, "build", "--check")
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "release files are current" in checked.stdout
-    (copy / "exoreason.ttl").write_bytes(b"# stale\n")
+    (copy / "exoreason-kg.ttl").write_bytes(b"# stale\n")
     stale = _run(copy, "build", "--check")
     assert stale.returncode == 1
-    assert "stale:" in stale.stdout and "exoreason.ttl" in stale.stdout
+    assert "stale:" in stale.stdout and "exoreason-kg.ttl" in stale.stdout
 
 
 # --------------------------------------------------------------------------- determinism
@@ -147,15 +147,68 @@ def test_editing_a_template_changes_the_outputs(tmp_path):
     after = _outputs(copy)
     for name in OUTPUTS:
         assert after[name] != before[name], f"{name} did not change after a template edit"
-    graph = Graph().parse(copy / "exoreason.ttl", format="turtle")
+    graph = Graph().parse(copy / "exoreason-kg.ttl", format="turtle")
     finding = URIRef(FINDING + "Z-new-finding")
     assert (finding, URIRef(EXO + "quote"), Literal(quote, lang="en")) in graph
     assert (finding, URIRef(EXO + "source"), Literal("Section: Test", lang="en")) in graph
     assert (finding, URIRef(EXO + "reviewReference"), Literal(141)) in graph
+    # the knowledge graph's direct edge ...
     assert (URIRef(EXO + "CancerStemCellExosome"), URIRef(EXO + "regulates"),
             URIRef(EXO + "Recurrence")) in graph
+    # ... comes from the ontology's class axiom, annotated with the finding and its provenance
+    owl = Graph().parse(copy / "exoreason.owl", format="xml")
+    assert _annotated_axioms(owl, finding) == {(EXO + "CancerStemCellExosome", EXO + "regulates", EXO + "Recurrence")}
+    axiom = next(owl.subjects(RDFS.seeAlso, finding))
+    assert owl.value(axiom, URIRef(EXO + "quote")) == Literal(quote, lang="en")
+    assert owl.value(axiom, URIRef(EXO + "reviewReference")) == Literal(141)
     # and the original build did not have it
-    assert b"Z-new-finding" not in before["exoreason.ttl"]
+    assert b"Z-new-finding" not in before["exoreason-kg.ttl"]
+
+
+def _annotated_axioms(owl: Graph, finding: URIRef) -> set[tuple[str, str, str]]:
+    """The (class, relation, class) of every SubClassOf(A, R some B) axiom annotated with a finding."""
+    found = set()
+    for axiom in owl.subjects(RDFS.seeAlso, finding):
+        if owl.value(axiom, OWL.annotatedProperty) != RDFS.subClassOf:
+            continue
+        target = owl.value(axiom, OWL.annotatedTarget)
+        found.add((str(owl.value(axiom, OWL.annotatedSource)), str(owl.value(target, OWL.onProperty)),
+                   str(owl.value(target, OWL.someValuesFrom))))
+    return found
+
+
+def test_an_obsolete_term_in_a_template_is_read_as_its_replacement(tmp_path):
+    """exo:precedes was replaced by BFO's own 'precedes' (BFO:0000063): a row still naming it is
+    built with the replacement, and nothing in the release uses the obsolete term."""
+    copy = _copy_ontology(tmp_path)
+    _append_row(copy / CLAIMS, **_claim(id="Z-obsolete", subject="exo:Intravasation",
+                                        relation="exo:precedes", object="exo:Colonization"))
+    done = _run(copy, "build")
+    assert done.returncode == 0, done.stderr
+    owl = Graph().parse(copy / "exoreason.owl", format="xml")
+    finding = URIRef(FINDING + "Z-obsolete")
+    bfo_precedes = "http://purl.obolibrary.org/obo/BFO_0000063"
+    assert _annotated_axioms(owl, finding) == {(EXO + "Intravasation", bfo_precedes, EXO + "Colonization")}
+    assert owl.value(finding, URIRef(EXO + "assertedRelation")) == URIRef(bfo_precedes)
+    assert not set(owl.subjects(OWL.onProperty, URIRef(EXO + "precedes")))
+
+
+def test_a_class_level_claim_is_an_annotated_annotation_assertion(tmp_path):
+    """'has use' says something about exosomes as a kind, not about each exosome: it is an
+    annotation on the class (no restriction), with the provenance on that annotation."""
+    copy = _copy_ontology(tmp_path)
+    _append_row(copy / CLAIMS, **_claim(id="Z-use", subject="exo:CancerStemCell", relation="exo:hasUse",
+                                        object="exo:ApplicationProspect", quote="a use added by the test"))
+    done = _run(copy, "build")
+    assert done.returncode == 0, done.stderr
+    owl = Graph().parse(copy / "exoreason.owl", format="xml")
+    csc, has_use, prospect = URIRef(EXO + "CancerStemCell"), URIRef(EXO + "hasUse"), URIRef(EXO + "ApplicationProspect")
+    assert (csc, has_use, prospect) in owl
+    assert not set(owl.subjects(OWL.onProperty, has_use))
+    axiom = next(owl.subjects(RDFS.seeAlso, URIRef(FINDING + "Z-use")))
+    assert (owl.value(axiom, OWL.annotatedSource), owl.value(axiom, OWL.annotatedProperty),
+            owl.value(axiom, OWL.annotatedTarget)) == (csc, has_use, prospect)
+    assert owl.value(axiom, URIRef(EXO + "quote")) == Literal("a use added by the test", lang="en")
 
 
 # --------------------------------------------------------------------------- bad input
@@ -234,6 +287,12 @@ def _relation_not_a_property(d: Path) -> dict:
             "text": r"exo:Metastasis is not an object property"}
 
 
+def _object_property_with_a_value(d: Path) -> dict:
+    line = _append_row(d / CLAIMS, **_claim(object="", value="30"))
+    return {"file": "claims-prospects.tsv", "line": line, "column": "relation",
+            "text": r"exo:promotes is not a class-level claim property with a literal value"}
+
+
 def _undefined_class(d: Path) -> dict:
     line = _append_row(d / CLAIMS, **_claim(object="exo:NoSuchClassAnywhere"))
     return {"file": "claims-prospects.tsv", "line": line, "column": "object",
@@ -257,6 +316,7 @@ BAD_INPUTS: dict[str, Callable[[Path], dict]] = {
     "non-UTF-8 template": _not_utf8,
     "unknown template file name": _unknown_template_name,
     "relation not a property": _relation_not_a_property,
+    "object property with a value": _object_property_with_a_value,
     "undefined class": _undefined_class,
     "unknown primary study": _unknown_primary_study,
 }
@@ -351,3 +411,21 @@ def test_a_longer_cycle_through_a_new_entity_is_named(tmp_path):
     first = done.stderr.splitlines()[0]
     assert re.search(r"cycle.*epithelial to mesenchymal transition.*test loop process"
                      r"|cycle.*test loop process.*epithelial to mesenchymal transition", first), first
+
+
+def test_a_bad_table3_cell_is_reported_once(tmp_path):
+    """A Table 3 row's columns feed both its record and several axioms; a bad cell is still one
+    problem, not one per use."""
+    copy = _copy_ontology(tmp_path)
+    line = _append_row(
+        copy / "templates" / "mirna-transfer.tsv", id="Z-T3", mirna="miRBase:MIMAT0000646",
+        mirna_as_stated="miR155", donor="exo:PDACCell", donor_as_stated="PDAC", recipient="exo:PDACCell",
+        recipient_as_stated="PDAC", target="exo:NoSuchGeneAnywhere", target_as_stated="X",
+        disease="DOID:3498", disease_as_stated="PDAC", function="exo:Chemoresistance",
+        function_as_stated="chemoresistance", source="Table 3", evidence="ECO:0000304", quote="a test row")
+    done = _run(copy, "build")
+    assert done.returncode == 2, done.stderr
+    problems = [ln for ln in done.stderr.splitlines() if "mirna-transfer.tsv" in ln]
+    assert len(problems) == 1, done.stderr
+    assert f"mirna-transfer.tsv:{line} column target" in problems[0]
+    assert "exo:NoSuchGeneAnywhere is not a class" in problems[0]

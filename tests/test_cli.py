@@ -106,12 +106,12 @@ def test_a_cycle_is_a_build_error_naming_it(tmp_path):
     (copy / "templates" / "claims-cycle.tsv").write_text(_claims_file(
         id="CYCLE-1", subject="exo:Metastasis", relation="exo:promotes", object="GO:0001837",
         source="Section: test", evidence="ECO:0000304", quote="q"))
-    before = (copy / "exoreason.ttl").read_bytes()
+    before = (copy / "exoreason-kg.ttl").read_bytes()
     done = run_cli("build", env={"EXOREASON_ONTOLOGY_DIR": str(copy)})
     assert done.returncode == 2
     assert "cycle in the derived network" in done.stderr
     assert "metastasis" in done.stderr and "epithelial to mesenchymal transition" in done.stderr
-    assert (copy / "exoreason.ttl").read_bytes() == before
+    assert (copy / "exoreason-kg.ttl").read_bytes() == before
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +134,7 @@ def test_wheel_ships_ontology_and_queries(wheel_install):
 
     wheel, _ = wheel_install
     names = set(zipfile.ZipFile(wheel).namelist())
-    for required in ("exoreason/_data/ontology/exoreason.owl", "exoreason/_data/ontology/exoreason.ttl",
+    for required in ("exoreason/_data/ontology/exoreason.owl", "exoreason/_data/ontology/exoreason-kg.ttl",
                      "exoreason/_data/ontology/exoreason-network.json", "exoreason/_data/queries/targets-of-mirna.rq",
                      "exoreason/parameters.toml", "exoreason/py.typed"):
         assert required in names

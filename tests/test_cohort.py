@@ -171,6 +171,7 @@ def test_suggest_cli(tmp_path):
 # --- interventions ----------------------------------------------------------------------------------
 
 CONFOUNDED_TTL = """
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 @prefix obo: <http://purl.obolibrary.org/obo/> .
 @prefix exo: <https://w3id.org/exoreason/> .
@@ -185,6 +186,13 @@ t:c2 a exo:TextClaim ; rdfs:label "c2" ; exo:source "s" ; exo:quote "q" ; exo:ev
   exo:reviewReference 2 ; exo:aboutSubject t:A ; exo:assertedRelation exo:promotes ; exo:aboutObject t:Y .
 t:c3 a exo:TextClaim ; rdfs:label "c3" ; exo:source "s" ; exo:quote "q" ; exo:evidence obo:ECO_0000304 ;
   exo:reviewReference 3 ; exo:aboutSubject t:X ; exo:assertedRelation exo:promotes ; exo:aboutObject t:Y .
+t:A rdfs:subClassOf _:AX , _:AY . t:X rdfs:subClassOf _:XY .
+_:AX a owl:Restriction ; owl:onProperty exo:promotes ; owl:someValuesFrom t:X .
+_:AY a owl:Restriction ; owl:onProperty exo:promotes ; owl:someValuesFrom t:Y .
+_:XY a owl:Restriction ; owl:onProperty exo:promotes ; owl:someValuesFrom t:Y .
+[] a owl:Axiom ; owl:annotatedSource t:A ; owl:annotatedProperty rdfs:subClassOf ; owl:annotatedTarget _:AX ; rdfs:seeAlso t:c1 .
+[] a owl:Axiom ; owl:annotatedSource t:A ; owl:annotatedProperty rdfs:subClassOf ; owl:annotatedTarget _:AY ; rdfs:seeAlso t:c2 .
+[] a owl:Axiom ; owl:annotatedSource t:X ; owl:annotatedProperty rdfs:subClassOf ; owl:annotatedTarget _:XY ; rdfs:seeAlso t:c3 .
 """
 
 

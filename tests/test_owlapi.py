@@ -2,8 +2,9 @@
 
 tests/owlapi/CheckOntology.java loads an RDF/XML file with the OWL API and reports
 triples it could not turn into OWL (silently dropped by OWL tools), malformed
-constructs, and OWL 2 DL profile violations; it prints a JSON summary as its last
-line and exits 0 (clean), 1 (problems) or 2 (not loadable).
+constructs, OWL 2 DL profile violations, and IRIs both a class and an individual
+(punning, legal but counted); it prints a JSON summary as its last line and exits
+0 (clean), 1 (problems) or 2 (not loadable).
 
 Needs javac and Debian's libowlapi-java (.ci/install-java.sh installs both). Without
 them the tests skip locally, but fail when the CI environment variable is set, so CI
@@ -139,6 +140,9 @@ def test_exoreason_ontology_is_clean_owl2_dl(check):
     assert code == 0, s["_report"]
     assert s["ontology_iri"], s["_report"]
     assert s["axioms"] > 0, s["_report"]
+    # knowledge as class axioms, not assertions between classes used as individuals
+    assert s["punned_class_individuals"] == 0, s["_report"]
+    assert s["logical_axioms"] > 1000, s["_report"]
 
 
 def test_valid_ontology_passes(check, tmp_path):
@@ -213,6 +217,35 @@ def test_class_individual_punning_is_allowed(check, tmp_path, declare_individual
       </owl:NamedIndividual>"""
     code, s = check(write(tmp_path, body))
     assert code == 0, s["_report"]
+    assert s["punned_class_individuals"] == 1, s["_report"]
+    assert "PUNNED: http://example.org/t#Sun" in s["_report"]
+
+
+def test_annotated_class_axioms_sharing_a_restriction_are_all_read(check, tmp_path):
+    """How the build writes provenance: one SubClassOf(A, R some B) triple, its restriction named
+    once, and one owl:Axiom per finding pointing at that restriction. The OWL API must read two
+    annotated axioms, and leave no triple behind."""
+    axiom = """<owl:Axiom>
+        <owl:annotatedSource rdf:resource="{ex}Exoplanet"/>
+        <owl:annotatedProperty rdf:resource="http://www.w3.org/2000/01/rdf-schema#subClassOf"/>
+        <owl:annotatedTarget rdf:nodeID="r1"/>
+        <rdfs:comment>{text}</rdfs:comment>
+      </owl:Axiom>"""
+    body = f"""
+      <owl:Class rdf:about="{EX}Star"/>
+      <owl:Class rdf:about="{EX}Exoplanet"><rdfs:subClassOf rdf:nodeID="r1"/></owl:Class>
+      <owl:ObjectProperty rdf:about="{EX}orbits"/>
+      <owl:Restriction rdf:nodeID="r1">
+        <owl:onProperty rdf:resource="{EX}orbits"/>
+        <owl:someValuesFrom rdf:resource="{EX}Star"/>
+      </owl:Restriction>
+      {axiom.format(ex=EX, text="first finding")}
+      {axiom.format(ex=EX, text="second finding")}"""
+    code, s = check(write(tmp_path, body))
+    assert code == 0, s["_report"]
+    assert s["unparsed_triples"] == 0 and s["punned_class_individuals"] == 0, s["_report"]
+    # the same SubClassOf axiom, once with each set of annotations
+    assert s["logical_axioms"] == 2, s["_report"]
 
 
 def test_unloadable_file_exits_2(check, tmp_path):

@@ -32,7 +32,7 @@ text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40
 def graph():
     from exoreason.ontology import load_graph
 
-    return load_graph(ONTOLOGY / "exoreason.ttl")
+    return load_graph(ONTOLOGY / "exoreason-kg.ttl")
 
 
 @SETTINGS

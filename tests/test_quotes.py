@@ -114,7 +114,7 @@ def review() -> str:
 @pytest.fixture(scope="module")
 def base_names(templates: Templates) -> dict[str, set[str]]:
     """CURIE -> labels and synonyms of the entity (the built ontology's and the templates' related ones)."""
-    graph = Graph().parse(REPO / "ontology" / "exoreason.ttl", format="turtle")
+    graph = Graph().parse(REPO / "ontology" / "exoreason-kg.ttl", format="turtle")
     by_iri: dict[str, set[str]] = {}
     for prop in (RDFS.label, OBOINOWL.hasExactSynonym, OBOINOWL.hasRelatedSynonym):
         for subject, value in graph.subject_objects(prop):

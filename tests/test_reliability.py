@@ -12,7 +12,7 @@ import pytest
 
 from .conftest import EXOREASON, ONTOLOGY
 
-OUTPUTS = ("exoreason.owl", "exoreason.ttl", "exoreason-network.json")
+OUTPUTS = ("exoreason.owl", "exoreason-kg.ttl", "exoreason-network.json")
 
 
 def _changed_copy(tmp_path):

@@ -22,11 +22,11 @@ __all__ = ["infer_frame", "load_graph", "query_frame"]
 
 
 def load_graph(path: Path | str | None = None) -> Graph:
-    """The built ontology as an rdflib Graph (the shipped ``exoreason.ttl`` by default)."""
+    """The built knowledge graph as an rdflib Graph (the shipped ``exoreason-kg.ttl`` by default)."""
     from .ontology import load_graph as load
-    from .resources import TTL_FILE, ontology_dir
+    from .resources import KG_FILE, ontology_dir
 
-    return load(Path(path) if path is not None else ontology_dir() / TTL_FILE)
+    return load(Path(path) if path is not None else ontology_dir() / KG_FILE)
 
 
 def query_frame(query: str, graph: Graph | None = None, *, reason: bool = False,

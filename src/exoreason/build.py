@@ -1,8 +1,10 @@
 """``exoreason build``: sources to release files, and the check that the release is current.
 
-The edit file and the templates become ``exoreason.owl`` (RDF/XML, for Protégé) and
-``exoreason.ttl``; the network derived from that graph becomes ``exoreason-network.json``. The
-outputs are deterministic, so a test can rebuild and compare them with the committed files.
+The edit file and the templates become ``exoreason.owl`` (the OWL 2 DL ontology, RDF/XML, for
+Protégé and reasoners) and ``exoreason-kg.ttl`` (the knowledge-graph release: the ontology plus the
+direct edges its existential axioms imply, for SPARQL); the network derived from the knowledge
+graph becomes ``exoreason-network.json``. The outputs are deterministic, so a test can rebuild and
+compare them with the committed files.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .network import derive_network, digest, network_json
-from .ontology import build_graph, render_release, write_files_atomically
-from .resources import NETWORK_FILE, OWL_FILE, TTL_FILE, ontology_dir
+from .ontology import build_graph, knowledge_graph, render_release, write_files_atomically
+from .resources import KG_FILE, NETWORK_FILE, OWL_FILE, ontology_dir
 
 __all__ = ["BuildReport", "build", "stale_files"]
 
@@ -29,15 +31,16 @@ class BuildReport:
 
 
 def _render(directory: Path) -> tuple[dict[Path, bytes], int, int, int]:
-    graph = build_graph(directory)
-    release = render_release(graph)
-    spec = derive_network(graph, graph_digest=digest(release.ttl))
+    ontology = build_graph(directory)
+    kg = knowledge_graph(ontology)
+    release = render_release(ontology, kg)
+    spec = derive_network(kg, graph_digest=digest(release.kg))
     outputs = {
         directory / OWL_FILE: release.owl,
-        directory / TTL_FILE: release.ttl,
+        directory / KG_FILE: release.kg,
         directory / NETWORK_FILE: network_json(spec),
     }
-    return outputs, len(graph), len(spec.nodes), len(spec.edges)
+    return outputs, len(kg), len(spec.nodes), len(spec.edges)
 
 
 def build(directory: Path | None = None, *, write: bool = True) -> BuildReport:

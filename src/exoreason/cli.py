@@ -51,7 +51,7 @@ def _root(
 def build(
     check: Annotated[bool, typer.Option("--check", help="Only report whether the committed release files are current (exit 1 if stale).")] = False,
 ) -> None:
-    """Regenerate ontology/exoreason.{owl,ttl} and the network from the edit file and templates.
+    """Regenerate ontology/exoreason.owl, exoreason-kg.ttl and the network from the edit file and templates.
 
     Example: exoreason build --check
     """
@@ -98,9 +98,9 @@ def coverage(
     """
     from .ontology import load_graph
     from .query import load_named_query, run_query
-    from .resources import TTL_FILE, ontology_dir
+    from .resources import KG_FILE, ontology_dir
 
-    graph = load_graph(ontology_dir() / TTL_FILE)
+    graph = load_graph(ontology_dir() / KG_FILE)
     typer.echo(run_query(graph, load_named_query("coverage").text).render(fmt))
     missing = run_query(graph, load_named_query("finding-provenance-violation").text)
     if missing.rows:
@@ -150,9 +150,9 @@ def query(
     graph = None
     if not endpoint:
         from .ontology import load_graph
-        from .resources import TTL_FILE, ontology_dir
+        from .resources import KG_FILE, ontology_dir
 
-        graph = load_graph(ontology_dir() / TTL_FILE)
+        graph = load_graph(ontology_dir() / KG_FILE)
         if reason:
             from .reasoning import entailed_graph
 
@@ -178,11 +178,11 @@ def push(
 
     Example: exoreason push --endpoint http://127.0.0.1:7878/store
     """
-    from .resources import TTL_FILE, ontology_dir
+    from .resources import KG_FILE, ontology_dir
     from .store import push as run_push
 
-    status = run_push(endpoint, ontology_dir() / TTL_FILE, graph_iri, replace=not append)
-    typer.echo(f"loaded {TTL_FILE} into {endpoint} (HTTP {status})")
+    status = run_push(endpoint, ontology_dir() / KG_FILE, graph_iri, replace=not append)
+    typer.echo(f"loaded {KG_FILE} into {endpoint} (HTTP {status})")
 
 
 @app.command()

@@ -1,6 +1,6 @@
 """Exporting the ontology and the network for other tools.
 
-``owl`` and ``ttl`` are the built ontology; ``bif`` and ``xmlbif`` the Bayesian network (pgmpy
+``owl`` and ``ttl`` are the built ontology (RDF/XML as built, and the same as Turtle); ``bif`` and ``xmlbif`` the Bayesian network (pgmpy
 writers; variable names are the node keys, states ``false`` then ``true``), readable by pgmpy,
 pyAgrum and GeNIe; ``dot`` (Graphviz) and ``graphml`` (Cytoscape, Gephi, yEd) the network's
 structure: nodes with their labels and kinds, signed edges with their strengths and findings.
@@ -13,7 +13,7 @@ from typing import Any
 
 from .errors import InputError
 from .files import write_output
-from .resources import OWL_FILE, TTL_FILE, ontology_dir
+from .resources import OWL_FILE, ontology_dir
 
 __all__ = ["EXPORT_FORMATS", "export", "network_dot", "network_graph", "network_graphml", "network_text"]
 
@@ -109,11 +109,15 @@ def export(fmt: str, output: Path, *, reasoner: object | None = None, force: boo
     if fmt not in EXPORT_FORMATS:
         raise InputError(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
     if fmt in ("owl", "ttl"):
-        source = ontology_dir() / (OWL_FILE if fmt == "owl" else TTL_FILE)
+        source = ontology_dir() / OWL_FILE
         try:
             data = source.read_bytes()
         except OSError:
             raise InputError(f"{source} not found; run `exoreason build`") from None
+        if fmt == "ttl":
+            from .ontology import ontology_turtle
+
+            data = ontology_turtle(source)
     else:
         from .inference import Reasoner
 

@@ -1,23 +1,41 @@
-"""Building the ontology: the edit file plus the curated templates, into one merged graph.
+"""Building the ontology: the edit file plus the curated templates, into OWL the OBO way.
 
-``build_graph`` checks every cross-reference of the templates against the edit file and the
-terms they declare (all problems at once), then turns each row into triples: a finding as one
-n-ary record with its provenance, plus plain binary shortcuts so that simple SPARQL works.
-``write_release`` serialises the graph deterministically to RDF/XML and Turtle.
+``build_graph`` checks every cross-reference of the templates against the edit file and the terms
+they declare (all problems at once), then turns each row into OWL:
+
+* each relation a row states between two classes is a class axiom,
+  ``SubClassOf(A, ObjectSomeValuesFrom(R, B))``, with the row's provenance as OWL 2 axiom
+  annotations (an ``owl:Axiom`` with ``owl:annotatedSource/Property/Target``): the finding it was
+  built from (``rdfs:seeAlso``), the review's section, reference numbers, the primary study
+  (``oboInOwl:hasDbXref``), the ECO evidence kind, the quote, the curator note and, for Table 3,
+  the context (donor and recipient cells, disease);
+* a claim about a class as a whole (a relation under ``exo:classLevelClaim``: a year, a size, a
+  proposed use, how Table 2 groups a technique) is an annotation assertion on the class, annotated
+  with its provenance the same way;
+* each row is also an individual of an information-content-entity class (the finding) holding the
+  whole record, e.g. the five columns of a Table 3 row; it points at classes only through
+  annotation properties, so no IRI is both a class and an individual.
+
+Which axioms a row gives is a table per template kind (``RowAxiom``: subject column, relation
+chosen per row, object column). ``knowledge_graph`` adds to the ontology the direct edges ``A R B``
+its existential axioms imply, as relation-graph does, for SPARQL. ``render_release`` serialises
+both deterministically: RDF/XML for the ontology, Turtle for the knowledge graph.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import signal
 import tempfile
-from xml.sax.saxutils import escape as xml_escape
-from xml.sax.saxutils import quoteattr
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
+from xml.sax.saxutils import quoteattr
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
@@ -29,9 +47,13 @@ from .resources import EDIT_FILE
 
 __all__ = [
     "GENERATED_NOTICE",
+    "MIRNA_TRANSFER_AXIOMS",
     "Release",
+    "RowAxiom",
     "build_graph",
+    "knowledge_graph",
     "load_graph",
+    "ontology_turtle",
     "parse_edit_file",
     "render_release",
     "write_files_atomically",
@@ -68,21 +90,84 @@ def parse_edit_file(path: Path) -> Graph:
     return graph
 
 
+# --------------------------------------------------------------------------- how rows become axioms
+
+
+@dataclass(frozen=True)
+class RowAxiom:
+    """One statement a template row makes: ``subject`` and ``object`` name columns of the row,
+    ``relation`` picks the relation for that row (a fixed one, or one read from a cell)."""
+
+    subject: str
+    relation: Callable[[Row], str]
+    object: str
+
+
+def _always(relation: URIRef) -> Callable[[Row], str]:
+    curie = v.curie(str(relation))
+    return lambda row: curie
+
+
+def _from_cell(column: str) -> Callable[[Row], str]:
+    return lambda row: row.get(column)
+
+
+#: Table 3 (``mirna-transfer*.tsv``): the binary facts of one row, each an annotated class axiom.
+#: The miRNA represses each target gene in the recipient cell and has the row's function; it is
+#: taken up by the recipient cell; repression of each target gene promotes the function.
+MIRNA_TRANSFER_AXIOMS: tuple[RowAxiom, ...] = (
+    RowAxiom("mirna", _always(EXO.targets), "target"),
+    RowAxiom("mirna", _always(EXO.promotes), "function"),
+    RowAxiom("mirna", _always(EXO.takenUpBy), "recipient"),
+    RowAxiom("target", _always(EXO.lossPromotes), "function"),
+)
+
+#: Table 3 context carried by every axiom of a row (the finding keeps the whole row).
+MIRNA_TRANSFER_CONTEXT: tuple[tuple[str, URIRef], ...] = (
+    ("donor", EXO.hasDonorCell),
+    ("recipient", EXO.hasRecipientCell),
+    ("disease", EXO.inDisease),
+)
+
+#: Table 2 (``characterization-techniques*.tsv``): how the table groups each technique.
+CHARACTERIZATION_AXIOMS: tuple[RowAxiom, ...] = (RowAxiom("technique", _always(EXO.measures), "measures"),)
+
+#: A text claim (``claims*.tsv``) with an object: its relation is read from the row.
+CLAIM_AXIOMS: tuple[RowAxiom, ...] = (RowAxiom("subject", _from_cell("relation"), "object"),)
+
+#: The provenance columns of every finding row: (column, property, how a cell becomes a value).
+#: The same properties describe the finding individual and annotate each axiom built from it.
+_PROVENANCE: tuple[tuple[str, URIRef, Callable[[str], Node]], ...] = (
+    ("source", EXO.source, _lit),
+    ("review_refs", EXO.reviewReference, lambda cell: Literal(int(cell))),
+    ("evidence", EXO.evidence, v.expand),
+    ("quote", EXO.quote, _lit),
+    ("curator_note", EXO.curatorNote, _lit),
+)
+
+
+# --------------------------------------------------------------------------- the build
+
+
 @dataclass
 class _Context:
     graph: Graph
     problems: list[Problem]
     classes: set[URIRef]
     object_properties: set[URIRef]
-    data_properties: dict[URIRef, URIRef | None]
-    publications: set[str]
+    class_claims: dict[URIRef, URIRef | None]
+    replacements: dict[URIRef, URIRef]
+    publications: dict[str, Row]
+    resolved: dict[tuple[str, int, str], list[URIRef]] = field(default_factory=dict)
 
     def iri(self, row: Row, column: str, value: str) -> URIRef | None:
+        """The IRI of a CURIE cell; an obsolete term is read as its replacement (like `robot repair`)."""
         try:
-            return v.expand(value)
+            iri = v.expand(value)
         except (KeyError, ValueError):
             self.problems.append(Problem(row.file, row.line, column, f"bad identifier {value!r}"))
             return None
+        return self.replacements.get(iri, iri)
 
     def known_class(self, row: Row, column: str, value: str) -> URIRef | None:
         iri = self.iri(row, column, value)
@@ -92,39 +177,59 @@ class _Context:
             return None
         return iri
 
+    def label(self, iri: Node, fallback: str) -> str:
+        found = self.graph.value(iri, v.RDFS.label)
+        return str(found) if found is not None else fallback
+
 
 def _declared(graph: Graph, kind: URIRef) -> set[URIRef]:
     return {s for s in graph.subjects(v.RDF.type, kind) if isinstance(s, URIRef)}
 
 
+def _replacements(graph: Graph) -> dict[URIRef, URIRef]:
+    """Obsolete terms of the edit file and the terms that replace them."""
+    out: dict[URIRef, URIRef] = {}
+    for term in graph.subjects(v.OWL.deprecated, Literal(True)):
+        replacement = graph.value(term, v.TERM_REPLACED_BY)
+        if isinstance(term, URIRef) and isinstance(replacement, URIRef):
+            out[term] = replacement
+    return out
+
+
+def _class_claims(graph: Graph) -> dict[URIRef, URIRef | None]:
+    """The annotation properties under exo:classLevelClaim, with their datatype range if any."""
+    found: dict[URIRef, URIRef | None] = {}
+    for prop in graph.transitive_subjects(v.RDFS.subPropertyOf, v.CLASS_LEVEL_CLAIM):
+        if isinstance(prop, URIRef) and prop != v.CLASS_LEVEL_CLAIM:
+            rng = graph.value(prop, v.RDFS.range)
+            found[prop] = rng if isinstance(rng, URIRef) else None
+    return found
+
+
 def build_graph(ontology_dir: Path) -> Graph:
-    """Merge the edit file and every template of ``ontology_dir`` into one graph.
+    """The OWL ontology: the edit file and every template of ``ontology_dir``, as axioms.
 
     Raises :class:`CurationError` listing every bad row, or :class:`BuildError`.
     """
     graph = parse_edit_file(ontology_dir / EDIT_FILE)
     templates = read_templates(ontology_dir / "templates")
-    problems: list[Problem] = []
-    classes = _declared(graph, v.OWL.Class)
-    for row in templates["terms"]:
-        try:
-            classes.add(v.expand(row.get("id")))
-        except (KeyError, ValueError):
-            pass
-    for kind, column in (("isolation-methods", "method"), ("characterization-techniques", "technique")):
+    replacements = _replacements(graph)
+    classes = _declared(graph, v.OWL.Class) - set(replacements)
+    for kind, column in (("terms", "id"), ("isolation-methods", "method"),
+                         ("characterization-techniques", "technique")):
         for row in templates[kind]:
             try:
                 classes.add(v.expand(row.get(column)))
             except (KeyError, ValueError):
                 pass
-    data_properties = {p: graph.value(p, v.RDFS.range) for p in _declared(graph, v.OWL.DatatypeProperty)}
     ctx = _Context(
         graph=graph,
-        problems=problems,
+        problems=[],
         classes=classes,
-        object_properties=_declared(graph, v.OWL.ObjectProperty),
-        data_properties=data_properties,  # type: ignore[arg-type]
-        publications={row.get("id") for row in templates["publications"]},
+        object_properties=_declared(graph, v.OWL.ObjectProperty) - set(replacements),
+        class_claims=_class_claims(graph),
+        replacements=replacements,
+        publications={row.get("id"): row for row in templates["publications"]},
     )
     _add_publications(ctx, templates["publications"])
     _add_terms(ctx, templates["terms"])
@@ -134,11 +239,10 @@ def build_graph(ontology_dir: Path) -> Graph:
         _add_isolation_method(ctx, row)
     for row in templates["characterization-techniques"]:
         _add_characterization(ctx, row)
-    for row in templates["claims"]:
-        _add_claim(ctx, row)
-    if problems:
-        raise CurationError(problems)
-    _declare_punned_individuals(graph)
+    claims = [finding for row in templates["claims"] if (finding := _add_claim(ctx, row)) is not None]
+    if ctx.problems:
+        raise CurationError(ctx.problems)
+    _label_claims(ctx, claims)
     return graph
 
 
@@ -155,12 +259,12 @@ def _add_publications(ctx: _Context, rows: Iterable[Row]) -> None:
             g.add((pub, v.DCTERMS.bibliographicCitation, _lit(row.get("journal"))))
         if row.get("authors"):
             g.add((pub, v.DCTERMS.description, _lit("Authors: " + row.get("authors"))))
+        for xref in _publication_xrefs(row):
+            g.add((pub, v.HAS_DBXREF, Literal(xref)))
         if row.get("doi"):
             g.add((pub, EXO.doi, Literal(row.get("doi"))))
-            g.add((pub, v.HAS_DBXREF, Literal("DOI:" + row.get("doi"))))
         if row.get("pmid"):
             g.add((pub, EXO.pmid, Literal(row.get("pmid"))))
-            g.add((pub, v.HAS_DBXREF, Literal("PMID:" + row.get("pmid"))))
         if row.get("review_ref"):
             if row.get("review_ref").isdigit():
                 g.add((pub, EXO.reviewReference, Literal(int(row.get("review_ref")))))
@@ -169,11 +273,18 @@ def _add_publications(ctx: _Context, rows: Iterable[Row]) -> None:
                                             f"not a reference number: {row.get('review_ref')!r}"))
 
 
+def _publication_xrefs(row: Row) -> list[str]:
+    return ([f"DOI:{row.get('doi')}"] if row.get("doi") else []) + (
+        [f"PMID:{row.get('pmid')}"] if row.get("pmid") else [])
+
+
 def _add_terms(ctx: _Context, rows: Iterable[Row]) -> None:
     g = ctx.graph
     for row in rows:
-        term = ctx.iri(row, "id", row.get("id"))
-        if term is None:
+        try:
+            term = v.expand(row.get("id"))
+        except (KeyError, ValueError):
+            ctx.problems.append(Problem(row.file, row.line, "id", f"bad identifier {row.get('id')!r}"))
             continue
         if (term, v.RDF.type, v.OWL.Class) in g and (term, v.RDFS.label, None) in g:
             ctx.problems.append(Problem(row.file, row.line, "id",
@@ -184,7 +295,12 @@ def _add_terms(ctx: _Context, rows: Iterable[Row]) -> None:
             parent_iri = ctx.known_class(row, "parent", parent)
             if parent_iri is not None:
                 g.add((term, v.RDFS.subClassOf, parent_iri))
-        _describe(g, term, row.get("label"), row.get("definition"), row.all("synonyms"))
+        # An external term (GO, CL, HGNC, miRBase...) keeps its definition in its own ontology;
+        # what the row says about it is a note on how this project uses it.
+        own = str(term).startswith(str(EXO))
+        _describe(g, term, row.get("label"), row.get("definition") if own else "", row.all("synonyms"))
+        if not own and row.get("definition"):
+            g.add((term, v.RDFS.comment, _lit(row.get("definition"))))
         for xref in row.all("xrefs"):
             g.add((term, v.HAS_DBXREF, Literal(xref)))
         if row.get("source"):
@@ -204,34 +320,109 @@ def _describe(g: Graph, term: URIRef, label: str, definition: str, synonyms: Ite
         g.add((term, v.HAS_EXACT_SYNONYM, _lit(synonym)))
 
 
-def _finding(ctx: _Context, row: Row, kind: URIRef, label: str) -> URIRef:
-    """The n-ary record of a row with its provenance."""
+@dataclass
+class _Finding:
+    """A finding individual and the annotations every axiom built from it carries."""
+
+    iri: URIRef
+    row: Row
+    annotations: list[tuple[URIRef, Node]]
+
+
+def _finding(ctx: _Context, row: Row, kind: URIRef, label: str | None) -> _Finding:
+    """The individual recording a row with its provenance; ``label`` None is set later."""
     g = ctx.graph
     finding = v.FINDING[row.get("id")]
     g.add((finding, v.RDF.type, v.OWL.NamedIndividual))
     g.add((finding, v.RDF.type, kind))
-    g.add((finding, v.RDFS.label, _lit(label)))
-    g.add((finding, EXO.source, _lit(row.get("source"))))
-    g.add((finding, EXO.quote, _lit(row.get("quote"))))
+    if label is not None:
+        g.add((finding, v.RDFS.label, _lit(label)))
     g.add((finding, EXO.statedIn, v.REVIEW))
-    if row.get("curator_note"):
-        g.add((finding, EXO.curatorNote, _lit(row.get("curator_note"))))
-    for ref in row.all("review_refs"):
-        g.add((finding, EXO.reviewReference, Literal(int(ref))))
+    annotations: list[tuple[URIRef, Node]] = [(v.AXIOM_FINDING, finding)]
+    for column, prop, value in _PROVENANCE:
+        for cell in row.all(column):
+            g.add((finding, prop, value(cell)))
+            annotations.append((prop, value(cell)))
     for study in row.all("primary_study"):
-        if study not in ctx.publications:
+        publication = ctx.publications.get(study)
+        if publication is None:
             ctx.problems.append(Problem(row.file, row.line, "primary_study",
                                         f"unknown publication {study!r} (not in publications*.tsv)"))
-        else:
-            g.add((finding, EXO.primaryStudy, v.PUBLICATION[study]))
-    for evidence in row.all("evidence"):
-        g.add((finding, EXO.evidence, v.expand(evidence)))
-    return finding
+            continue
+        g.add((finding, EXO.primaryStudy, v.PUBLICATION[study]))
+        annotations += [(v.HAS_DBXREF, Literal(xref)) for xref in _publication_xrefs(publication)]
+    return _Finding(finding, row, annotations)
+
+
+def _node_id(kind: str, *parts: Node) -> BNode:
+    """A blank node named by what it stands for, so that a rebuild writes the same file."""
+    digest = hashlib.sha256("\x1f".join(p.n3() for p in parts).encode("utf-8")).hexdigest()
+    return BNode(f"{kind}{digest[:24]}")
+
+
+def _state(ctx: _Context, finding: _Finding, subject: URIRef, relation: URIRef, obj: Node,
+           extra: Iterable[tuple[URIRef, Node]] = ()) -> None:
+    """State ``subject relation obj`` as the OWL pattern the relation calls for, annotated with
+    the finding's provenance: an existential class axiom for an object property, an annotation
+    assertion on the class for a class-level claim."""
+    g = ctx.graph
+    if relation in ctx.object_properties:
+        target: Node = _node_id("r", subject, relation, obj)
+        g.add((target, v.RDF.type, v.OWL.Restriction))
+        g.add((target, v.OWL.onProperty, relation))
+        g.add((target, v.OWL.someValuesFrom, obj))
+        axiom_property = v.RDFS.subClassOf
+    else:
+        target, axiom_property = obj, relation
+    g.add((subject, axiom_property, target))
+    axiom = _node_id("a", finding.iri, subject, axiom_property, target)
+    g.add((axiom, v.RDF.type, v.OWL.Axiom))
+    g.add((axiom, v.OWL.annotatedSource, subject))
+    g.add((axiom, v.OWL.annotatedProperty, axiom_property))
+    g.add((axiom, v.OWL.annotatedTarget, target))
+    for prop, value in [*finding.annotations, *extra]:
+        g.add((axiom, prop, value))
 
 
 def _classes(ctx: _Context, row: Row, column: str) -> list[URIRef]:
-    found = [ctx.known_class(row, column, value) for value in row.all(column)]
-    return [iri for iri in found if iri is not None]
+    """The classes a cell names, resolved (and its problems reported) once per row and column."""
+    key = (row.file, row.line, column)
+    if key not in ctx.resolved:
+        found = [ctx.known_class(row, column, value) for value in row.all(column)]
+        ctx.resolved[key] = [iri for iri in found if iri is not None]
+    return ctx.resolved[key]
+
+
+def _relation(ctx: _Context, row: Row, rule: RowAxiom) -> URIRef | None:
+    """The relation of a rule for a row: an object property or a class-level claim property."""
+    text = rule.relation(row)
+    relation = ctx.iri(row, "relation", text)
+    if relation is None:
+        return None
+    if relation in ctx.object_properties or ctx.class_claims.get(relation, v.XSD.string) is None:
+        return relation
+    ctx.problems.append(Problem(row.file, row.line, "relation",
+                                f"{text} is not an object property of the ontology (nor a class-level "
+                                "claim property with a class as its value)"))
+    return None
+
+
+def _apply(ctx: _Context, finding: _Finding, rules: Iterable[RowAxiom],
+           extra: Iterable[tuple[URIRef, Node]] = ()) -> list[tuple[URIRef, URIRef, URIRef]]:
+    """State every axiom the rules give for a row; return the (subject, relation, object) stated."""
+    row = finding.row
+    extra = tuple(extra)
+    stated: list[tuple[URIRef, URIRef, URIRef]] = []
+    for rule in rules:
+        relation = _relation(ctx, row, rule)
+        subjects, objects = _classes(ctx, row, rule.subject), _classes(ctx, row, rule.object)
+        if relation is None:
+            continue
+        for subject in subjects:
+            for obj in objects:
+                _state(ctx, finding, subject, relation, obj, extra)
+                stated.append((subject, relation, obj))
+    return stated
 
 
 def _add_mirna_transfer(ctx: _Context, row: Row) -> None:
@@ -244,22 +435,12 @@ def _add_mirna_transfer(ctx: _Context, row: Row) -> None:
         "mirna": EXO.hasMiRNA, "donor": EXO.hasDonorCell, "recipient": EXO.hasRecipientCell,
         "target": EXO.hasTargetGene, "disease": EXO.inDisease, "function": EXO.hasFunction,
     }
-    members = {column: _classes(ctx, row, column) for column in roles}
     for column, prop in roles.items():
-        for iri in members[column]:
-            g.add((finding, prop, iri))
-        g.add((finding, EXO[f"{column}AsStated"], _lit(row.get(f"{column}_as_stated"))))
-    # Binary shortcuts: miRNA targets gene; repression of the gene promotes the function.
-    for mirna in members["mirna"]:
-        for gene in members["target"]:
-            g.add((mirna, EXO.targets, gene))
-        for function in members["function"]:
-            g.add((mirna, EXO.promotes, function))
-        for recipient in members["recipient"]:
-            g.add((mirna, EXO.takenUpBy, recipient))
-    for gene in members["target"]:
-        for function in members["function"]:
-            g.add((gene, EXO.lossPromotes, function))
+        for iri in _classes(ctx, row, column):
+            g.add((finding.iri, prop, iri))
+        g.add((finding.iri, EXO[f"{column}AsStated"], _lit(row.get(f"{column}_as_stated"))))
+    context = [(prop, iri) for column, prop in MIRNA_TRANSFER_CONTEXT for iri in _classes(ctx, row, column)]
+    _apply(ctx, finding, MIRNA_TRANSFER_AXIOMS, context)
 
 
 def _method_class(ctx: _Context, row: Row, column: str, parent: URIRef) -> URIRef | None:
@@ -287,7 +468,7 @@ def _add_isolation_method(ctx: _Context, row: Row) -> None:
         g.add((method, EXO.disadvantage, _lit(text)))
     finding = _finding(ctx, row, EXO.IsolationMethodFinding,
                        f"{row.get('source')} finding {row.get('id')}: isolation method {row.get('label')}")
-    g.add((finding, EXO.aboutSubject, method))
+    g.add((finding.iri, EXO.aboutSubject, method))
 
 
 def _add_characterization(ctx: _Context, row: Row) -> None:
@@ -297,48 +478,69 @@ def _add_characterization(ctx: _Context, row: Row) -> None:
         return
     finding = _finding(ctx, row, EXO.CharacterizationFinding,
                        f"{row.get('source')} finding {row.get('id')}: characterization technique {row.get('label')}")
-    g.add((finding, EXO.aboutSubject, technique))
+    g.add((finding.iri, EXO.aboutSubject, technique))
     for measured in _classes(ctx, row, "measures"):
         if (measured, v.RDFS.subClassOf, EXO.MeasuredProperty) not in g:
             ctx.problems.append(Problem(row.file, row.line, "measures",
                                         f"{v.curie(str(measured))} is not a measured property category"))
-            continue
-        g.add((technique, EXO.measures, measured))
-        g.add((finding, EXO.aboutObject, measured))
+            return
+        g.add((finding.iri, EXO.aboutObject, measured))
+    _apply(ctx, finding, CHARACTERIZATION_AXIOMS)
 
 
-def _add_claim(ctx: _Context, row: Row) -> None:
+def _add_claim(ctx: _Context, row: Row) -> _Finding | None:
+    """A text claim: a class axiom (or class-level annotation) and the finding recording it."""
     g = ctx.graph
-    subject = ctx.known_class(row, "subject", row.get("subject"))
-    relation = ctx.iri(row, "relation", row.get("relation"))
-    if subject is None or relation is None:
-        return
-    obj: Node | None = None
     if row.get("object"):
-        if relation not in ctx.object_properties:
-            ctx.problems.append(Problem(row.file, row.line, "relation",
-                                        f"{row.get('relation')} is not an object property of the ontology"))
-            return
-        obj = ctx.known_class(row, "object", row.get("object"))
+        finding = _finding(ctx, row, EXO.TextClaim, None)
+        stated = _apply(ctx, finding, CLAIM_AXIOMS)
+        if not stated:
+            return None
+        subject, relation, obj = stated[0]
+        g.add((finding.iri, EXO.aboutObject, obj))
     else:
-        if relation not in ctx.data_properties:
+        subject_iri = ctx.known_class(row, "subject", row.get("subject"))
+        relation_iri = ctx.iri(row, "relation", row.get("relation"))
+        if relation_iri is not None and ctx.class_claims.get(relation_iri) is None:
             ctx.problems.append(Problem(row.file, row.line, "relation",
-                                        f"{row.get('relation')} is not a datatype property of the ontology"))
-            return
-        obj = _typed_value(ctx, row, ctx.data_properties[relation])
-    if obj is None:
-        return
-    rel_label = ctx.graph.value(relation, v.RDFS.label) or row.get("relation")
-    target = row.get("object") or row.get("value")
-    finding = _finding(ctx, row, EXO.TextClaim,
-                       f"claim {row.get('id')}: {row.get('subject')} {rel_label} {target}")
-    g.add((finding, EXO.aboutSubject, subject))
-    g.add((finding, EXO.assertedRelation, relation))
-    if isinstance(obj, URIRef):
-        g.add((finding, EXO.aboutObject, obj))
-    else:
-        g.add((finding, EXO.claimedValue, obj))
-    g.add((subject, relation, obj))
+                                        f"{row.get('relation')} is not a class-level claim property with a "
+                                        "literal value (a datatype range) in the ontology"))
+            return None
+        if subject_iri is None or relation_iri is None:
+            return None
+        subject, relation = subject_iri, relation_iri
+        value = _typed_value(ctx, row, ctx.class_claims[relation])
+        if value is None:
+            return None
+        finding = _finding(ctx, row, EXO.TextClaim, None)
+        _state(ctx, finding, subject, relation, value)
+        g.add((finding.iri, EXO.claimedValue, value))
+    g.add((finding.iri, EXO.aboutSubject, subject))
+    g.add((finding.iri, EXO.assertedRelation, relation))
+    return finding
+
+
+def _label_claims(ctx: _Context, claims: list[_Finding]) -> None:
+    """Label each claim in the review's words, from the labels of what it relates:
+    ``hsa-miR-200c-3p inhibits epithelial to mesenchymal transition (Section: ...)``.
+    Two claims that would read the same also name their ids."""
+    g = ctx.graph
+    texts: dict[URIRef, str] = {}
+    for finding in claims:
+        subject = g.value(finding.iri, EXO.aboutSubject)
+        relation = g.value(finding.iri, EXO.assertedRelation)
+        obj = g.value(finding.iri, EXO.aboutObject)
+        value = g.value(finding.iri, EXO.claimedValue)
+        assert subject is not None and relation is not None
+        what = ctx.label(obj, str(obj)) if obj is not None else str(value)
+        texts[finding.iri] = (f"{ctx.label(subject, str(subject))} {ctx.label(relation, str(relation))} "
+                              f"{what} ({finding.row.get('source')})")
+    counts = Counter(text.lower() for text in texts.values())
+    for finding in claims:
+        text = texts[finding.iri]
+        if counts[text.lower()] > 1:
+            text = f"{text} [{finding.row.get('id')}]"
+        g.add((finding.iri, v.RDFS.label, _lit(text)))
 
 
 def _typed_value(ctx: _Context, row: Row, datatype: URIRef | None) -> Literal | None:
@@ -360,49 +562,105 @@ def _typed_value(ctx: _Context, row: Row, datatype: URIRef | None) -> Literal | 
     return Literal(text)
 
 
-def _declare_punned_individuals(graph: Graph) -> None:
-    """Declare classes used as individuals in object property assertions (OWL 2 punning)."""
-    object_properties = _declared(graph, v.OWL.ObjectProperty)
-    classes = _declared(graph, v.OWL.Class)
-    used: set[URIRef] = set()
-    for s, p, o in graph:
-        if p in object_properties:
-            for node in (s, o):
-                if isinstance(node, URIRef) and node in classes:
-                    used.add(node)
-    for node in used:
-        graph.add((node, v.RDF.type, v.OWL.NamedIndividual))
+# --------------------------------------------------------------------------- the knowledge graph
+
+
+def knowledge_graph(ontology: Graph) -> Graph:
+    """The knowledge-graph release: the ontology plus one edge ``A R B`` for each existential
+    axiom ``SubClassOf(A, R some B)`` between named classes (relation-graph's direct edges), so
+    that SPARQL can ask one triple per fact. The findings are in the ontology already."""
+    kg = Graph()
+    for triple in ontology:
+        kg.add(triple)
+    for subject, restriction in ontology.subject_objects(v.RDFS.subClassOf):
+        if not isinstance(restriction, BNode) or not isinstance(subject, URIRef):
+            continue
+        relation = ontology.value(restriction, v.OWL.onProperty)
+        filler = ontology.value(restriction, v.OWL.someValuesFrom)
+        if isinstance(relation, URIRef) and isinstance(filler, URIRef):
+            kg.add((subject, relation, filler))
+    return kg
+
+
+# --------------------------------------------------------------------------- serialisation
 
 
 @dataclass(frozen=True)
 class Release:
-    """The generated files' contents."""
+    """The generated files' contents: the ontology as RDF/XML, the knowledge graph as Turtle."""
 
     owl: bytes
-    ttl: bytes
+    kg: bytes
+
+
+_PREFIXES = (
+    ("rdf", v.RDF), ("rdfs", v.RDFS), ("owl", v.OWL), ("xsd", v.XSD), ("dcterms", v.DCTERMS),
+    ("obo", v.OBO), ("oboInOwl", v.OBOINOWL), ("exo", v.EXO), ("finding", v.FINDING),
+    ("pub", v.PUBLICATION), ("hgnc", v.HGNC), ("mirbase", v.MIRBASE),
+)
+
+
+_CONTENT_NAMED = re.compile(r"^[ra][0-9a-f]{24}$")
+
+
+def _blank_node_names(graph: Graph) -> dict[Node, Node]:
+    """Names for the blank nodes a parser made up (e.g. the lists of the edit file), from what
+    they hold and what points at them, so that the same graph is always written the same way."""
+    loose = {n for t in graph for n in (t[0], t[2])
+             if isinstance(n, BNode) and not _CONTENT_NAMED.match(str(n))}
+    memo: dict[Node, str] = {}
+
+    def content(node: Node, depth: int = 0) -> str:
+        if node not in loose:
+            return node.n3()
+        if node not in memo:
+            if depth > 100:
+                raise BuildError("blank nodes of the edit file form a cycle")
+            parts = sorted(f"{p.n3()} {content(o, depth + 1)}" for p, o in graph.predicate_objects(node))
+            parts += sorted(f"^{s.n3()} {p.n3()}" for s, p in graph.subject_predicates(node) if s not in loose)
+            memo[node] = hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+        return memo[node]
+
+    names: dict[Node, Node] = {}
+    seen: Counter[str] = Counter()
+    for node in sorted(loose, key=content):
+        key = content(node)
+        # Equal keys mean interchangeable nodes: any order writes the same bytes.
+        names[node] = BNode(f"b{key[:24]}{seen[key] or ''}")
+        seen[key] += 1
+    return names
 
 
 def _sorted_copy(graph: Graph) -> Graph:
-    """A copy whose store holds the triples in a fixed order, so serialisation is repeatable."""
-    ntriples = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
-    lines = sorted(line for line in ntriples.splitlines() if line.strip())
+    """A copy whose store holds the triples in a fixed order, so serialisation is repeatable.
+
+    Blank nodes the build made keep their names (given by content); those a parser made are
+    renamed by content too, so the order and the names are fixed.
+    """
+    names = _blank_node_names(graph)
+    triples = [(names.get(s, s), p, names.get(o, o)) for s, p, o in graph]
     ordered = Graph(bind_namespaces="core")
-    ordered.parse(data="\n".join(lines) + "\n", format="nt")
-    for prefix, namespace in (
-        ("rdf", v.RDF), ("rdfs", v.RDFS), ("owl", v.OWL), ("xsd", v.XSD), ("dcterms", v.DCTERMS),
-        ("obo", v.OBO), ("oboInOwl", v.OBOINOWL), ("exo", v.EXO), ("finding", v.FINDING),
-        ("pub", v.PUBLICATION), ("hgnc", v.HGNC), ("mirbase", v.MIRBASE),
-    ):
+    for triple in sorted(triples, key=lambda t: tuple(term.n3() for term in t)):
+        ordered.add(triple)
+    for prefix, namespace in _PREFIXES:
         ordered.bind(prefix, namespace, override=True, replace=True)
     return ordered
 
 
-def render_release(graph: Graph) -> Release:
-    """Serialise a built graph to RDF/XML and Turtle, byte-identical for the same input."""
-    ordered = _sorted_copy(graph)
-    ttl = ordered.serialize(format="turtle", encoding="utf-8")
-    ttl = b"# " + GENERATED_NOTICE.encode() + b"\n\n" + ttl
-    return Release(owl=_rdf_xml(ordered), ttl=ttl)
+def _turtle(graph: Graph) -> bytes:
+    ttl = _sorted_copy(graph).serialize(format="turtle", encoding="utf-8")
+    return b"# " + GENERATED_NOTICE.encode() + b"\n\n" + ttl
+
+
+def render_release(ontology: Graph, kg: Graph) -> Release:
+    """Serialise the ontology to RDF/XML and the knowledge graph to Turtle, byte-identical for
+    the same input."""
+    return Release(owl=_rdf_xml(_sorted_copy(ontology)), kg=_turtle(kg))
+
+
+def ontology_turtle(owl_file: Path) -> bytes:
+    """The ontology of a built RDF/XML file as Turtle (``exoreason export --format ttl``)."""
+    return _turtle(load_graph(owl_file))
 
 
 _NCNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
@@ -436,6 +694,7 @@ def _rdf_xml(graph: Graph) -> bytes:
         about = f"rdf:nodeID={quoteattr(str(subject))}" if isinstance(subject, BNode) else f"rdf:about={quoteattr(str(subject))}"
         body.append(f"  <rdf:Description {about}>")
         for predicate, obj in sorted(graph.predicate_objects(subject), key=lambda po: (str(po[0]), po[1].n3())):
+            assert isinstance(predicate, URIRef)
             name = qname(predicate)
             if isinstance(obj, Literal):
                 attrs = ""
@@ -460,26 +719,26 @@ def write_files_atomically(contents: dict[Path, bytes]) -> None:
     staged: list[tuple[Path, Path]] = []
     try:
         for target, data in contents.items():
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
             os.fchmod(fd, 0o666 & ~_UMASK)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
-            staged.append((Path(tmp), target))
+            staged.append((Path(name), target))
         # The renames happen with SIGINT and SIGTERM held back, so an interrupted build leaves
         # either all the previous files or all the new ones.
         blocked = {signal.SIGINT, signal.SIGTERM}
         previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
         try:
-            for tmp, target in staged:
-                os.replace(tmp, target)
+            for staged_file, target in staged:
+                os.replace(staged_file, target)
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, previous)
     finally:
-        for tmp, _ in staged:
-            if tmp.exists():
-                tmp.unlink()
+        for staged_file, _ in staged:
+            if staged_file.exists():
+                staged_file.unlink()
 
 
 def load_graph(path: Path) -> Graph:

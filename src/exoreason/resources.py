@@ -12,17 +12,19 @@ from pathlib import Path
 
 __all__ = [
     "EDIT_FILE",
+    "KG_FILE",
     "NETWORK_FILE",
     "OWL_FILE",
-    "TTL_FILE",
     "default_parameters_file",
     "ontology_dir",
     "queries_dir",
 ]
 
 EDIT_FILE = "exoreason-edit.ttl"
+#: The ontology (OWL 2 DL, RDF/XML): class axioms with provenance, findings as individuals.
 OWL_FILE = "exoreason.owl"
-TTL_FILE = "exoreason.ttl"
+#: The knowledge-graph release (Turtle): the ontology plus the direct edges its axioms imply.
+KG_FILE = "exoreason-kg.ttl"
 NETWORK_FILE = "exoreason-network.json"
 
 _PACKAGE = Path(__file__).resolve().parent

@@ -1,7 +1,8 @@
 """``exoreason validate``: the built ontology checked by a reasoner and by violation queries.
 
-HermiT (the copy owlready2 ships, run on the Java runtime) checks that the ontology is consistent
-and that no class is unsatisfiable. Every ``queries/*-violation.rq`` must return no rows. All
+HermiT (the copy owlready2 ships, run on the Java runtime) checks that ``exoreason.owl`` is
+consistent and that no class is unsatisfiable. Every ``queries/*-violation.rq`` must return no rows
+on the knowledge-graph release ``exoreason-kg.ttl`` (the ontology plus its direct edges). All
 problems are reported at once.
 """
 
@@ -16,7 +17,7 @@ from pathlib import Path
 from .errors import ValidationFailure
 from .ontology import load_graph
 from .query import list_queries, run_query
-from .resources import OWL_FILE, TTL_FILE, ontology_dir
+from .resources import KG_FILE, OWL_FILE, ontology_dir
 
 __all__ = ["HermitReport", "ValidationReport", "run_hermit", "validate"]
 
@@ -84,7 +85,7 @@ def run_hermit(owl_file: Path, java: str | None = None, timeout: float = 600.0) 
 def validate(directory: Path | None = None, reasoner: bool = True) -> ValidationReport:
     """Check the built ontology; raise :class:`ValidationFailure` listing every problem."""
     directory = directory or ontology_dir()
-    graph = load_graph(directory / TTL_FILE)
+    graph = load_graph(directory / KG_FILE)
     report = ValidationReport(run_hermit(directory / OWL_FILE) if reasoner else None)
     for query in list_queries():
         if query.name.endswith("-violation"):

@@ -10,10 +10,17 @@ from rdflib import Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, XSD
 
 __all__ = [
+    "AXIOM_FINDING",
+    "CLASS_LEVEL_CLAIM",
     "CURIE_PREFIXES",
     "DCTERMS",
+    "EVIDENCE_KINDS",
     "EXO",
     "FINDING",
+    "HAS_DBXREF",
+    "HAS_EXACT_SYNONYM",
+    "HAS_RELATED_SYNONYM",
+    "IAO_DEFINITION",
     "OBO",
     "OBOINOWL",
     "ONTOLOGY_IRI",
@@ -21,10 +28,10 @@ __all__ = [
     "PUBLICATION",
     "RDF",
     "RDFS",
-    "XSD",
-    "XREF_ONLY_PREFIXES",
-    "EVIDENCE_KINDS",
     "REVIEW",
+    "TERM_REPLACED_BY",
+    "XREF_ONLY_PREFIXES",
+    "XSD",
     "curie",
     "expand",
 ]
@@ -41,9 +48,18 @@ ONTOLOGY_IRI = URIRef("https://w3id.org/exoreason/exoreason.owl")
 REVIEW = PUBLICATION["liu2022"]
 
 IAO_DEFINITION = OBO["IAO_0000115"]
+TERM_REPLACED_BY = OBO["IAO_0100001"]
 HAS_EXACT_SYNONYM = OBOINOWL["hasExactSynonym"]
 HAS_RELATED_SYNONYM = OBOINOWL["hasRelatedSynonym"]
 HAS_DBXREF = OBOINOWL["hasDbXref"]
+
+#: The parent of the annotation properties a claim may use to state something about a class as a
+#: whole (built as an annotation assertion, not as a class axiom).
+CLASS_LEVEL_CLAIM = EXO["classLevelClaim"]
+#: On an axiom annotation: the finding (an individual holding the whole curated row) the axiom was
+#: built from. rdfs:seeAlso rather than dcterms:source: owlready2 names annotation properties by
+#: their local name, and dcterms:source would clash there with exo:source (the review's section).
+AXIOM_FINDING = RDFS.seeAlso
 
 #: CURIE prefixes an identifier in a template may use, and what they expand to.
 CURIE_PREFIXES: dict[str, str] = {

@@ -110,6 +110,11 @@ public class CheckOntology {
 
         missingImports.forEach(iri -> System.out.println("MISSING-IMPORT: " + iri));
 
+        // IRIs that are both a class and an individual (punning: legal in OWL 2 DL, but reported,
+        // because an ontology that states its knowledge as class axioms should have none).
+        List<String> punned = punnedClassIndividuals(ont);
+        punned.forEach(iri -> System.out.println("PUNNED: " + iri));
+
         // Entities whose type the parser had to guess (informational; an undeclared
         // entity also shows up as a DL violation).
         int guessed = meta.map(m -> m.getGuessedDeclarations().size()).orElse(0);
@@ -125,10 +130,19 @@ public class CheckOntology {
             + ", \"dl_violations\": " + violations.size()
             + ", \"missing_imports\": " + missingImports.size()
             + ", \"guessed_declarations\": " + guessed
+            + ", \"punned_class_individuals\": " + punned.size()
             + "}");
         boolean clean = unparsed == 0 && parseErrors.isEmpty() && violations.isEmpty()
             && missingImports.isEmpty();
         System.exit(clean ? 0 : 1);
+    }
+
+    /** IRIs used both as a class and as a named individual, sorted. */
+    private static List<String> punnedClassIndividuals(OWLOntology ont) {
+        Set<IRI> individuals = ont.individualsInSignature(Imports.INCLUDED)
+            .map(OWLEntity::getIRI).collect(Collectors.toSet());
+        return ont.classesInSignature(Imports.INCLUDED).map(OWLEntity::getIRI)
+            .filter(individuals::contains).map(IRI::toString).sorted().collect(Collectors.toList());
     }
 
     /** IRIs typed as two kinds of property, or as both class and datatype (OWL 2 DL 5.9). */

@@ -1,0 +1,144 @@
+"""ontology/exoreason.owl as an ontology engineer uses it: owlready2 sees the class axioms and
+their provenance, HermiT answers DL queries over them, and the network derived from the knowledge
+graph rests on exactly the findings those axioms come from.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections import defaultdict
+
+import pytest
+
+from .conftest import ONTOLOGY
+
+EXO = "https://w3id.org/exoreason/"
+FINDING = EXO + "finding/"
+MIRBASE = "https://identifiers.org/mirbase.mature:"
+HGNC = "https://identifiers.org/hgnc:"
+RDFS_SEE_ALSO = "http://www.w3.org/2000/01/rdf-schema#seeAlso"
+HAS_DBXREF = "http://www.geneontology.org/formats/oboInOwl#hasDbXref"
+
+
+def _need_java() -> None:
+    if shutil.which("java") is None:
+        reason = "HermiT needs a Java runtime (java not found on PATH)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}; CI is set, so this is an error, not a skip", pytrace=False)
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def world():
+    owlready2 = pytest.importorskip("owlready2")
+    w = owlready2.World()
+    w.get_ontology((ONTOLOGY / "exoreason.owl").resolve().as_uri()).load()
+    return w
+
+
+def _restriction(mirna, prop, filler):
+    import owlready2
+
+    found = [r for r in mirna.is_a if isinstance(r, owlready2.Restriction)
+             and r.property is prop and r.value is filler and r.type == owlready2.SOME]
+    assert len(found) == 1, mirna.is_a
+    return found[0]
+
+
+def test_owlready2_shows_the_mir155_restriction_with_its_provenance(world):
+    """Table 3: miR155 | PDAC cells resistance gemcitabine | PDAC | TP53INP1 | PDAC |
+    chemoresistance | (27) -- on the class, a restriction; on the restriction, where it comes from."""
+    import owlready2
+
+    mir155 = world[MIRBASE + "MIMAT0000646"]
+    tp53inp1 = world[HGNC + "18022"]
+    targets = world[EXO + "targets"]
+    assert [str(x) for x in mir155.label] == ["hsa-miR-155-5p"]
+    assert [str(x) for x in tp53inp1.label] == ["TP53INP1"]
+    restriction = _restriction(mir155, targets, tp53inp1)
+
+    def annotation(iri):
+        return world[iri][mir155, owlready2.rdfs_subclassof, restriction]
+
+    (finding,) = annotation(RDFS_SEE_ALSO)
+    assert finding.iri == FINDING + "T3-miR-155"
+    assert list(finding.is_a) == [world[EXO + "MiRNATransferFinding"]]
+    assert [str(s) for s in annotation(EXO + "source")] == ["Table 3"]
+    assert annotation(EXO + "reviewReference") == [27]
+    assert "TP53INP1" in str(annotation(EXO + "quote")[0])
+    # in vitro: the review calls refs 22-31 in vitro studies (ontology/templates/README.md, the evidence rule)
+    assert [e.iri for e in annotation(EXO + "evidence")] == ["http://purl.obolibrary.org/obo/ECO_0007122"]
+    assert sorted(annotation(HAS_DBXREF)) == ["DOI:10.1038/srep42339", "PMID:28198398"]
+    assert [d.iri for d in annotation(EXO + "inDisease")] == ["http://purl.obolibrary.org/obo/DOID_3498"]
+    # and the finding individual holds the whole row
+    assert [g.iri for g in world[EXO + "hasTargetGene"][finding]] == [HGNC + "18022"]
+
+
+# Table 3 rows whose function is metastasis ("metastatic" / "metastasis"): miR-25-3p (29),
+# miR-1247-3p (25), miR-210-3p (125), and miR21, miR-100-5p and miR-139-5p (126).
+TABLE3_METASTASIS = {"hsa-miR-25-3p", "hsa-miR-1247-3p", "hsa-miR-210-3p", "hsa-miR-21-5p",
+                     "hsa-miR-100-5p", "hsa-miR-139-5p"}
+
+
+def test_dl_query_promotes_some_metastasis_lists_the_table3_mirnas(world):
+    """The DL query an ontology engineer types in Protégé, `promotes some metastasis`, run by
+    HermiT through owlready2: its miRNA subclasses are Table 3's miRNAs of metastasis."""
+    _need_java()
+    import owlready2
+
+    promotes, metastasis = world[EXO + "promotes"], world[EXO + "Metastasis"]
+    mirna = world[EXO + "MicroRNA"]
+    query_ontology = world.get_ontology("https://w3id.org/exoreason/test/dl-query.owl")
+    with query_ontology:
+        query = owlready2.types.new_class("PromotesSomeMetastasis", (owlready2.Thing,))
+        query.equivalent_to = [promotes.some(metastasis)]
+    owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
+    answer = {c for c in query.descendants() if c is not query}
+    mirnas = {str(c.label[0]) for c in answer if mirna in c.ancestors()}
+    assert mirnas == TABLE3_METASTASIS
+    # the query reaches beyond miRNAs: the text's "CSCs ... are crucial for ... metastasis"
+    assert world[EXO + "CancerStemCell"] in answer
+    # and an answer is an inference, not only an asserted axiom: a subclass of an answer
+    narrower = [c for c in answer if not any(getattr(r, "property", None) is promotes and r.value is metastasis
+                                             for r in c.is_a)]
+    assert narrower, "HermiT should add classes that only inherit 'promotes some metastasis'"
+    assert not list(world.inconsistent_classes())
+
+
+# The network's edges as the finding records state them, read independently of the class axioms
+# that network-edges.rq reads: Table 3 miRNA -> target gene and target gene -> function, and the
+# text claims whose relation is promotes, inhibits or loss promotes.
+_RECORD_EDGES = """
+PREFIX exo: <https://w3id.org/exoreason/>
+SELECT ?parent ?child ?sign ?finding WHERE {
+  {
+    ?finding a exo:MiRNATransferFinding ; exo:hasMiRNA ?parent ; exo:hasTargetGene ?child .
+    BIND("+" AS ?sign)
+  } UNION {
+    ?finding a exo:MiRNATransferFinding ; exo:hasTargetGene ?parent ; exo:hasFunction ?child .
+    BIND("+" AS ?sign)
+  } UNION {
+    ?finding a exo:TextClaim ; exo:aboutSubject ?parent ; exo:assertedRelation ?relation ;
+             exo:aboutObject ?child .
+    VALUES (?relation ?sign) { (exo:promotes "+") (exo:inhibits "-") (exo:lossPromotes "+") }
+  }
+}"""
+
+
+def test_network_edges_rest_on_the_findings_their_axioms_come_from():
+    """Every edge of the derived network, with its sign and the findings behind it, is what the
+    finding records say; and every record edge between two network nodes is in the network."""
+    from exoreason.network import load_network
+    from exoreason.ontology import load_graph
+    from exoreason.query import run_select
+
+    spec = load_network(ONTOLOGY / "exoreason-network.json")
+    keys = {node.iri: node.key for node in spec.nodes}
+    from_records: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    for row in run_select(load_graph(ONTOLOGY / "exoreason-kg.ttl"), _RECORD_EDGES):
+        if row["parent"] in keys and row["child"] in keys:
+            from_records[(keys[row["parent"]], keys[row["child"]], row["sign"])].add(row["finding"])
+    in_network = {(e.parent, e.child, e.sign): {x.finding for x in e.findings} for e in spec.edges}
+    assert len(in_network) > 50
+    assert in_network == dict(from_records)
