@@ -1,7 +1,8 @@
 """``exoreason build``: sources to release files, and the check that the release is current.
 
 The edit file and the templates become ``exoreason.owl`` (RDF/XML, for Protégé) and
-``exoreason.ttl``; the network derived from that graph becomes ``exoreason-network.json``. The
+``exoreason.ttl``; the network derived from that graph becomes ``exoreason-network.json``; the
+graph SPARQL reads gives the entailed graph (``query --reason``) and ``docs/vocabulary.md``. The
 outputs are deterministic, so a test can rebuild and compare them with the committed files.
 """
 
@@ -37,7 +38,22 @@ def _render(directory: Path) -> tuple[dict[Path, bytes], int, int, int]:
         directory / TTL_FILE: release.ttl,
         directory / NETWORK_FILE: network_json(spec),
     }
+    _add_query_outputs(directory, outputs)
     return outputs, len(graph), len(spec.nodes), len(spec.edges)
+
+
+def _add_query_outputs(directory: Path, outputs: dict[Path, bytes]) -> None:
+    """What SPARQL users get from the graph queries read: its OWL 2 RL closure (for --reason)
+    and the vocabulary page (docs/vocabulary.md, in a source checkout)."""
+    from .reasoning import entailed_ntriples
+    from .resources import ENTAILED_FILE, QUERY_GRAPH_FILE
+    from .vocabulary_page import page_path, vocabulary_markdown
+
+    queried = outputs[directory / QUERY_GRAPH_FILE]
+    outputs[directory / ENTAILED_FILE] = entailed_ntriples(queried)
+    page = page_path(directory)
+    if page is not None:
+        outputs[page] = vocabulary_markdown(queried, f"ontology/{QUERY_GRAPH_FILE}")
 
 
 def build(directory: Path | None = None, *, write: bool = True) -> BuildReport:

@@ -12,8 +12,10 @@ from pathlib import Path
 
 __all__ = [
     "EDIT_FILE",
+    "ENTAILED_FILE",
     "NETWORK_FILE",
     "OWL_FILE",
+    "QUERY_GRAPH_FILE",
     "TTL_FILE",
     "default_parameters_file",
     "ontology_dir",
@@ -24,6 +26,11 @@ EDIT_FILE = "exoreason-edit.ttl"
 OWL_FILE = "exoreason.owl"
 TTL_FILE = "exoreason.ttl"
 NETWORK_FILE = "exoreason-network.json"
+#: The release file SPARQL reads (`exoreason query`, `push`, `coverage`), and the one `build`
+#: derives the entailed graph and docs/vocabulary.md from.
+QUERY_GRAPH_FILE = TTL_FILE
+#: That graph with its OWL 2 RL closure (`query --reason`, `push --reason`), written by `build`.
+ENTAILED_FILE = "exoreason-entailed.nt"
 
 _PACKAGE = Path(__file__).resolve().parent
 _CHECKOUT = _PACKAGE.parent.parent
