@@ -5,8 +5,8 @@ code 2 (bad input) or 1 (a failure); ``--debug`` shows the traceback. Heavy libr
 owlready2) are imported inside the functions that need them, so ``--help`` is instant.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: typer would then evaluate every command's
+# annotation strings at each start, a tenth of a cold `exoreason query`.
 import sys
 from pathlib import Path
 from typing import Annotated

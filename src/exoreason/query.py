@@ -217,10 +217,11 @@ def _cell(term: Term) -> str:
 def oxigraph_term(term: Any, blank_nodes: dict[str, Any] | None = None) -> Term:
     """An rdflib term as a pyoxigraph term (pyoxigraph terms are returned as they are)."""
     import pyoxigraph
-    from rdflib import BNode, Literal, URIRef
 
     if isinstance(term, (pyoxigraph.NamedNode, pyoxigraph.BlankNode, pyoxigraph.Literal)):
         return term
+    from rdflib import BNode, Literal, URIRef
+
     if isinstance(term, URIRef):
         return pyoxigraph.NamedNode(str(term))
     if isinstance(term, BNode):
@@ -672,8 +673,8 @@ def _evaluate(work: Callable[[], QueryResult], timeout: float | None) -> QueryRe
     """
     if timeout is None:
         return work()
+    import marshal
     import os
-    import pickle
     import select
     import time
 
@@ -684,12 +685,12 @@ def _evaluate(work: Callable[[], QueryResult], timeout: float | None) -> QueryRe
         try:
             os.close(reader)
             try:
-                payload = pickle.dumps(("ok", work()))
+                payload = marshal.dumps(_encode(work()))
             except ExoreasonError as exc:
-                payload = pickle.dumps(("error", type(exc).__name__, exc.message()))
+                payload = marshal.dumps(("error", type(exc).__name__, exc.message()))
             except BaseException as exc:  # noqa: BLE001 (reported to the parent as one line)
-                payload = pickle.dumps(("error", "QueryError",
-                                        f"query failed: {type(exc).__name__}: {' '.join(str(exc).split())[:300]}"))
+                detail = " ".join(str(exc).split())[:300]
+                payload = marshal.dumps(("error", "QueryError", f"query failed: {type(exc).__name__}: {detail}"))
             with os.fdopen(writer, "wb") as pipe:
                 pipe.write(payload)
         except BaseException:  # noqa: BLE001 (the parent sees a missing answer)
@@ -719,13 +720,65 @@ def _evaluate(work: Callable[[], QueryResult], timeout: float | None) -> QueryRe
         raise QueryTimeout(f"query stopped after {timeout:g} s (--timeout); it did not finish")
     if not chunks:
         raise QueryError("the query's evaluation ended without an answer")
-    answer = pickle.loads(b"".join(chunks))
+    answer = marshal.loads(b"".join(chunks))
     if answer[0] == "error":
         from . import errors
 
         raise getattr(errors, answer[1], QueryError)(answer[2])
-    result: QueryResult = answer[1]
-    return result
+    return _decode(answer)
+
+
+# An answer crosses the pipe as plain values (marshal: no import, no code): each term as
+# (0, IRI), (1, blank node id) or (2, lexical form, datatype IRI, language tag).
+
+
+def _encode_term(term: Any) -> tuple[Any, ...] | None:
+    import pyoxigraph
+
+    if term is None:
+        return None
+    if isinstance(term, pyoxigraph.NamedNode):
+        return (0, term.value)
+    if isinstance(term, pyoxigraph.BlankNode):
+        return (1, term.value)
+    return (2, term.value, term.datatype.value, term.language or "")
+
+
+def _decode_term(cell: tuple[Any, ...] | None) -> Any:
+    import pyoxigraph
+
+    if cell is None:
+        return None
+    if cell[0] == 0:
+        return pyoxigraph.NamedNode(cell[1])
+    if cell[0] == 1:
+        return pyoxigraph.BlankNode(cell[1])
+    if cell[3]:
+        return pyoxigraph.Literal(cell[1], language=cell[3])
+    return pyoxigraph.Literal(cell[1], datatype=pyoxigraph.NamedNode(cell[2]))
+
+
+def _encode(result: QueryResult) -> tuple[Any, ...]:
+    if result.kind == "ask":
+        return ("ask", bool(result.boolean))
+    if result.kind == "graph":
+        return ("graph", [tuple(_encode_term(t) for t in (x.subject, x.predicate, x.object))
+                          for x in result.triples])
+    return ("select", result.variables,
+            [[_encode_term(row.get(v)) for v in result.variables] for row in result.rows])
+
+
+def _decode(answer: tuple[Any, ...]) -> QueryResult:
+    import pyoxigraph
+
+    if answer[0] == "ask":
+        return QueryResult("ask", boolean=answer[1])
+    if answer[0] == "graph":
+        return QueryResult("graph", triples=[pyoxigraph.Triple(*map(_decode_term, cells)) for cells in answer[1]])
+    variables = list(answer[1])
+    rows = [{v: _decode_term(cell) for v, cell in zip(variables, cells, strict=True) if cell is not None}
+            for cells in answer[2]]
+    return QueryResult("select", variables=variables, rows=rows)
 
 
 def _run_remote(endpoint: str, text: str, shape: QueryShape, terms: Mapping[str, Term], timeout: float,
