@@ -56,18 +56,23 @@ def check_url(url: str, what: str) -> None:
         raise InputError(f"not a valid {what} URL: {url!r} ({exc})") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InputError(f"not an http(s) {what} URL: {url!r}")
+    if any(c.isspace() or ord(c) < 32 for c in url):
+        raise InputError(f"not a valid {what} URL: {url!r} (spaces and control characters are not allowed)")
     del port
 
 
-def _hint(url: str, what: str) -> str:
+def _hint(url: str, what: str, status: int = 0) -> str:
     """Where the user probably meant to send the request, from the shape of the URL."""
     path = url.split("?", 1)[0].rstrip("/")
     if what == "endpoint" and re.search(r"/(store|update|data)$", path):
-        return (f" ({url} looks like a graph store or update service; queries go to the query "
+        return (" (that path is a graph store or update service; queries go to the SPARQL query "
                 "service, e.g. Oxigraph's http://HOST:PORT/query)")
     if what == "graph store" and re.search(r"/(query|sparql|update)$", path):
-        return (f" ({url} looks like a SPARQL service; graphs are loaded through the Graph Store "
-                "Protocol, e.g. Oxigraph's http://HOST:PORT/store)")
+        return (" (that path is a SPARQL service; graphs load through the Graph Store Protocol, "
+                "e.g. Oxigraph's http://HOST:PORT/store)")
+    if status in (404, 405):
+        return (" (is it the SPARQL query service? Oxigraph's is http://HOST:PORT/query)" if what == "endpoint"
+                else " (is it a Graph Store Protocol service? Oxigraph's is http://HOST:PORT/store)")
     return ""
 
 
@@ -80,14 +85,15 @@ def _server_says(body: bytes, media_type: str) -> str:
     return f": {line[:160]}" if line and not line.startswith(("<", "{")) else ""
 
 
-def _attempt(url: str, *, method: str, data: bytes | None, headers: dict[str, str], timeout: float,
-             what: str) -> Answer:
+def _attempt(request_url: str, url: str, *, method: str, data: bytes | None, headers: dict[str, str],
+             timeout: float, what: str) -> Answer:
+    """One request to ``request_url``; failures name ``url``, the URL the user gave."""
     import http.client
     import socket
     import urllib.error
     import urllib.request
 
-    request = urllib.request.Request(url, data=data, method=method, headers=headers)
+    request = urllib.request.Request(request_url, data=data, method=method, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             media = response.headers.get_content_type()
@@ -99,7 +105,7 @@ def _attempt(url: str, *, method: str, data: bytes | None, headers: dict[str, st
         except (OSError, http.client.HTTPException):
             body = b""
         message = f"{what} {url} answered HTTP {exc.code} {exc.reason}{_server_says(body, media)}"
-        raise _Failure(message + _hint(url, what), exc.code >= 500) from None
+        raise _Failure(message + _hint(url, what, exc.code), exc.code >= 500) from None
     except urllib.error.URLError as exc:
         reason = exc.reason
         if isinstance(reason, (TimeoutError, socket.timeout)):
@@ -115,24 +121,26 @@ def _attempt(url: str, *, method: str, data: bytes | None, headers: dict[str, st
         raise _Failure(f"{what} {url} did not answer within {timeout:g} s", False) from None
     except (http.client.RemoteDisconnected, ConnectionResetError):
         raise _Failure(f"{what} {url} closed the connection without an answer", True) from None
-    except http.client.HTTPException as exc:
-        raise _Failure(f"{what} {url} did not answer in HTTP ({type(exc).__name__})", False) from None
-    except ValueError as exc:  # urllib's own checks of the URL
+    except (ValueError, http.client.InvalidURL) as exc:  # urllib's own checks of the URL
         raise InputError(f"not a valid {what} URL: {url!r} ({exc})") from None
+    except http.client.HTTPException as exc:  # a server that does not speak HTTP
+        raise _Failure(f"{what} {url} did not answer in HTTP ({type(exc).__name__})", False) from None
     except OSError as exc:
         raise _Failure(f"{what} {url} unreachable: {exc.strerror or exc}", True) from None
 
 
-def fetch(url: str, *, method: str = "GET", data: bytes | None = None,
+def fetch(url: str, *, method: str = "GET", query: str = "", data: bytes | None = None,
           headers: dict[str, str] | None = None, timeout: float = 30.0, retries: int = 2,
           backoff: float = 0.5, what: str = "endpoint") -> Answer:
-    """One HTTP request, retried ``retries`` times after a passing failure; an answer of 2xx."""
+    """One HTTP request to ``url`` (with ``query`` as its query string), retried ``retries``
+    times after a passing failure; an answer of 2xx. Errors name ``url``."""
     check_url(url, what)
+    request_url = f"{url}{'&' if '?' in url else '?'}{query}" if query else url
     wait = backoff
     for attempt in range(max(0, retries) + 1):
         try:
-            return _attempt(url, method=method, data=data, headers=headers or {}, timeout=timeout,
-                            what=what)
+            return _attempt(request_url, url, method=method, data=data, headers=headers or {},
+                            timeout=timeout, what=what)
         except _Failure as failure:
             if failure.transient and attempt < retries:
                 time.sleep(wait)
@@ -148,9 +156,13 @@ def fetch(url: str, *, method: str = "GET", data: bytes | None = None,
     raise AssertionError("unreachable")  # the loop returns or raises
 
 
+def _is_html(answer: Answer) -> bool:
+    return answer.media_type in ("text/html", "application/xhtml+xml") or \
+        answer.body.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html"))
+
+
 def _not_results(url: str, answer: Answer, expected: str) -> EndpointError:
-    if answer.media_type in ("text/html", "application/xhtml+xml") or \
-            answer.body.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html")):
+    if _is_html(answer):
         return EndpointError(f"endpoint {url} answered with an HTML page, not {expected}"
                              f"{_hint(url, 'endpoint') or ' (is it the SPARQL query service?)'}")
     return EndpointError(f"endpoint {url} answered {answer.media_type or 'an untyped body'}, "
@@ -160,7 +172,7 @@ def _not_results(url: str, answer: Answer, expected: str) -> EndpointError:
 def query_endpoint(url: str, text: str, *, graph: bool, timeout: float = 30.0, retries: int = 2,
                    backoff: float = 0.5) -> Any:
     """Send a query (SPARQL 1.1 Protocol); the answer parsed by pyoxigraph: a ``QueryBoolean``,
-    a list of ``QuerySolution`` (with ``variables``), or a list of ``Triple``."""
+    solutions (``variables`` and ``rows`` of ``QuerySolution``), or a list of ``Triple``."""
     from urllib.parse import urlencode
 
     import pyoxigraph
@@ -168,34 +180,36 @@ def query_endpoint(url: str, text: str, *, graph: bool, timeout: float = 30.0, r
     form = urlencode({"query": text})
     accept = _GRAPH_ACCEPT if graph else _SELECT_ACCEPT
     if len(url) + len(form) < _GET_LIMIT:
-        answer = fetch(f"{url}{'&' if '?' in url else '?'}{form}", headers={"Accept": accept},
-                       timeout=timeout, retries=retries, backoff=backoff)
+        answer = fetch(url, query=form, headers={"Accept": accept}, timeout=timeout, retries=retries,
+                       backoff=backoff)
     else:
         answer = fetch(url, method="POST", data=form.encode(), timeout=timeout, retries=retries,
                        backoff=backoff, headers={"Accept": accept,
                                                  "Content-Type": "application/x-www-form-urlencoded"})
+    expected = "an RDF graph" if graph else "SPARQL results"
+    if _is_html(answer):
+        raise _not_results(url, answer, expected)
     if graph:
         rdf_format = pyoxigraph.RdfFormat.from_media_type(answer.media_type)
         if rdf_format is None:
-            raise _not_results(url, answer, "an RDF graph")
+            raise _not_results(url, answer, expected)
         try:
             return list(pyoxigraph.parse(answer.body, format=rdf_format))
         except (SyntaxError, ValueError) as exc:
             raise EndpointError(f"endpoint {url} sent unreadable {rdf_format.name}: "
                                 f"{' '.join(str(exc).split())[:200]}") from None
     results_format = pyoxigraph.QueryResultsFormat.from_media_type(answer.media_type)
-    if results_format is None and answer.media_type in ("application/json", "text/plain", ""):
-        results_format = pyoxigraph.QueryResultsFormat.JSON  # a server that says only "JSON"
+    if answer.media_type in ("application/json", "text/plain", "application/octet-stream", ""):
+        # a server that says only "JSON" (or nothing): SPARQL JSON results if it is any
+        results_format = pyoxigraph.QueryResultsFormat.JSON if answer.body.lstrip()[:1] == b"{" else None
     if results_format is None:
-        raise _not_results(url, answer, "SPARQL results")
+        raise _not_results(url, answer, expected)
     try:
         parsed = pyoxigraph.parse_query_results(answer.body, format=results_format)
         if isinstance(parsed, pyoxigraph.QueryBoolean):
             return parsed
         return _Solutions([v.value for v in parsed.variables], list(parsed))
     except (SyntaxError, ValueError) as exc:
-        if not answer.body.lstrip()[:1] in (b"{", b"[") and results_format.name.endswith("JSON"):
-            raise _not_results(url, answer, "SPARQL results") from None
         raise EndpointError(f"endpoint {url} sent an answer that is not SPARQL results: "
                             f"{' '.join(str(exc).split())[:200]}") from None
 
@@ -220,10 +234,8 @@ def send_graph(store_url: str, data: bytes, media_type: str, graph_iri: str | No
     Returns the HTTP status."""
     from urllib.parse import urlencode
 
-    check_url(store_url, "graph store")
     query = urlencode({"graph": graph_iri}) if graph_iri else "default"
-    url = f"{store_url}{'&' if '?' in store_url else '?'}{query}"
-    answer = fetch(url, method="PUT" if replace else "POST", data=data, timeout=timeout,
+    answer = fetch(store_url, query=query, method="PUT" if replace else "POST", data=data, timeout=timeout,
                    retries=retries, headers={"Content-Type": media_type}, what="graph store")
     if answer.media_type in ("text/html", "application/xhtml+xml"):
         raise EndpointError(f"graph store {store_url} answered with an HTML page: it is not a "
