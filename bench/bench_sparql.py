@@ -40,11 +40,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-import pyoxigraph  # noqa: E402
+import pyoxigraph
 
-from exoreason.query import load_named_query, run_query, store_from_graph  # noqa: E402
-from exoreason.resources import ENTAILED_FILE, QUERY_GRAPH_FILE  # noqa: E402
-from exoreason.sparql import analyse, with_values  # noqa: E402
+from exoreason.query import load_named_query, run_query, store_from_graph
+from exoreason.resources import ENTAILED_FILE, QUERY_GRAPH_FILE
+from exoreason.sparql import analyse, with_values
 
 EXOREASON = str(Path(sys.executable).with_name("exoreason"))
 TTL = ROOT / "ontology" / QUERY_GRAPH_FILE
@@ -88,8 +88,8 @@ def startup(runs: int) -> dict[str, Any]:
     medians = {name: statistics.median(values) for name, values in times.items()}
     trace = subprocess.run(
         [sys.executable, "-X", "importtime", "-c",
-         "import sys; sys.argv = ['exoreason', 'query', 'targets-of-mirna', '--bind', 'mirna=miR-155']\n"
-         "from exoreason.__main__ import main\nmain()"],
+         ("import sys; sys.argv = ['exoreason', 'query', 'targets-of-mirna', '--bind', 'mirna=miR-155']\n"
+         "from exoreason.__main__ import main\nmain()")],
         capture_output=True, text=True, check=False, cwd=ROOT, env=ENV)
     imported = {line.split("|")[2].strip() for line in trace.stderr.splitlines() if line.count("|") == 2}
     top = []

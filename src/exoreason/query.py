@@ -406,7 +406,7 @@ def _render_select(result: QueryResult, fmt: str) -> str:
     cells = [[_cell(row[v]) if v in row else "" for v in result.variables] for row in result.rows]
     cells = [[c if len(c) <= 80 else c[:77] + "..." for c in r] for r in cells]
     widths = [max([len(v)] + [len(r[i]) for r in cells]) for i, v in enumerate(result.variables)]
-    out = ["  ".join(v.ljust(w) for v, w in zip(result.variables, widths, strict=True)),
+    out = ["  ".join(v.ljust(w) for v, w in zip(result.variables, widths, strict=True)).rstrip(),
            "  ".join("-" * w for w in widths)]
     out += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
     out.append(f"({len(cells)} row{'s' if len(cells) != 1 else ''})")
@@ -532,6 +532,10 @@ def _terms(bindings: Mapping[str, Any] | None, shape: QueryShape) -> dict[str, T
     if unknown:
         known = ", ".join(sorted(shape.variables)) or "none"
         raise QueryError(f"--bind of unknown variable ?{unknown[0]}; the query's variables: {known}")
+    computed = sorted(set(terms) & shape.computed)
+    if computed:
+        raise QueryError(f"--bind of ?{computed[0]}: the query computes ?{computed[0]} (AS ?{computed[0]}), "
+                         f"so it cannot be given a value")
     if terms and shape.where is None:
         raise QueryError("cannot bind values: the query has no WHERE pattern")
     return terms

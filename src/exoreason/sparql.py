@@ -69,6 +69,8 @@ class QueryShape:
     service: str
     #: IRIs (or prefixed names) of FROM and FROM NAMED clauses, as written
     datasets: tuple[str, ...]
+    #: variables the query computes (``BIND(... AS ?x)``, ``(COUNT(*) AS ?x)``): not bindable
+    computed: frozenset[str] = frozenset()
 
     @property
     def is_update(self) -> bool:
@@ -111,11 +113,14 @@ def analyse(text: str) -> QueryShape:
         form = first if first in _QUERY_FORMS else "UPDATE" if first in UPDATE_KEYWORDS else ""
     used: dict[str, int] = {}
     variables: set[str] = set()
+    computed: set[str] = set()
     service = ""
     datasets: list[str] = []
     for j, (kind, value, offset) in enumerate(tokens):
         if kind == "var":
             variables.add(value[1:])
+            if j and tokens[j - 1][1].upper() == "AS":
+                computed.add(value[1:])
         elif kind == "pname" and (j == 0 or tokens[j - 1][1].upper() != "PREFIX"):
             used.setdefault(value.split(":", 1)[0], offset)
         elif kind == "word" and value.upper() == "SERVICE" and not service:
@@ -125,7 +130,7 @@ def analyse(text: str) -> QueryShape:
             named = tokens[j + 1][1].upper() == "NAMED" and j + 2 < len(tokens)
             datasets.append(tokens[j + 2 if named else j + 1][1])
     return QueryShape(form, frozenset(variables), frozenset(declared), used,
-                      _where(tokens, form, len(text)), service, tuple(datasets))
+                      _where(tokens, form, len(text)), service, tuple(datasets), frozenset(computed))
 
 
 def _where(tokens: list[tuple[str, str, int]], form: str, end: int) -> tuple[int, int, bool] | None:
