@@ -217,6 +217,33 @@ def test_any_text_has_a_shape(text):
         assert 0 < start <= end <= len(text)
 
 
+_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=st.one_of(
+    _text,
+    st.builds(lambda a, b: f"SELECT * WHERE {{ ?s {a} ?o }} LIMIT {b}", _text, st.integers(-3, 5)),
+    st.builds(lambda a: f"ASK {{ ?s ?p {a} }}", _text),
+    st.builds(lambda a: f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s ?p {a} }} LIMIT 2", _text),
+    st.builds(lambda a: f"SELECT ?x WHERE {{ BIND({a} AS ?x) }}", _text),
+), value=_text)
+def test_any_text_on_oxigraph_answers_or_is_refused(store, query, value):
+    """Whatever the text and the bound value: an answer or one ExoreasonError, never another
+    exception, and the graph unchanged."""
+    before = len(store)
+    try:
+        binding = dict([parse_binding(f"s={value}")]) if "?s" in query else {}
+        result = run_query(store, query, bindings=binding)
+    except ExoreasonError as exc:
+        assert "\n" not in exc.message()
+    else:
+        assert result.kind in ("select", "ask", "graph")
+        for fmt in ("ttl",) if result.kind == "graph" else ("table", "json", "tsv", "csv"):
+            assert isinstance(result.render(fmt), str)
+    assert len(store) == before
+
+
 # --------------------------------------------------------------------------------------------
 # formats
 # --------------------------------------------------------------------------------------------
@@ -287,6 +314,44 @@ def test_entailed_release_holds_the_graph_and_its_closure():
     inverse = "SELECT ?g ?m WHERE { ?g exo:targetedBy ?m }"
     assert len(run_query(release, inverse).rows) == 0
     assert len(run_query(entailed, inverse).rows) == len(run_query(release, "SELECT * WHERE { ?m exo:targets ?g }").rows)
+
+
+_RESTRICTIONS = """
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix ex: <https://example.org/> .
+ex:targets a owl:ObjectProperty ; owl:inverseOf ex:targetedBy .
+ex:MiR rdfs:subClassOf [ a owl:Restriction ; owl:onProperty ex:targets ; owl:someValuesFrom ex:Gene ] .
+ex:Other rdfs:subClassOf [ a owl:Restriction ; owl:onProperty ex:targets ; owl:someValuesFrom ex:Gene2 ] .
+ex:m ex:targets ex:g ; rdfs:label "m" .
+"""
+
+
+_RELABELLED = """
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix ex: <https://example.org/> .
+ex:m rdfs:label "m" ; ex:targets ex:g .
+_:zz9 owl:someValuesFrom ex:Gene2 ; owl:onProperty ex:targets ; a owl:Restriction .
+ex:Other rdfs:subClassOf _:zz9 .
+ex:MiR rdfs:subClassOf _:aa1 .
+_:aa1 a owl:Restriction ; owl:onProperty ex:targets ; owl:someValuesFrom ex:Gene .
+ex:targets owl:inverseOf ex:targetedBy ; a owl:ObjectProperty .
+"""
+
+
+def test_entailed_release_is_canonical_whatever_the_blank_node_labels():
+    from exoreason.reasoning import entailed_ntriples
+
+    first = entailed_ntriples(_RESTRICTIONS.encode())
+    assert entailed_ntriples(_RESTRICTIONS.encode()) == first
+    assert entailed_ntriples(_RELABELLED.encode()) == first  # the same graph written otherwise
+    lines = first.decode().splitlines()
+    assert lines == sorted(lines) and len(lines) == len(set(lines))
+    assert "<https://example.org/g> <https://example.org/targetedBy> <https://example.org/m> ." in lines
+    assert not any(line.startswith('"') for line in lines)  # no generalized triples
+    blank = {label for line in lines for label in re.findall(r"_:(\w+)", line)}
+    assert len(blank) == 2 and all(re.fullmatch(r"c14n\d+", label) for label in blank)
 
 
 def test_reason_on_the_command_line_reads_the_entailed_release(tmp_path):

@@ -628,10 +628,8 @@ def _run_oxigraph(store: pyoxigraph.Store, text: str, shape: QueryShape,
         return QueryResult("select", variables=variables, rows=rows)
     except SyntaxError as exc:
         raise _syntax_error(exc, text, shape, terms) from None
-    except OSError as exc:  # a SERVICE request, allowed by --allow-remote, failed
-        raise QueryError(f"query failed: {' '.join(str(exc).split())[:300]}") from None
-    except (RuntimeError, ValueError, TypeError) as exc:
-        raise QueryError(f"query failed: {' '.join(str(exc).split())[:300]}") from None
+    except Exception as exc:  # noqa: BLE001 (the engine's evaluation errors, e.g. a failed SERVICE request)
+        raise QueryError(f"query failed: {type(exc).__name__}: {' '.join(str(exc).split())[:300]}") from None
 
 
 def _run_rdflib(graph: Graph, text: str, terms: Mapping[str, Term]) -> QueryResult:
