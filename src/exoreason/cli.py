@@ -5,8 +5,8 @@ code 2 (bad input) or 1 (a failure); ``--debug`` shows the traceback. Heavy libr
 owlready2) are imported inside the functions that need them, so ``--help`` is instant.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: typer would then evaluate every command's
+# annotation strings at each start, a tenth of a cold `exoreason query`.
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -96,74 +96,98 @@ def coverage(
 
     Example: exoreason coverage --format tsv
     """
-    from .ontology import load_graph
-    from .query import load_named_query, run_query
-    from .resources import KG_FILE, ontology_dir
+    from .query import check_format, load_named_query, run_query
 
-    graph = load_graph(ontology_dir() / KG_FILE)
-    typer.echo(run_query(graph, load_named_query("coverage").text).render(fmt))
-    missing = run_query(graph, load_named_query("finding-provenance-violation").text)
+    fmt = check_format(fmt, "SELECT")
+    typer.echo(run_query(None, load_named_query("coverage").text).render(fmt))
+    missing = run_query(None, load_named_query("finding-provenance-violation").text)
     if missing.rows:
         typer.echo(missing.render("table"), err=True)
         raise typer.Exit(1)
 
 
-@app.command()
+def _query_help() -> str:
+    from .prefixes import SPARQL_PREFIXES
+
+    width = max(len(p) for p in SPARQL_PREFIXES) + 1
+    prefixes = "\n".join(f"  {p + ':':<{width}} <{ns}>" for p, ns in SPARQL_PREFIXES.items())
+    return (
+        "Ask the graph a SPARQL question (read-only), embedded (Oxigraph) or on a SPARQL endpoint.\n\n"
+        "SELECT and ASK answer rows (--format table, csv, tsv, or json: the W3C SPARQL results "
+        "JSON); CONSTRUCT and DESCRIBE answer a graph (--format ttl, nt or jsonld). --list shows "
+        "the named queries; docs/vocabulary.md every class and property, with example queries.\n\n"
+        "\b\nPrefixes a query may use without a PREFIX line (its own PREFIX lines take precedence):\n"
+        f"{prefixes}\n\n"
+        "\b\n"
+        "Example: exoreason query targets-of-mirna --bind mirna=miR-155\n"
+        "Example: exoreason query targets-of-mirna --bind mirna=miRBase:MIMAT0000646 --format csv\n"
+        "Example: exoreason query 'SELECT ?gene WHERE { ?m exo:targets ?g . ?g rdfs:label ?gene }'\n"
+    )
+
+
+@app.command(help=_query_help())
 def query(
     spec: Annotated[str | None, typer.Argument(help="A .rq file, the name of a query in queries/, or SPARQL text.")] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv, tsv or json (W3C SPARQL results JSON).")] = "table",
-    bind: Annotated[list[str], typer.Option("--bind", "-b", help="NAME=VALUE: bind a variable to a value (an IRI <...>, a CURIE such as miRBase:MIMAT0000646, a number or a string). Repeatable.")] = [],  # noqa: B006
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help="Rows: table (default), csv, tsv or json (W3C SPARQL results JSON). Graphs (CONSTRUCT, DESCRIBE): ttl (default), nt or jsonld. Any case.")] = None,
+    bind: Annotated[list[str], typer.Option("--bind", "-b", help="NAME=VALUE: bind a variable to an RDF term: an IRI <...>, a CURIE of a predefined prefix (miRBase:MIMAT0000646, GO:0001837, exo:Metastasis), an integer, or else a string (a name such as miR-155). Repeatable.")] = [],  # noqa: B006
     endpoint: Endpoint = None,
-    list_: Annotated[bool, typer.Option("--list", help="List the named queries with the questions they answer.")] = False,
+    list_: Annotated[bool, typer.Option("--list", help="List the named queries, grouped (questions, checks, network), with the question each answers.")] = False,
     allow_remote: Annotated[bool, typer.Option("--allow-remote", help="Let the embedded engine follow SERVICE and remote FROM clauses.")] = False,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds a query may run (embedded: it is stopped) or wait for an endpoint.")] = 60.0,
     retries: Annotated[int, typer.Option("--retries", help="Retries of an endpoint request that failed for a passing reason (unreachable, HTTP 5xx), with doubling waits.")] = 2,
     allow_update: Annotated[bool, typer.Option("--allow-update", help="Send a SPARQL Update to the --endpoint (its update service, e.g. http://HOST:PORT/update). The embedded graph is never changed.")] = False,
-    reason: Annotated[bool, typer.Option("--reason", help="Answer over the graph plus what OWL entails (OWL 2 RL closure): subclasses, inverse relations, super-properties.")] = False,
+    reason: Annotated[bool, typer.Option("--reason", help="Answer over the graph plus what OWL entails (its OWL 2 RL closure, built by `exoreason build`): subclasses, inverse relations, super-properties.")] = False,
 ) -> None:
-    """Ask the graph a SPARQL question (read-only), embedded or on a SPARQL endpoint.
-
-    Example: exoreason query targets-of-mirna --bind mirna=miR-155
-    """
-    from .query import list_queries, parse_binding, resolve_query, run_query
+    from .query import (
+        GROUPS,
+        check_format,
+        grouped_queries,
+        parse_binding,
+        resolve_query,
+        run_query,
+    )
+    from .sparql import analyse
 
     if list_:
-        for q in list_queries():
-            typer.echo(f"{q.name}: {q.question}")
+        import textwrap
+
+        for group, queries in grouped_queries().items():
+            if queries:
+                typer.echo(f"{GROUPS[group]}:")
+                width = max(len(q.name) for q in queries) + 4
+                for q in queries:
+                    typer.echo(textwrap.fill(q.summary, 100, initial_indent=f"  {q.name}".ljust(width),
+                                             subsequent_indent=" " * width))
+                typer.echo("")
         return
     if not spec:
         raise InputError("give a query: a .rq file, a query name (see --list) or SPARQL text")
-    if fmt not in ("table", "csv", "tsv", "json"):
-        raise InputError(f"unknown format {fmt!r}; use table, csv, tsv or json")
     named = resolve_query(spec)
-    if allow_update:
-        from .query import is_update, run_update
+    shape = analyse(named.text)
+    if allow_update and shape.is_update:
+        from .query import run_update
 
-        if is_update(named.text):
-            if not endpoint:
-                raise InputError("--allow-update needs --endpoint: the embedded graph is built from the "
-                                 "templates (edit them and rebuild)")
-            run_update(endpoint, named.text, timeout)
-            typer.echo(f"update applied at {endpoint}")
-            return
-    bindings = dict(parse_binding(b) for b in bind)
-    graph = None
-    if not endpoint:
-        from .ontology import load_graph
-        from .resources import KG_FILE, ontology_dir
-
-        graph = load_graph(ontology_dir() / KG_FILE)
-        if reason:
-            from .reasoning import entailed_graph
-
-            graph = entailed_graph(graph)
-    elif reason:
-        raise InputError("--reason works on the embedded graph; push an entailed graph to the endpoint instead")
+        if not endpoint:
+            raise InputError("--allow-update needs --endpoint: the embedded graph is built from the "
+                             "templates (edit them and rebuild)")
+        run_update(endpoint, named.text, timeout)
+        typer.echo(f"update applied at {endpoint}")
+        return
+    fmt = check_format(fmt or ("ttl" if shape.answers_graph else "table"), shape.form)
     if not timeout > 0:
         raise InputError(f"--timeout must be positive, got {timeout:g}")
     if retries < 0:
         raise InputError(f"--retries must be 0 or more, got {retries}")
-    result = run_query(graph, named.text, bindings=bindings, endpoint=endpoint, allow_remote=allow_remote,
+    if endpoint and reason:
+        raise InputError("--reason works on the embedded graph; `exoreason push --reason` loads the "
+                         "entailed graph into a server")
+    bindings = dict(parse_binding(b) for b in bind)
+    source = None
+    if reason:
+        from .query import release_store
+
+        source = release_store(reason=True)
+    result = run_query(source, named.text, bindings=bindings, endpoint=endpoint, allow_remote=allow_remote,
                        timeout=timeout, embedded_timeout=None if endpoint else timeout, retries=retries)
     typer.echo(result.render(fmt))
 
@@ -173,16 +197,18 @@ def push(
     endpoint: Annotated[str, typer.Option("--endpoint", help="Graph Store Protocol URL of the server (Oxigraph: http://HOST:PORT/store).")],
     graph_iri: Annotated[str | None, typer.Option("--graph", help="Named graph to load into (default graph if omitted).")] = None,
     append: Annotated[bool, typer.Option("--append", help="Add to the graph instead of replacing it.")] = False,
+    reason: Annotated[bool, typer.Option("--reason", help="Load the graph with its OWL 2 RL closure (the entailed graph `exoreason build` writes), so that plain queries on the server see what OWL entails.")] = False,
 ) -> None:
     """Load the built graph into a SPARQL server (SPARQL 1.1 Graph Store HTTP Protocol).
 
     Example: exoreason push --endpoint http://127.0.0.1:7878/store
     """
-    from .resources import KG_FILE, ontology_dir
+    from .resources import ENTAILED_FILE, QUERY_GRAPH_FILE, ontology_dir
     from .store import push as run_push
 
-    status = run_push(endpoint, ontology_dir() / KG_FILE, graph_iri, replace=not append)
-    typer.echo(f"loaded {KG_FILE} into {endpoint} (HTTP {status})")
+    name = ENTAILED_FILE if reason else QUERY_GRAPH_FILE
+    status = run_push(endpoint, ontology_dir() / name, graph_iri, replace=not append)
+    typer.echo(f"loaded {name} into {endpoint} (HTTP {status})")
 
 
 @app.command()

@@ -56,6 +56,7 @@ __all__ = [
     "ontology_turtle",
     "parse_edit_file",
     "render_release",
+    "stable_copy",
     "write_files_atomically",
 ]
 
@@ -631,7 +632,7 @@ def _blank_node_names(graph: Graph) -> dict[Node, Node]:
     return names
 
 
-def _sorted_copy(graph: Graph) -> Graph:
+def stable_copy(graph: Graph) -> Graph:
     """A copy whose store holds the triples in a fixed order, so serialisation is repeatable.
 
     Blank nodes the build made keep their names (given by content); those a parser made are
@@ -648,14 +649,14 @@ def _sorted_copy(graph: Graph) -> Graph:
 
 
 def _turtle(graph: Graph) -> bytes:
-    ttl = _sorted_copy(graph).serialize(format="turtle", encoding="utf-8")
+    ttl = stable_copy(graph).serialize(format="turtle", encoding="utf-8")
     return b"# " + GENERATED_NOTICE.encode() + b"\n\n" + ttl
 
 
 def render_release(ontology: Graph, kg: Graph) -> Release:
     """Serialise the ontology to RDF/XML and the knowledge graph to Turtle, byte-identical for
     the same input."""
-    return Release(owl=_rdf_xml(_sorted_copy(ontology)), kg=_turtle(kg))
+    return Release(owl=_rdf_xml(stable_copy(ontology)), kg=_turtle(kg))
 
 
 def ontology_turtle(owl_file: Path) -> bytes:
