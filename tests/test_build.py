@@ -140,7 +140,7 @@ def test_editing_a_template_changes_the_outputs(tmp_path):
     before = _outputs(copy)
     quote = "a finding added by test_build to a copy of the templates"
     _append_row(copy / CLAIMS, **_claim(id="Z-new-finding", subject="exo:CancerStemCellExosome",
-                                        object="exo:Recurrence", relation="exo:regulates",
+                                        object="exo:Recurrence", relation="exo:promotes",
                                         quote=quote, review_refs="141"))
     done = _run(copy, "build")
     assert done.returncode == 0, done.stderr

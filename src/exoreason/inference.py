@@ -110,6 +110,7 @@ class InferenceResult:
     labels: dict[str, str] = field(default_factory=dict)
     do: dict[str, bool] = field(default_factory=dict)
     intervals: dict[str, Any] | None = None  # {"samples", "seed", "level"} when intervals were computed
+    context: str = ""  # what --cancer did to the link strengths (and so to the priors), in words
 
     def outcome(self, key: str) -> OutcomePosterior:
         for o in self.outcomes:
@@ -123,6 +124,7 @@ class InferenceResult:
             **({"do": {k: "true" if v else "false" for k, v in self.do.items()}} if self.do else {}),
             "given_as": self.names,
             "cancer": self.cancer,
+            **({"context": self.context} if self.context else {}),
             "parameters": self.parameters,
             "note": DISCLAIMER,
             **({"intervals": dict(self.intervals)} if self.intervals is not None else {}),
@@ -217,6 +219,8 @@ class InferenceResult:
         if self.intervals:
             lines.append(f"Intervals: the middle {self.intervals['level']:.0%} of the posteriors under "
                          f"{self.intervals['samples']} samples of the parameters (seed {self.intervals['seed']}).")
+        if self.context:
+            lines.append(f"Context: {self.context}")
         lines.append(f"Note: {DISCLAIMER} Parameters: {self.parameters}.")
         return "\n".join(lines)
 
@@ -263,7 +267,9 @@ class Reasoner:
         self.params = params or load_parameters(spec=spec)
         self.cancer_iri = self.resolve_cancer(cancer) if cancer else None
         self.cancer = cancer
-        self.compiled: CompiledNetwork = compile_network(spec, self.params, self.cancer_iri)
+        self.context = spec.cancer_context(self.cancer_iri) if self.cancer_iri else None
+        self.compiled: CompiledNetwork = compile_network(spec, self.params, self.context)
+        self.notes: list[str] = []  # how names were read (a related synonym), for the user
         self.engine = Engine(self.compiled)
 
     @classmethod
@@ -281,18 +287,33 @@ class Reasoner:
 
     # -- names ---------------------------------------------------------------------------------
 
+    def _noted(self, name: str, kinds: tuple[str, ...] | None, what: str) -> str:
+        found = self.spec.lookup(name, kinds, what)
+        if found.match == "related":
+            node = self.spec.node(found.key)
+            self.notes.append(f"{name!r} read as {node.label} ({node.key}): a related name, which may "
+                              "also denote another molecule")
+        return found.key
+
     def resolve_cargo(self, name: str) -> str:
-        """The cargo node a name denotes (label, exact synonym or key, case-insensitive)."""
+        """The cargo node a name denotes (label, exact synonym or key, case-insensitive; a related
+        synonym too, noted in :attr:`notes`)."""
         try:
-            return self.spec.resolve(name, ("cargo",), "cargo")
+            return self._noted(name, ("cargo",), "cargo")
         except InferenceError as exc:
-            if "closest" in str(exc) or "ambiguous" in str(exc):
+            if "closest" in str(exc) or "ambiguous" in str(exc) or "not in the network" in str(exc):
                 raise
-            raise InferenceError(f"{exc}; `exoreason query cargo-names` lists them") from None
+            try:
+                other = self.spec.resolve(name)
+            except InferenceError:
+                raise InferenceError(f"{exc}; `exoreason query cargo-names` lists them") from None
+            node = self.spec.node(other)
+            raise InferenceError(f"{name!r} is not exosomal cargo but a {node.kind.replace('_', ' ')} of the "
+                                 f"network ({node.label}); observe it with --observe '{node.key}=true'") from None
 
     def resolve_node(self, name: str) -> str:
         """Any node of the network by key, label or synonym."""
-        return self.spec.resolve(name, None, "network node")
+        return self._noted(name, None, "network node")
 
     def resolve_outcome(self, name: str) -> str:
         """A process or outcome node by key, label or synonym."""
@@ -305,9 +326,10 @@ class Reasoner:
             raise InferenceError(f"{exc}; known: {known}") from None
 
     def resolve_cancer(self, name: str) -> str:
-        wanted = name.strip().casefold()
+        """The cancer type a name denotes (key, label or synonym, case-insensitive): its IRI."""
+        wanted = " ".join(name.split()).casefold()
         for cancer in self.spec.cancers:
-            if wanted in {n.casefold() for n in (cancer.key, cancer.label, *cancer.names)}:
+            if wanted in {" ".join(n.split()).casefold() for n in (cancer.key, cancer.label, *cancer.names)}:
                 return cancer.iri
         known = sorted({c.label for c in self.spec.cancers})
         close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
@@ -424,7 +446,21 @@ class Reasoner:
             evidence=readings, names=dict(names or {}), outcomes=outcomes,
             cancer=self.cancer, parameters=self.params.source,
             labels={n.key: n.label for n in self.spec.nodes}, do=dict(do or {}),
+            context=self.context_note(),
         )
+
+    def context_note(self) -> str:
+        """What the cancer asked about does to the answer, in words ("" without --cancer)."""
+        if not self.cancer_iri:
+            return ""
+        label = next(c.label for c in self.spec.cancers if c.iri == self.cancer_iri)
+        if len(self.spec.cancer_context(self.cancer_iri)) == len(self.spec.cancers):
+            return (f"asked about {label}, the root of the cancer types: every study counts fully, as "
+                    "without --cancer.")
+        return (f"priors and posteriors are under the context {label}: a study of {label} or of a "
+                f"narrower cancer type counts fully, one of another cancer type with weight "
+                f"{self.params.other_cancer_weight:g} (evidence.other_cancer_weight), so priors differ "
+                "from those without --cancer.")
 
     def infer_names(self, present: Iterable[str] = (), absent: Iterable[str] = ()) -> InferenceResult:
         evidence, names = self.evidence_from_names(present, absent)
