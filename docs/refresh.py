@@ -27,7 +27,7 @@ def readme_example() -> None:
     readme = ROOT / "README.md"
     text = readme.read_text()
     new = re.sub(r"```\n\$ exoreason infer --cargo miR-155\n.*?```", lambda _: "```\n" + snippet + "\n```",
-                 text, count=1, flags=re.S)
+                 text, count=1, flags=re.DOTALL)
     readme.write_text(new)
 
 

@@ -320,10 +320,12 @@ def _overlap(a, b, tolerance=0.5):
 
 def _crosses(points, box, inset=1.5):
     """Whether a polyline passes through the inside of a box (shrunk by ``inset`` pixels)."""
+    import itertools
+
     import numpy as np
 
     x0, x1, y0, y1 = box.x0 + inset, box.x1 - inset, box.y0 + inset, box.y1 - inset
-    for (ax_, ay), (bx, by) in zip(points, points[1:], strict=False):
+    for (ax_, ay), (bx, by) in itertools.pairwise(points):
         steps = max(2, int(np.hypot(bx - ax_, by - ay)))
         xs, ys = np.linspace(ax_, bx, steps), np.linspace(ay, by, steps)
         if np.any((xs > x0) & (xs < x1) & (ys > y0) & (ys < y1)):
