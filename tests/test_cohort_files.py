@@ -263,3 +263,35 @@ def validator_or_none():
     except ImportError:
         return None
     return jsonschema.Draft202012Validator(json.loads((ROOT / "docs" / "answer.schema.json").read_text()))
+
+
+# -- any text: a reading, or one clear error ----------------------------------------------------
+
+def test_any_threshold_or_measurement_text_is_read_or_refused():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from exoreason.errors import ExoreasonError
+    from exoreason.evidence import Threshold, parse_measurement, parse_threshold
+
+    text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30)
+
+    @settings(max_examples=300, deadline=None)
+    @given(spec=st.one_of(text, st.builds(lambda c, o, v: f"{c}{o}{v}", text, st.sampled_from(["<=", "<", ">=", ">"]),
+                                          st.one_of(text, st.floats(allow_nan=True).map(str)))),
+           cell=st.one_of(text, st.floats(allow_nan=True, allow_infinity=True).map(str)),
+           comma=st.booleans())
+    def check(spec, cell, comma):
+        try:
+            threshold = parse_threshold(spec)
+        except ExoreasonError as exc:
+            assert "\n" not in exc.message()
+            threshold = Threshold(None, "<=", 35.0)
+        try:
+            value = parse_measurement(cell, threshold, comma)
+        except ValueError as exc:
+            assert "\n" not in str(exc)
+            return
+        assert value in (None, 0.0, 1.0)
+
+    check()

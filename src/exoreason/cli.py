@@ -359,8 +359,10 @@ def suggest(
     key = reasoner.resolve_outcome(target)
     current, ranked = run_suggest(reasoner, evidence, key, top)
     if fmt == "json":
-        typer.echo(json.dumps({"target": key, "posterior": current,
-                               "suggestions": [s.to_dict() for s in ranked]}, indent=2))
+        from .display import json_ready
+
+        typer.echo(json.dumps(json_ready({"target": key, "posterior": current,
+                                          "suggestions": [s.to_dict() for s in ranked]}), indent=2))
         return
     typer.echo(f"P({key}) now: {current:.3f}")
     width = max([len("cargo")] + [len(s.label) for s in ranked])
