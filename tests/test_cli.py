@@ -160,11 +160,11 @@ def test_readme_opens_with_the_two_commands_and_its_example_is_current():
     first_block = readme.split("```")[1]
     assert "make demo" in first_block and "make test" in first_block
     assert "bash .ci/install-java.sh" in readme
-    shown = re.search(r"^chemoresistance\s+chemoresistance\s+([0-9.]+)\s+([0-9.]+)", readme, re.MULTILINE)
+    shown = re.search(r"^outcome\s+chemoresistance\s+chemoresistance\s+([0-9.]+)\s+([0-9.]+)", readme, re.MULTILINE)
     assert shown, "README shows no chemoresistance line"
     actual = run_cli("infer", "--cargo", "miR-155")
-    line = next(ln for ln in actual.stdout.splitlines() if ln.startswith("chemoresistance"))
-    assert line.split()[2:4] == [shown.group(1), shown.group(2)], "README's example output is stale"
+    line = next(ln for ln in actual.stdout.splitlines() if ln.split()[:2] == ["outcome", "chemoresistance"])
+    assert line.split()[3:5] == [shown.group(1), shown.group(2)], "README's example output is stale"
 
 
 def test_exoreason_executable_is_on_the_venv():

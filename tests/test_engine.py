@@ -248,7 +248,7 @@ def test_evidence_on_a_non_root_node_is_answered_regression(reasoner):
         assert outcome.posterior == pytest.approx(expected[outcome.key], abs=TOLERANCE)
     done = run_cli("infer", "--cargo", "miR-155", "--observe", "EMT=true", "--format", "json")
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["evidence"]["EMT"] == "true"
+    assert json.loads(done.stdout)["evidence"]["EMT"] is True
 
 
 def test_observing_and_intervening_on_one_node_is_refused_regression():

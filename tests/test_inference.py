@@ -64,7 +64,7 @@ def test_two_observations_and_explanation(tiny):
     p = result.outcome("P")
     assert p.prior == pytest.approx(0.2475, abs=1e-12)
     assert p.posterior == pytest.approx(0.21, abs=1e-12)
-    effects = {e.cargo: e for e in p.explanation}
+    effects = {e.node: e for e in p.explanation}
     # Without A (B alone) the posterior is 0.165; without B (A alone) it is 0.315.
     assert effects["miR_A"].posterior_without == pytest.approx(0.165, abs=1e-12)
     assert effects["miR_B"].posterior_without == pytest.approx(0.315, abs=1e-12)
@@ -180,7 +180,7 @@ def test_cli_infer_json_contract():
     done = run_cli("infer", "--cargo", "miR-155", "--format", "json")
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
-    assert data["evidence"] == {"hsa_miR_155_5p": "true"}
+    assert data["evidence"] == {"hsa_miR_155_5p": True}
     assert data["note"] == DISCLAIMER
     outcomes = {o["key"]: o for o in data["outcomes"]}
     for key in ("metastasis", "chemoresistance", "recurrence", "EMT"):
@@ -193,7 +193,7 @@ def test_cli_infer_table_sorted_by_change_with_disclaimer():
     done = run_cli("infer", "--cargo", "miR155")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[2].startswith("chemoresistance")
+    assert lines[2].split()[:2] == ["outcome", "chemoresistance"]
     assert "not clinical predictions" in done.stdout
     assert "TP53INP1" in done.stdout
 

@@ -37,11 +37,28 @@ Output = Annotated[Path, typer.Option("--output", "-o", help="File to write (who
 Force = Annotated[bool, typer.Option("--force", help="Overwrite an existing output file.")]
 Observe = Annotated[list[str], typer.Option("--observe", help="NODE=true|false|Q: any node seen in the tumour or the sample (a process such as EMT, a tumour state, an outcome). Repeatable.")]
 Endpoint = Annotated[str | None, typer.Option("--endpoint", help="URL of a SPARQL 1.1 endpoint to query instead of the embedded graph.")]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Every finding behind each edge in full (title, year, PMID, DOI, evidence), not one summary line per edge.")]
+ShowNotes = Annotated[bool, typer.Option("--show-notes", help="Print the curator notes that qualify the findings behind an edge (marked [note]).")]
+Plot = Annotated[Path | None, typer.Option("--plot", help="Also draw the answer to FILE.png, FILE.svg or FILE.pdf (written whole or not at all; --force overwrites).")]
+
+
+def _lowercase(value: str | None) -> str | None:
+    """--format values are case-insensitive: JSON, Json and json are the same."""
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"exoreason {__version__}")
+        raise typer.Exit()
 
 
 @app.callback()
 def _root(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
 ) -> None:
     global _DEBUG
     _DEBUG = debug
@@ -90,7 +107,7 @@ def validate(
 
 @app.command()
 def coverage(
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv, tsv or json.")] = "table",
+    fmt: Annotated[str, typer.Option("--format", "-f", callback=_lowercase, help="table, csv, tsv or json.")] = "table",
 ) -> None:
     """Count curated findings per source section of the review, and list findings lacking provenance.
 
@@ -217,27 +234,49 @@ def infer(
     absent: Absent = [],  # noqa: B006
     observe: Observe = [],  # noqa: B006
     cancer: Cancer = None,
-    fmt: Annotated[str | None, typer.Option("--format", "-f", help="table or json (one profile); csv or json (--profiles).")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", "-f", callback=_lowercase, help="table or json (one profile); csv or json (--profiles).")] = None,
     config: Config = None,
-    profiles: Annotated[Path | None, typer.Option("--profiles", help="CSV of profiles: an id column and one column per observed node (cargo, process, outcome), cells true/false/empty or a reading in [0, 1].")] = None,
+    profiles: Annotated[Path | None, typer.Option("--profiles", help="A cohort file (comma, tab or semicolon separated): an id column and one column per observed node; see above.")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="With --profiles: write here (whole or not at all) instead of stdout.")] = None,
+    id_column: Annotated[str | None, typer.Option("--id-column", help="With --profiles: the id column's name, if not id, ID, sample, Sample or sample_id.")] = None,
+    ignore_unknown: Annotated[bool, typer.Option("--ignore-unknown", help="With --profiles: skip columns naming no node of the network (named on stderr) instead of stopping.")] = False,
+    threshold: Annotated[list[str], typer.Option("--threshold", metavar="[COLUMN]OP VALUE", help="With --profiles: read numbers as measurements, present when they pass: '<=35' (Ct values, every cargo column), 'miR-21>=10' (TPM, one column); OP is <=, <, >= or >. Quote it. Repeatable.")] = [],  # noqa: B006
+    with_prior: Annotated[bool, typer.Option("--with-prior", help="With --profiles: after each KEY column, KEY_prior (nothing observed) and KEY_change.")] = False,
+    verbose: Verbose = False,
+    show_notes: ShowNotes = False,
     force: Force = False,
     do: Annotated[list[str], typer.Option("--do", help="Intervention NODE=true|false on any node (e.g. EMT=false, a blocked miRNA), answered beside the observation. Repeatable.")] = [],  # noqa: B006
     model: Annotated[Path | None, typer.Option("--model", help="Tables fitted by `exoreason fit` instead of the literature tables (not with --config or --cancer, which make literature tables).")] = None,
     intervals: Annotated[bool, typer.Option("--intervals", help="Add a 90% interval to each posterior and change, from sampling the literature-derived parameters (see [uncertainty] in parameters.toml).")] = False,
     samples: Annotated[str | None, typer.Option("--samples", metavar="N", help="With --intervals: how many parameter samples (default 1000).")] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="With --intervals: seed of the sampler (default 0); the same seed gives the same intervals.")] = None,
-    plot: Annotated[Path | None, typer.Option("--plot", help="Also draw prior vs posterior of each outcome to FILE.png or FILE.svg (written whole or not at all; --force overwrites).")] = None,
+    plot: Plot = None,
 ) -> None:
     """Prior and posterior of metastasis, chemoresistance, recurrence and the processes behind them,
-    given the cargo observed in exosomes, with the findings behind the answer.
+    given the cargo observed in exosomes, with the paths and findings behind the answer.
 
-    A cargo given as NAME:Q (e.g. miR-155:0.9) is a soft reading: Q/(1-Q) is how much more likely
-    the reading is if the cargo is present than if it is absent (0.5 carries no information).
-    The posteriors are estimates of a model whose parameters come from the literature, not
-    clinical predictions.
+    The table lists outcomes, then processes, each by the size of the change; then, for each row
+    the evidence moved, the paths from each observation (-> promotes, -| inhibits) and each edge
+    once with its strength and findings ([note]: a curator note qualifies them).
 
+    A reading given as NAME:Q or NODE=Q (e.g. miR-155:0.9) with Q strictly between 0 and 1 is a
+    likelihood: Q/(1-Q) is how much more likely the reading is if the node is present than if it
+    is absent (0.5 carries no information; Q is not the probability of presence). The posteriors
+    are estimates of a model whose parameters come from the literature, not clinical predictions.
+
+    A cohort file (--profiles) is comma, tab or semicolon separated (whichever the header uses
+    most; in a semicolon file 0,9 is 0.9). Its id column is id, ID, sample, Sample or sample_id
+    (or --id-column). Every other column names a node: cargo (miR-155), or a process or outcome
+    seen in the tumour (EMT, metastasis). Cells: empty, NA, N/A or NaN (not observed);
+    true/false, yes/no, 1/0, present/absent, detected/not detected, positive/negative; or a
+    likelihood reading in (0, 1). Measurements (Ct, TPM, fold change) need --threshold; there,
+    Undetermined is absent. Unknown columns are all named in one error, or skipped with
+    --ignore-unknown.
+
+    \b
     Example: exoreason infer --cargo miR-155
+    Example: exoreason infer --profiles examples/cohort.csv --with-prior
+    Example: exoreason infer --profiles examples/cohort-ct.tsv --threshold '<=35'
     """
     if plot is not None:
         from .plots import check_picture_path
@@ -245,6 +284,16 @@ def infer(
         check_picture_path(plot, force)  # a bad extension or directory fails before any inference
         if profiles is not None:
             raise InputError("--plot draws a single query, not --profiles")
+    cohort_options = {"--id-column": id_column is not None, "--ignore-unknown": ignore_unknown,
+                      "--threshold": bool(threshold), "--with-prior": with_prior}
+    if profiles is None and any(cohort_options.values()):
+        used = next(name for name, given in cohort_options.items() if given)
+        raise InputError(f"{used} goes with --profiles")
+    if profiles is not None and (verbose or show_notes):
+        raise InputError("--verbose and --show-notes shape the explanation of a single query, not --profiles")
+    from .evidence import parse_threshold
+
+    thresholds = [parse_threshold(text) for text in threshold]
     if model is not None and (config is not None or cancer is not None):
         raise InputError("--model holds fitted tables; it cannot be combined with --config or --cancer, "
                          "which make the literature tables")
@@ -262,7 +311,9 @@ def infer(
             raise InputError("--intervals is for a single query, not --profiles")
         from .cohort import run_profiles
 
-        run_profiles(reasoner, profiles, output, fmt or "csv", force=force)
+        run_profiles(reasoner, profiles, output, fmt or "csv", force=force, id_column=id_column,
+                     ignore_unknown=ignore_unknown, thresholds=thresholds, with_prior=with_prior,
+                     warn=lambda message: typer.echo(f"exoreason: warning: {message}", err=True))
         if output is not None:
             typer.echo(f"wrote {output}", err=True)
         return
@@ -289,7 +340,7 @@ def infer(
         from .plots import plot_posteriors
 
         plot_posteriors(result, plot, force=force)
-    typer.echo(result.to_json() if fmt == "json" else result.render_table())
+    typer.echo(result.to_json() if fmt == "json" else result.render_table(verbose, show_notes))
     if plot is not None:
         typer.echo(f"wrote {plot}", err=True)
 
@@ -314,7 +365,7 @@ def suggest(
     absent: Absent = [],  # noqa: B006
     observe: Observe = [],  # noqa: B006
     top: Annotated[int, typer.Option("--top", help="How many candidates to show.")] = 5,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    fmt: Annotated[str, typer.Option("--format", "-f", callback=_lowercase, help="table or json.")] = "table",
     cancer: Cancer = None,
     config: Config = None,
 ) -> None:
@@ -334,8 +385,10 @@ def suggest(
     key = reasoner.resolve_outcome(target)
     current, ranked = run_suggest(reasoner, evidence, key, top)
     if fmt == "json":
-        typer.echo(json.dumps({"target": key, "posterior": current,
-                               "suggestions": [s.to_dict() for s in ranked]}, indent=2))
+        from .display import json_ready
+
+        typer.echo(json.dumps(json_ready({"target": key, "posterior": current,
+                                          "suggestions": [s.to_dict() for s in ranked]}), indent=2))
         return
     typer.echo(f"P({key}) now: {current:.3f}")
     width = max([len("cargo")] + [len(s.label) for s in ranked])
@@ -352,7 +405,7 @@ def sensitivity(
     absent: Absent = [],  # noqa: B006
     observe: Observe = [],  # noqa: B006
     top: Annotated[int, typer.Option("--top", help="How many parameters to show.")] = 10,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    fmt: Annotated[str, typer.Option("--format", "-f", callback=_lowercase, help="table or json.")] = "table",
     cancer: Cancer = None,
     config: Config = None,
 ) -> None:
@@ -381,14 +434,17 @@ def explain(
     cargo: Cargo = [],  # noqa: B006
     absent: Absent = [],  # noqa: B006
     observe: Observe = [],  # noqa: B006
-    plot: Annotated[Path | None, typer.Option("--plot", help="Draw the paths as a graph to FILE.png or FILE.svg (written whole or not at all).")] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    plot: Annotated[Path | None, typer.Option("--plot", help="Draw the paths as a layered graph to FILE.png, FILE.svg or FILE.pdf (written whole or not at all).")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", callback=_lowercase, help="table or json (the schema infer's JSON uses: docs/answer.schema.json).")] = "table",
     force: Force = False,
     cancer: Cancer = None,
     config: Config = None,
+    verbose: Verbose = False,
+    show_notes: ShowNotes = False,
 ) -> None:
-    """Why an outcome moved: the paths from each observed cargo to it, with the findings (table,
-    reference, primary study) and the strength behind every edge; --plot draws them.
+    """Why an outcome moved: the paths from each observation to it with their signs (a path
+    promotes or inhibits: the product of its edges' signs), and each edge with its strength and
+    the findings behind it (table, reference, primary study); --plot draws them.
 
     Example: exoreason explain --cargo miR-155 --outcome chemoresistance
     """
@@ -411,7 +467,7 @@ def explain(
         from .plots import plot_explanation
 
         plot_explanation(reasoner, found.result, key, plot, force=force)
-    typer.echo(found.to_json() if fmt == "json" else found.render_table())
+    typer.echo(found.to_json() if fmt == "json" else found.render_table(verbose, show_notes))
     if plot is not None:
         typer.echo(f"wrote {plot}", err=True)
 
@@ -444,7 +500,7 @@ def fit(
 
 @app.command()
 def export(
-    fmt: Annotated[str, typer.Option("--format", "-f", help="owl, ttl (the ontology), bif or xmlbif (the network), dot (Graphviz) or graphml (Cytoscape, Gephi).")],
+    fmt: Annotated[str, typer.Option("--format", "-f", callback=_lowercase, help="owl, ttl (the ontology), bif or xmlbif (the network), dot (Graphviz) or graphml (Cytoscape, Gephi).")],
     output: Output,
     force: Force = False,
     config: Config = None,
@@ -452,8 +508,13 @@ def export(
     """Write the ontology or the Bayesian network for other tools (Protégé, pgmpy, pyAgrum, GeNIe,
     Graphviz, Cytoscape, Gephi).
 
+    Tools choose their reader by the file's extension: .owl, .ttl, .bif, .bifxml (pyAgrum reads
+    XMLBIF only from .bifxml), .dot, .graphml. Another extension is written all the same, with a
+    warning.
+
     Example: exoreason export --format bif --output exoreason.bif --force
     """
+    from .export import EXPORT_FORMATS, extension_warning
     from .export import export as run_export
 
     reasoner = None
@@ -463,6 +524,9 @@ def export(
         reasoner = Reasoner.from_files(config=config)
     run_export(fmt, output, reasoner=reasoner, force=force)
     typer.echo(f"wrote {output}")
+    warning = extension_warning(fmt, output) if fmt in EXPORT_FORMATS else None
+    if warning:
+        typer.echo(f"exoreason: warning: {warning}", err=True)
 
 
 def _terminate(signum: int, frame: object) -> None:
