@@ -12,7 +12,8 @@ import re
 
 import pytest
 
-from exoreason.display import row_key, shown
+from exoreason.display import row_key, shown, signed
+from exoreason.inference import ARROWS
 
 from .conftest import ROOT, assert_one_line_error, run_cli
 
@@ -74,7 +75,8 @@ def test_infer_and_explain_share_one_vocabulary_regression():
     for key in ("evidence", "given_as", "cancer", "parameters", "note"):
         assert explain[key] == infer[key]
     effect = from_infer["explanation"][0]
-    assert set(effect) == {"node", "label", "observed", "posterior_without", "change", "paths"}
+    assert set(effect) - {"dominant"} == {"node", "label", "observed", "posterior_without", "change",
+                                          "paths_promoting", "paths_inhibiting", "paths"}
     assert "shift" not in json.dumps(explain) and "effects" not in explain
 
 
@@ -94,19 +96,43 @@ def test_readings_and_flags_are_typed():
 
 
 def test_path_signs_are_the_product_of_edge_signs():
-    """miR-200c inhibits EMT, EMT inhibits apoptosis: that path promotes apoptosis; miR-19b's path
-    through PTEN and EMT to apoptosis inhibits it. Both are listed, so the competition shows."""
-    data = _json("explain", *FOUR, "--outcome", "apoptosis")
-    effects = {e["node"]: e for e in data["outcome"]["explanation"]}
-    (path,) = effects["hsa_miR_200c_3p"]["paths"]
+    """Loss of p53 lowers miR-200c (p53 raises it), and miR-200c inhibits EMT: two inhibitions in a
+    row, so that path promotes EMT."""
+    data = _json("explain", "--observe", "TP53_loss=true", "--outcome", "EMT")
+    (effect,) = data["outcome"]["explanation"]
+    paths = {tuple(e["child"] for e in p["edges"]): p for p in effect["paths"]}
+    path = paths[("hsa_miR_200c_3p", "EMT")]
     assert [e["effect"] for e in path["edges"]] == ["inhibits", "inhibits"] and path["effect"] == "promotes"
-    (path,) = effects["hsa_miR_19b_3p"]["paths"]
-    assert path["effect"] == "inhibits"
-    assert effects["hsa_miR_200c_3p"]["change"] > 0 > effects["hsa_miR_19b_3p"]["change"]
-    table = run_cli("explain", *FOUR, "--outcome", "apoptosis").stdout
-    assert "path 1, promotes: hsa-miR-200c-3p -| epithelial to mesenchymal transition -| apoptotic process" in table
-    assert ("path 1, inhibits: hsa-miR-19b-3p -> PTEN repressed in recipient cell -> epithelial to mesenchymal "
-            "transition -| apoptotic process") in table
+    assert effect["paths_inhibiting"] == 0 and effect["paths_promoting"] == len(effect["paths"]) >= 2
+    table = run_cli("explain", "--observe", "TP53_loss=true", "--outcome", "EMT").stdout
+    assert "promotes: loss of TP53 function -| hsa-miR-200c-3p -| epithelial to mesenchymal transition" in table
+
+
+def test_competing_observations_show_their_signs():
+    """miR-19b-3p raises EMT (through PTEN), miR-200c lowers it: both are listed with their signs."""
+    data = _json("explain", "--cargo", "miR-19b-3p", "--cargo", "miR-200c", "--outcome", "EMT")
+    effects = {e["node"]: e for e in data["outcome"]["explanation"]}
+    assert {p["effect"] for p in effects["hsa_miR_200c_3p"]["paths"]} == {"inhibits"}
+    assert {p["effect"] for p in effects["hsa_miR_19b_3p"]["paths"]} == {"promotes"}
+    assert effects["hsa_miR_200c_3p"]["change"] < 0 < effects["hsa_miR_19b_3p"]["change"]
+    table = run_cli("explain", "--cargo", "miR-19b-3p", "--cargo", "miR-200c", "--outcome", "EMT").stdout
+    assert "path 1, inhibits: hsa-miR-200c-3p -| epithelial to mesenchymal transition" in table
+    assert ("path 1, promotes: hsa-miR-19b-3p -> PTEN repressed in recipient cell -> epithelial to mesenchymal "
+            "transition") in table
+
+
+def test_which_kind_of_path_dominates_is_said(reasoner):
+    """Observing EMT itself: its paths to metastasis promote it; where an observation has paths of
+    both signs, the table says which kind wins (the sign of the change)."""
+    from exoreason.inference import EvidenceEffect
+
+    effect = EvidenceEffect("x", 1.0, 0.5, -0.1, (), promoting=3, inhibiting=2)
+    assert effect.dominant == "inhibiting"
+    assert EvidenceEffect("x", 1.0, 0.5, 0.1, (), promoting=3, inhibiting=0).dominant == ""
+    from exoreason.inference import effect_lines
+
+    lines = effect_lines([effect], {"x": "X"}, "")
+    assert "5 paths (3 promote, 2 inhibit; the inhibiting paths dominate)" in "\n".join(lines)
 
 
 def test_with_intervals_the_change_has_an_interval_too():
@@ -143,7 +169,7 @@ def test_outcomes_first_then_processes_with_a_kind_column_regression():
     assert header[:4] == ["kind", "process", "or", "outcome"]
     kinds = [kind for kind, _, _ in _rows(done.stdout)]
     assert kinds == sorted(kinds, key=["outcome", "process"].index)
-    assert kinds.count("outcome") == 4 and set(kinds) == {"outcome", "process"}
+    assert kinds.count("outcome") == 5 and set(kinds) == {"outcome", "process"}
 
 
 def test_rows_are_ordered_by_the_change_as_shown_regression():
@@ -153,7 +179,7 @@ def test_rows_are_ordered_by_the_change_as_shown_regression():
     keys = [o["key"] for o in data["outcomes"]]
     expected = sorted(data["outcomes"], key=lambda o: row_key(o["kind"], o["change"], o["label"]))
     assert keys == [o["key"] for o in expected]
-    assert keys[:4] == ["chemoresistance", "immunotherapy_resistance", "metastasis", "recurrence"]
+    assert keys[0] == "chemoresistance"  # the one miR-155's finding moves most
     assert [key for _, _, key in _rows(run_cli("infer", "--cargo", "miR-155").stdout)] == keys
 
 
@@ -179,20 +205,22 @@ def test_why_names_nodes_by_label_and_gives_one_line_per_edge_regression(reasone
     (340 lines for four cargo)."""
     done = run_cli("infer", *FOUR)
     lines = done.stdout.splitlines()
-    why = lines[lines.index("Why (the paths from each observation: -> promotes, -| inhibits):"):]
+    why = lines[lines.index("Why (the paths from each observation: -> promotes, -| inhibits, => is required for):"):]
     keys = {n.key for n in reasoner.spec.nodes if "_" in n.key}  # the keys no label contains
     for line in why:
         assert not any(re.search(rf"(?<![\w-]){re.escape(k)}(?![\w-])", line) for k in keys), line
     start = lines.index("Edges on these paths (strength; findings: where the review states them, evidence):")
     edge_lines = [line for line in lines[start + 1:] if line.startswith("  ")]
     data = _json("infer", *FOUR)
-    edges = {(e["parent"], e["child"]) for o in data["outcomes"] for x in o["explanation"] for p in x["paths"]
-             for e in p["edges"]}
+    # the table explains the outcomes; a process's paths are `explain --outcome KEY` away
+    edges = {(e["parent"], e["child"]) for o in data["outcomes"] if o["kind"] == "outcome" and o["change"]
+             for x in o["explanation"] for p in x["paths"] for e in p["edges"]}
     assert len(edge_lines) == len(edges)
     assert len(lines) < 200
     emt_chemo = next(line for line in edge_lines
                      if line.startswith("  epithelial to mesenchymal transition -> chemoresistance:"))
-    assert "strength 0.87; 4 findings:" in emt_chemo and "(review statement)" in emt_chemo
+    strength = reasoner.compiled.strengths[("EMT", "chemoresistance")]
+    assert f"strength {strength:.2f}; 4 findings:" in emt_chemo and "(review statement)" in emt_chemo
     verbose = run_cli("infer", *FOUR, "--verbose").stdout
     assert verbose.count("\n") > done.stdout.count("\n")
     assert "MicroRNA-155 controls exosome synthesis" in verbose and "MicroRNA-155 controls" not in done.stdout
@@ -210,18 +238,29 @@ def test_curator_notes_are_marked_and_printed_on_request_regression():
     assert f"note: {note}" in shown_notes and "[note]" not in shown_notes
     explained = run_cli("explain", "--cargo", "miR-155", "--outcome", "chemoresistance", "--show-notes").stdout
     assert f"note: {note}" in explained
-    # An edge without a curator note carries no marker.
-    apoptosis = run_cli("explain", "--cargo", "miR-200c", "--outcome", "apoptosis").stdout
-    line = next(x for x in apoptosis.splitlines() if x.startswith("  epithelial to mesenchymal transition -| "))
-    assert "[note]" not in line
+    # An edge without a curator note carries no marker (and one with a note does).
+    from exoreason.inference import Reasoner
+
+    spec = Reasoner.from_files().spec
+    labels = {n.key: n.label for n in spec.nodes}
+    text = run_cli("explain", "--cargo", "miR-200c", "--outcome", "metastasis").stdout
+    for edge in spec.edges:
+        start = f"  {labels[edge.parent]} {ARROWS[edge.sign]} {labels[edge.child]}: "
+        line = next((x for x in text.splitlines() if x.startswith(start)), None)
+        if line is not None:
+            assert ("[note]" in line) == any(f.note for f in edge.findings), line
 
 
-def test_explain_table_lists_paths_with_their_signs_and_edges_once():
+def test_explain_table_lists_paths_with_their_signs_and_edges_once(reasoner):
     done = run_cli("explain", "--cargo", "miR-21", "--cargo", "miR-200c", "--outcome", "metastasis")
     out = done.stdout
-    assert "metastasis (metastasis, outcome): prior 0.729, posterior 0.935, change +0.206" in out
-    assert "hsa-miR-21-5p present: +0.217 (0.717 without it)" in out
-    assert out.count("path ") == 6 and out.count(", inhibits: hsa-miR-200c-3p -| ") == 2
+    o = reasoner.infer({"hsa_miR_21_5p": 1.0, "hsa_miR_200c_3p": 1.0}).outcome("metastasis")
+    assert (f"metastasis (metastasis, outcome): prior {o.prior:.3f}, posterior {o.posterior:.3f}, "
+            f"change {signed(o.change)}") in out
+    mir21 = next(e for e in o.explanation if e.node == "hsa_miR_21_5p")
+    assert f"hsa-miR-21-5p present: {signed(mir21.change)} ({mir21.posterior_without:.3f} without it)" in out
+    assert out.count(", inhibits: hsa-miR-200c-3p -| ") >= 2 and ", promotes: hsa-miR-200c-3p" not in out
+    assert "=> colonization" in out  # the route through MET, which colonization requires
     assert out.count("  epithelial to mesenchymal transition -> metastasis: strength") == 1
 
 

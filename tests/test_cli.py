@@ -94,7 +94,7 @@ def test_adding_a_finding_changes_the_network(tmp_path):
     after = json.loads((copy / "exoreason-network.json").read_text())
     new = [e for e in after["edges"] if e["parent"] == "hsa_miR_155_5p" and e["child"] == "metastasis"]
     assert len(new) == 1
-    assert new[0]["evidence"][0]["quote"] == "a test quote"
+    assert new[0]["findings"][0]["quote"] == "a test quote"
     infer = json.loads(run_cli("infer", "--cargo", "miR-155", "--format", "json", env=env).stdout)
     metastasis = next(o for o in infer["outcomes"] if o["key"] == "metastasis")
     assert metastasis["posterior"] > metastasis["prior"]

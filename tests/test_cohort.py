@@ -180,8 +180,8 @@ CONFOUNDED_TTL = """
 @prefix exo: <https://w3id.org/exoreason/> .
 @prefix t: <https://example.org/conf/> .
 t:A rdfs:subClassOf exo:MolecularEntity ; rdfs:label "miR-A" .
-t:X rdfs:subClassOf exo:BiologicalProcess ; rdfs:label "X" ; exo:key "X" .
-t:Y rdfs:subClassOf exo:BiologicalProcess ; rdfs:label "Y" ; exo:key "Y" .
+t:X rdfs:subClassOf exo:PhenotypicOutcome ; rdfs:label "X" ; exo:key "X" .
+t:Y rdfs:subClassOf exo:PhenotypicOutcome ; rdfs:label "Y" ; exo:key "Y" .
 obo:GO_1903561 exo:carries t:A .
 t:c1 a exo:TextClaim ; rdfs:label "c1" ; exo:source "s" ; exo:quote "q" ; exo:evidence obo:ECO_0000304 ;
   exo:reviewReference 1 ; exo:aboutSubject t:A ; exo:assertedRelation exo:promotes ; exo:aboutObject t:X .
@@ -267,8 +267,8 @@ def test_fit_cli_missing_values_and_model_use(tmp_path, reasoner):
     # miR-155 was seen in every row: its base rate moves from 0.2 toward 0.5 (10 pseudo-observations).
     assert model["tables"]["hsa_miR_155_5p"]["p_true"] == [pytest.approx((2 + 30) / (10 + 60))]
     # TP53INP1 repression is never observed: its table stays the literature's.
-    assert model["tables"]["TP53INP1_repressed"]["p_true"] == pytest.approx(
-        list(reasoner.compiled.tables["TP53INP1_repressed"].p_true))
+    assert model["tables"]["TP53INP1_changed"]["p_true"] == pytest.approx(
+        list(reasoner.compiled.tables["TP53INP1_changed"].p_true))
     with_model = json.loads(run_cli("infer", "--cargo", "miR-155", "--model", str(out), "--format", "json").stdout)
     without = json.loads(run_cli("infer", "--cargo", "miR-155", "--format", "json").stdout)
     prior = {o["key"]: o["prior"] for o in with_model["outcomes"]}

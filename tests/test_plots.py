@@ -75,9 +75,9 @@ def test_explain_prints_paths_with_findings():
     done = run_cli("explain", "--cargo", "miR-155", "--outcome", "chemoresistance")
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    assert "path 1, promotes: hsa-miR-155-5p -> TP53INP1 repressed in recipient cell -> chemoresistance" in out
+    assert "path 1, promotes: hsa-miR-155-5p -> TP53INP1 changed in recipient cell (direction not stated) -> chemoresistance" in out
     # one in vitro study (ref 27, which the review calls in vitro): strength 0.60
-    assert ("hsa-miR-155-5p -> TP53INP1 repressed in recipient cell: strength 0.60; Table 3, ref 27, "
+    assert ("hsa-miR-155-5p -> TP53INP1 changed in recipient cell (direction not stated): strength 0.60; Table 3, ref 27, "
             "PMID 28198398 (in vitro) [note]") in out
     assert "not clinical predictions" in out
     verbose = run_cli("explain", "--cargo", "miR-155", "--outcome", "chemoresistance", "--verbose").stdout
@@ -168,7 +168,7 @@ def test_export_graphml_reads_back_with_networkx(tmp_path, reasoner):
     node = graph.nodes["hsa_miR_155_5p"]
     assert node["label"] == "hsa-miR-155-5p" and node["kind"] == "cargo"
     assert node["key"] == "hsa_miR_155_5p" and node["iri"].startswith("https://identifiers.org/mirbase")
-    edge = graph.edges["hsa_miR_155_5p", "TP53INP1_repressed"]
+    edge = graph.edges["hsa_miR_155_5p", "TP53INP1_changed"]
     assert edge["sign"] == "+" and edge["strength"] == pytest.approx(0.6)  # one in vitro study
     assert "Table 3, ref 27" in edge["findings"]
     inhibiting = [d for _, _, d in graph.edges(data=True) if d["sign"] == "-"]
@@ -189,7 +189,7 @@ def test_export_dot_parses_and_marks_signs(tmp_path, reasoner):
     assert len(edges) == len(reasoner.spec.edges)
     heads = {e.get("arrowhead") for e in edges}
     assert heads == {"normal", "tee"}
-    assert 'label="TP53INP1 repressed in recipient cell"' in text
+    assert 'label="TP53INP1 changed in recipient cell (direction not stated)"' in text
 
 
 def test_export_format_list_names_dot_and_graphml():
@@ -337,7 +337,7 @@ LAYOUT_CASES = [(["miR-21", "miR-200c"], "metastasis"), (["miR-21", "miR-200c"],
                 (["miR-21", "miR-200c"], "recurrence"),
                 (["miR-155", "miR-21", "miR-200c", "miR-19b"], "chemoresistance"),
                 (["miR-155", "miR-21", "miR-200c", "miR-19b"], "metastasis"),
-                (["miR-19b", "miR-200c", "miR-200 family"], "apoptosis")]
+                (["miR-19b", "miR-200c", "miR-200 family"], "EMT")]
 
 
 @pytest.mark.parametrize(("cargo", "outcome"), LAYOUT_CASES, ids=lambda v: "+".join(v) if isinstance(v, list) else v)
@@ -366,7 +366,8 @@ def test_explanation_layout_has_no_overlap_and_no_edge_through_a_box_regression(
 
 
 def test_explanation_is_laid_out_in_layers(reasoner):
-    """Cargo left of the genes they repress, genes left of the processes, the outcome rightmost."""
+    """Cargo left of the genes they act on, every edge drawn left to right (longest-path layers),
+    the outcome rightmost."""
     from exoreason.plots import explanation_figure
 
     boxes, _, _ = _boxes(explanation_figure(reasoner, ["miR-21", "miR-200c"], "metastasis"))
@@ -375,9 +376,15 @@ def test_explanation_is_laid_out_in_layers(reasoner):
         return (boxes[f"node:{key}"].x0 + boxes[f"node:{key}"].x1) / 2
 
     assert x("hsa_miR_21_5p") == pytest.approx(x("hsa_miR_200c_3p"))
-    assert x("MMP2_repressed") == pytest.approx(x("EMT"))
-    assert x("hsa_miR_21_5p") < x("MMP2_repressed") < x("angiogenesis")
-    assert x("angiogenesis") < x("colonization") < x("metastasis")
+    assert x("hsa_miR_21_5p") < x("MMP2_induced") < x("metastasis")
+    assert x("EMT") < x("angiogenesis") < x("colonization") < x("metastasis")
+    from exoreason.explanation import explain
+
+    found = explain(reasoner, ["miR-21", "miR-200c"], "metastasis")
+    steps = {(s.parent, s.child) for e in found.effects for path in e.paths for s in path}
+    assert len(steps) > 10
+    for parent, child in steps:
+        assert x(parent) < x(child), (parent, child)
     assert max(b.x1 for b in boxes.values()) == boxes["node:metastasis"].x1
 
 

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .network import derive_network, digest, network_json
+from .network import NetworkSpec, derive_network, digest, network_json
 from .ontology import build_graph, knowledge_graph, render_release, stable_copy, write_files_atomically
 from .resources import KG_FILE, NETWORK_FILE, OWL_FILE, ontology_dir
 
 if TYPE_CHECKING:
     from rdflib import Graph
 
-__all__ = ["BuildReport", "build", "stale_files"]
+__all__ = ["BuildReport", "build", "build_from_endpoint", "stale_files"]
 
 
 @dataclass(frozen=True)
@@ -30,12 +30,19 @@ class BuildReport:
 
     outputs: dict[Path, bytes]
     triples: int
-    nodes: int
-    edges: int
+    spec: NetworkSpec
     written: bool
 
+    @property
+    def nodes(self) -> int:
+        return len(self.spec.nodes)
 
-def _render(directory: Path) -> tuple[dict[Path, bytes], int, int, int]:
+    @property
+    def edges(self) -> int:
+        return len(self.spec.edges)
+
+
+def _render(directory: Path) -> tuple[dict[Path, bytes], int, NetworkSpec]:
     ontology = build_graph(directory)
     kg = knowledge_graph(ontology)
     release = render_release(ontology, kg)
@@ -46,7 +53,7 @@ def _render(directory: Path) -> tuple[dict[Path, bytes], int, int, int]:
         directory / NETWORK_FILE: network_json(spec),
     }
     _add_query_outputs(directory, outputs, kg)
-    return outputs, len(kg), len(spec.nodes), len(spec.edges)
+    return outputs, len(kg), spec
 
 
 def _add_query_outputs(directory: Path, outputs: dict[Path, bytes], kg: Graph) -> None:
@@ -86,10 +93,22 @@ def _current_closure(path: Path, kg: bytes) -> bytes | None:
 def build(directory: Path | None = None, *, write: bool = True) -> BuildReport:
     """Build the release files of an ontology directory, written whole or not at all."""
     directory = directory or ontology_dir()
-    outputs, triples, nodes, edges = _render(directory)
+    outputs, triples, spec = _render(directory)
     if write:
         write_files_atomically(outputs)
-    return BuildReport(outputs, triples, nodes, edges, write)
+    return BuildReport(outputs, triples, spec, write)
+
+
+def build_from_endpoint(endpoint: str, directory: Path | None = None, *, write: bool = True) -> BuildReport:
+    """Derive the network by the same queries from a SPARQL server holding the knowledge graph
+    (after ``exoreason push``), and write it as the network file: a graph too large for one
+    process still gives the network. The ontology release files are left as they are."""
+    directory = directory or ontology_dir()
+    spec = derive_network(endpoint=endpoint)
+    outputs = {directory / NETWORK_FILE: network_json(spec)}
+    if write:
+        write_files_atomically(outputs)
+    return BuildReport(outputs, 0, spec, write)
 
 
 def stale_files(directory: Path | None = None) -> list[Path]:

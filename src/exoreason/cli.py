@@ -67,6 +67,7 @@ def _root(
 @app.command()
 def build(
     check: Annotated[bool, typer.Option("--check", help="Only report whether the committed release files are current (exit 1 if stale).")] = False,
+    endpoint: Annotated[str | None, typer.Option("--endpoint", help="Derive the network from the graph a SPARQL server holds (after `exoreason push`), by the same queries; writes the network file only.")] = None,
 ) -> None:
     """Regenerate ontology/exoreason.owl, exoreason-kg.ttl and the network from the edit file and templates.
 
@@ -75,6 +76,17 @@ def build(
     from .build import build as run_build
     from .build import stale_files
 
+    if endpoint is not None:
+        from .build import build_from_endpoint
+
+        if check:
+            raise InputError("--check compares the local build with the committed files; it does not take --endpoint")
+        report = build_from_endpoint(endpoint)
+        typer.echo(f"network from {endpoint}: {report.nodes} nodes, {report.edges} edges")
+        _left_out(report.spec)
+        for path in report.outputs:
+            typer.echo(f"wrote {path}")
+        return
     if check:
         stale = stale_files()
         for path in stale:
@@ -85,8 +97,20 @@ def build(
         return
     report = run_build()
     typer.echo(f"built {report.triples} triples; network: {report.nodes} nodes, {report.edges} edges")
+    _left_out(report.spec)
     for path in report.outputs:
         typer.echo(f"wrote {path}")
+
+
+def _left_out(spec: object) -> None:
+    """Name what the network leaves out, grouped by the reason (the network file lists each)."""
+    from collections import defaultdict
+
+    groups: dict[str, list[str]] = defaultdict(list)
+    for item in getattr(spec, "left_out", []):
+        groups[item.reason].append(item.label)
+    for reason, labels in groups.items():
+        typer.echo(f"left out of the network ({reason}): {', '.join(labels)}")
 
 
 @app.command()
@@ -256,7 +280,7 @@ def infer(
     given the cargo observed in exosomes, with the paths and findings behind the answer.
 
     The table lists outcomes, then processes, each by the size of the change; then, for each row
-    the evidence moved, the paths from each observation (-> promotes, -| inhibits) and each edge
+    the evidence moved, the paths from each observation (-> promotes, -| inhibits, => is required for) and each edge
     once with its strength and findings ([note]: a curator note qualifies them).
 
     A reading given as NAME:Q or NODE=Q (e.g. miR-155:0.9) with Q strictly between 0 and 1 is a
@@ -297,7 +321,7 @@ def infer(
     if model is not None and (config is not None or cancer is not None):
         raise InputError("--model holds fitted tables; it cannot be combined with --config or --cancer, "
                          "which make the literature tables")
-    from .inference import Reasoner
+    from .inference import PATHS_SHOWN, Reasoner
 
     reasoner = Reasoner.from_files(config=config, cancer=cancer)
     if model is not None:
@@ -324,7 +348,8 @@ def infer(
         raise InputError(f"unknown format {fmt!r}; use table or json")
     evidence, names = reasoner.evidence_from_names(cargo, absent, observe)
     interventions = reasoner.parse_do(do) if do else None
-    result = reasoner.infer(evidence, names, do=interventions)
+    result = reasoner.infer(evidence, names, do=interventions, paths=None if verbose else PATHS_SHOWN)
+    _notes(reasoner)
     if model is not None:
         result.parameters = f"tables fitted in {model}"
     if intervals:
@@ -343,6 +368,12 @@ def infer(
     typer.echo(result.to_json() if fmt == "json" else result.render_table(verbose, show_notes))
     if plot is not None:
         typer.echo(f"wrote {plot}", err=True)
+
+
+def _notes(reasoner: object) -> None:
+    """How names were read, where that is worth saying (a related synonym), on stderr."""
+    for note in getattr(reasoner, "notes", []):
+        typer.echo(f"exoreason: note: {note}", err=True)
 
 
 def _sample_count(text: str | None) -> int:
@@ -462,7 +493,8 @@ def explain(
     reasoner = Reasoner.from_files(config=config, cancer=cancer)
     key = reasoner.resolve_outcome(outcome)
     evidence, names = reasoner.evidence_from_names(cargo, absent, observe)
-    found = run_explain(reasoner, reasoner.infer(evidence, names), key)
+    found = run_explain(reasoner, reasoner.infer(evidence, names), key, every_path=verbose)
+    _notes(reasoner)
     if plot is not None:
         from .plots import plot_explanation
 

@@ -90,7 +90,7 @@ class Explanation:
                  (f"{o.label} ({o.key}, {o.kind}): prior {o.prior:.3f}, posterior {o.posterior:.3f}, "
                   f"change {signed(o.change)}{interval}"),
                  "",
-                 "Paths from each observation (-> promotes, -| inhibits; a path's sign is the product of its edges'):"]
+                 "Paths from each observation (-> promotes, -| inhibits, => is required for; a path's sign is the product of its edges'):"]
         lines += effect_lines(self.effects, labels, "  ", numbered=True, outcome=o.key)
         for key in self.unconnected:
             lines.append(f"  {self.label(key)}: no path in the network leads from it to {o.label}")
@@ -113,15 +113,24 @@ class Explanation:
         return f"<pre>{escape(self.render_table())}</pre>"
 
 
-def explain(reasoner: Reasoner, evidence: Any, outcome: str) -> Explanation:
-    """The paths from each observed cargo to ``outcome``, with the findings behind each edge.
+def explain(reasoner: Reasoner, evidence: Any, outcome: str, every_path: bool = False) -> Explanation:
+    """The paths from each observed cargo to ``outcome``, with the findings behind each edge: the
+    strongest path through each node on the way, so that every route shows (``every_path``: all).
 
     ``evidence`` is an :class:`InferenceResult`, a mapping {cargo name: reading} or cargo names.
     """
+    import dataclasses
+
+    from .inference import strongest
+
     key = reasoner.resolve_outcome(outcome)
     result = coerce_result(reasoner, evidence)
     if not result.evidence:
         raise InferenceError("no evidence to explain: give at least one cargo")
     found = result.outcome(key)
+    effects = tuple(dataclasses.replace(e, paths=strongest(reasoner.paths_between(e.node, key),
+                                                           None if every_path else 1, covering=True))
+                    for e in found.explanation)
+    found = dataclasses.replace(found, explanation=effects)
     connected = {e.node for e in found.explanation}
     return Explanation(found, result, tuple(k for k in result.evidence if k not in connected))

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .display import json_ready, row_key, shown, signed
+from .display import json_ready, round_probability, row_key, shown, signed
 from .engine import Engine, EvidenceBatch
 from .errors import InferenceError
 from .evidence import (
@@ -28,7 +28,7 @@ from .evidence import (
     reading_json,
 )
 from .model import CompiledNetwork, Parameters, compile_network, load_parameters
-from .network import Edge, Finding, NetworkSpec, load_network
+from .network import EFFECTS, Edge, Finding, NetworkSpec, load_network
 from .resources import NETWORK_FILE, ontology_dir
 
 __all__ = [
@@ -48,6 +48,9 @@ __all__ = [
     "path_text",
     "short_citation",
 ]
+
+#: How many paths of each sign an explanation shows (the strongest), unless asked for all.
+PATHS_SHOWN = 3
 
 DISCLAIMER = ("Posteriors are estimates of a model whose structure and parameters come from the "
               "literature (one review and the studies it cites), not clinical predictions.")
@@ -70,7 +73,7 @@ class EdgeStep:
 
     @property
     def effect(self) -> str:
-        return "promotes" if self.sign == "+" else "inhibits"
+        return EFFECTS[self.sign]
 
     @property
     def notes(self) -> tuple[str, ...]:
@@ -91,12 +94,52 @@ def path_sign(path: Sequence[EdgeStep]) -> str:
     return "-" if sum(step.sign == "-" for step in path) % 2 else "+"
 
 
+#: How a path shows each edge's sign.
+ARROWS = {"+": "->", "-": "-|", "!": "=>"}
+
+
 def path_text(path: Sequence[EdgeStep], labels: Mapping[str, str]) -> str:
-    """A path by labels, ``->`` for an edge that promotes and ``-|`` for one that inhibits."""
+    """A path by labels: ``->`` for an edge that promotes, ``-|`` for one that inhibits, ``=>``
+    for a parent its child requires."""
     parts = [labels.get(path[0].parent, path[0].parent)]
     for step in path:
-        parts.append(("-| " if step.sign == "-" else "-> ") + labels.get(step.child, step.child))
+        parts.append(f"{ARROWS[step.sign]} {labels.get(step.child, step.child)}")
     return " ".join(parts)
+
+
+def path_weight(path: Sequence[EdgeStep]) -> float:
+    """How strongly a path links its ends: the product of its edges' strengths."""
+    weight = 1.0
+    for step in path:
+        weight *= step.strength
+    return weight
+
+
+def sign_counts(paths: Sequence[Sequence[EdgeStep]]) -> tuple[int, int]:
+    """How many paths promote and how many inhibit their end."""
+    up = sum(path_sign(path) == "+" for path in paths)
+    return up, len(paths) - up
+
+
+def strongest(paths: Sequence[tuple[EdgeStep, ...]], per_sign: int | None = PATHS_SHOWN,
+              covering: bool = False) -> tuple[tuple[EdgeStep, ...], ...]:
+    """The paths to show, strongest first (``paths`` come strongest first): ``per_sign`` of each
+    sign (None: all), or with ``covering`` each path that passes through a node no stronger path
+    shown passes through, so that every route, however weak (through MET, say), stays in sight."""
+    if per_sign is None:
+        return tuple(paths)
+    if covering:
+        seen: set[str] = set()
+        chosen = []
+        for path in paths:
+            nodes = {step.child for step in path}
+            if nodes - seen:
+                seen |= nodes
+                chosen.append(path)
+        return tuple(chosen)
+    up = [path for path in paths if path_sign(path) == "+"][:per_sign]
+    down = [path for path in paths if path_sign(path) == "-"][:per_sign]
+    return tuple(path for path in paths if path in up or path in down)
 
 
 @dataclass(frozen=True)
@@ -110,14 +153,26 @@ class EvidenceEffect:
     reading: float
     posterior_without: float
     change: float
-    paths: tuple[tuple[EdgeStep, ...], ...]
+    paths: tuple[tuple[EdgeStep, ...], ...]  # the strongest first (all of them, or the strongest few)
+    promoting: int = 0  # how many paths in all promote the outcome
+    inhibiting: int = 0  # and how many inhibit it
+
+    @property
+    def dominant(self) -> str:
+        """Where paths of both signs lead here, which kind the change says wins ("" otherwise)."""
+        if not (self.promoting and self.inhibiting) or not shown(self.change):
+            return ""
+        return "promoting" if self.change > 0 else "inhibiting"
 
     def to_dict(self, labels: Mapping[str, str] | None = None) -> dict[str, Any]:
         labels = labels or {}
         return {"node": self.node, "label": labels.get(self.node, self.node),
                 "observed": reading_json(self.reading),
                 "posterior_without": self.posterior_without, "change": self.change,
+                "paths_promoting": self.promoting, "paths_inhibiting": self.inhibiting,
+                **({"dominant": self.dominant} if self.dominant else {}),
                 "paths": [{"effect": "promotes" if path_sign(path) == "+" else "inhibits",
+                           "weight": round_probability(path_weight(path)),
                            "edges": [step.to_dict(labels) for step in path]} for path in self.paths]}
 
 
@@ -260,10 +315,11 @@ class InferenceResult:
         rows = self.rows
         lines = [f"Evidence: {self.describe_evidence()}" + (f"; cancer: {self.cancer}" if self.cancer else "")]
         lines += _outcome_table(rows, bool(self.do), self.intervals)
-        why = [o for o in rows if o.explanation and shown(o.change)]
+        # Why each outcome moved; a process's paths are one `exoreason explain --outcome KEY` away.
+        why = [o for o in rows if o.kind == "outcome" and o.explanation and shown(o.change)]
         if why:
             lines.append("")
-            lines.append("Why (the paths from each observation: -> promotes, -| inhibits):")
+            lines.append("Why (the paths from each observation: -> promotes, -| inhibits, => is required for):")
         steps: dict[tuple[str, str], EdgeStep] = {}
         for o in why:
             lines.append(f"  {o.label}: {o.prior:.3f} -> {o.posterior:.3f} ({signed(o.change)})")
@@ -281,8 +337,16 @@ class InferenceResult:
         return "\n".join(lines)
 
 
+#: The widest a label is shown in a table; a longer one is cut with an ellipsis (the key names it).
+LABEL_WIDTH = 44
+
+
+def _short(label: str) -> str:
+    return label if len(label) <= LABEL_WIDTH else label[:LABEL_WIDTH - 1].rstrip() + "…"
+
+
 def _outcome_table(rows: Sequence[OutcomePosterior], with_do: bool, intervals: Mapping[str, Any] | None) -> list[str]:
-    width = max([len("process or outcome")] + [len(o.label) for o in rows])
+    width = max([len("process or outcome")] + [len(_short(o.label)) for o in rows])
     kw = max([len("key")] + [len(o.key) for o in rows])
     level = f"{intervals['level']:.0%} interval" if intervals else ""
     iw = max(len(level), len("[0.000, 0.000]"), len("[-0.000, -0.000]"))
@@ -300,7 +364,7 @@ def _outcome_table(rows: Sequence[OutcomePosterior], with_do: bool, intervals: M
     head += f" {'under do':>9}" if with_do else ""
     lines = [head.rstrip()]
     for o in rows:
-        line = f"{o.kind:<7}  {o.label.ljust(width)}  {o.key.ljust(kw)}  {o.prior:6.3f} {o.posterior:9.3f}"
+        line = f"{o.kind:<7}  {_short(o.label).ljust(width)}  {o.key.ljust(kw)}  {o.prior:6.3f} {o.posterior:9.3f}"
         line += f"  {span(o.interval, False)}" if intervals else ""
         line += f" {signed(o.change, 7)}"
         line += f"  {span(o.change_interval, True)}" if intervals else ""
@@ -320,6 +384,13 @@ def effect_lines(effects: Sequence[EvidenceEffect], labels: Mapping[str, str], i
         if effect.node == outcome:
             lines.append(f"{indent}  the observation of this node itself")
             continue
+        total = effect.promoting + effect.inhibiting
+        if total > len(effect.paths) or effect.dominant:
+            both = f"{effect.promoting} promote, {effect.inhibiting} inhibit" if effect.promoting and effect.inhibiting \
+                else ("all promote" if effect.promoting else "all inhibit")
+            won = f"; the {effect.dominant} paths dominate" if effect.dominant else ""
+            shown_note = f", the strongest {len(effect.paths)} shown (--verbose: all)" if total > len(effect.paths) else ""
+            lines.append(f"{indent}  {total} paths ({both}{won}){shown_note}:")
         for number, path in enumerate(effect.paths, 1):
             sign = "promotes" if path_sign(path) == "+" else "inhibits"
             name = f"path {number}, {sign}" if numbered else sign
@@ -395,7 +466,7 @@ def edge_lines(steps: Sequence[EdgeStep], labels: Mapping[str, str], indent: str
     ``show_notes`` the notes."""
     lines = []
     for step in steps:
-        arrow = "-|" if step.sign == "-" else "->"
+        arrow = ARROWS[step.sign]
         mark = f" {NOTE_MARK}" if step.notes and not show_notes else ""
         lines.append(f"{indent}{labels.get(step.parent, step.parent)} {arrow} {labels.get(step.child, step.child)}"
                      f": strength {step.strength:.2f}; {finding_summary(step.findings)}{mark}")
@@ -510,8 +581,9 @@ class Reasoner:
         except InferenceError as exc:
             if "closest" in str(exc) or "ambiguous" in str(exc):
                 raise
-            known = ", ".join(sorted(self.outcome_keys))
-            raise InferenceError(f"{exc}; known: {known}") from None
+            outcomes = ", ".join(n.key for n in self.spec.nodes if n.kind == "outcome")
+            raise InferenceError(f"{exc}; the outcomes are {outcomes}, and every process "
+                                 "`exoreason infer` lists") from None
 
     def resolve_cancer(self, name: str) -> str:
         """The cancer type a name denotes (key, label or synonym, case-insensitive): its IRI."""
@@ -590,17 +662,26 @@ class Reasoner:
         walk(source, [])
         return paths
 
+    def paths_between(self, source: str, target: str) -> list[tuple[EdgeStep, ...]]:
+        """Every directed path from ``source`` to ``target``, each edge with its strength and
+        findings, the strongest first (:func:`path_weight`)."""
+        found = [tuple(self._step(e) for e in path) for path in self._paths(source, target)]
+        found.sort(key=lambda path: (-path_weight(path), path_text(path, {})))
+        return found
+
     def _step(self, edge: Edge) -> EdgeStep:
         return EdgeStep(edge.parent, edge.child, edge.sign,
                         self.compiled.strengths.get((edge.parent, edge.child), 0.0),
                         tuple(finding_record(f, self.params) for f in edge.findings))
 
     def infer(self, evidence: Mapping[str, bool | float], names: Mapping[str, str] | None = None,
-              explain: bool = True, do: Mapping[str, bool] | None = None) -> InferenceResult:
+              explain: bool = True, do: Mapping[str, bool] | None = None,
+              paths: int | None = PATHS_SHOWN) -> InferenceResult:
         """Prior and posterior of every process and outcome, with explanations.
 
         With ``do``, each outcome also gets its posterior under the intervention, beside the
-        observational one.
+        observational one. Each explanation keeps the ``paths`` strongest paths of each sign
+        (the product of their edges' strengths; None keeps them all) and counts them all.
         """
         readings = {k: float(v) for k, v in evidence.items()}
         targets = self.outcome_keys
@@ -622,12 +703,11 @@ class Reasoner:
                 continue
             effects = []
             for key, q in readings.items() if explain else ():
-                paths = self._paths(key, node.key)
+                found = self.paths_between(key, node.key)
                 change = posterior[node.key] - without[key][node.key]
-                if paths or abs(change) > 1e-12:
-                    effects.append(EvidenceEffect(
-                        key, q, without[key][node.key], change,
-                        tuple(tuple(self._step(e) for e in path) for path in paths)))
+                if found or abs(change) > 1e-12:
+                    effects.append(EvidenceEffect(key, q, without[key][node.key], change,
+                                                  strongest(found, paths), *sign_counts(found)))
             outcomes.append(OutcomePosterior(
                 node.key, node.label, node.iri, node.kind, float(prior[node.key]), posterior[node.key],
                 tuple(effects), intervened.get(node.key) if do else None))

@@ -34,6 +34,7 @@ from typing import Any
 from .errors import BuildError, ExoreasonError, NetworkError
 
 __all__ = [
+    "EFFECTS",
     "Edge",
     "Finding",
     "LeftOut",
@@ -50,8 +51,10 @@ __all__ = [
 FORMAT_VERSION = 2
 #: The kinds of node, in the order reports list them.
 NODE_KINDS = ("cargo", "gene_effect", "state", "process", "outcome")
-#: Edge signs: promotes, inhibits, required parent (the child is suppressed without it).
-SIGNS = ("+", "-", "!")
+#: Edge signs, and what each says: promotes, inhibits, or a parent the child requires (the child
+#: is suppressed without it).
+EFFECTS = {"+": "promotes", "-": "inhibits", "!": "is required for"}
+SIGNS = tuple(EFFECTS)
 
 
 @dataclass(frozen=True)
@@ -117,7 +120,7 @@ class Edge:
 
     @property
     def effect(self) -> str:
-        return {"+": "promotes", "-": "inhibits", "!": "is required for"}[self.sign]
+        return EFFECTS[self.sign]
 
 
 @dataclass(frozen=True)
@@ -273,6 +276,19 @@ def _fold(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+_LONG_KEY = 32
+
+
+def _key_of(iri: str, label: str) -> str:
+    """A node's key: its label made an identifier, or, for a long label, the local name of its
+    IRI in snake case where that is a name (``NichePhenotypicChangeInduction``)."""
+    key = _sanitize(label)
+    local = re.split(r"[/#]", iri)[-1]
+    if len(key) > _LONG_KEY and re.fullmatch(r"[A-Z][A-Za-z0-9]+", local):
+        return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", local).lower()
+    return key
+
+
 def _sanitize(label: str) -> str:
     key = re.sub(r"[^A-Za-z0-9]+", "_", label).strip("_")
     return key if key and not key[0].isdigit() else f"n_{key}"
@@ -291,6 +307,8 @@ _NOT_A_NODE = {
              "cell, cell state or exosome population)",
     "dead end": "none of its effects the review states leads to an outcome (metastasis, "
                 "chemoresistance, recurrence, ...)",
+    "no effect": "a molecule the review names (as cargo, a marker or a target), but none of its "
+                 "statements says what it causes",
 }
 _FORM_WORDS = {"reduced": "repressed", "induced": "induced", "changed": "changed"}
 
@@ -390,12 +408,19 @@ def derive_network(source: Any = None, graph_digest: str | None = None, *, endpo
         names.append(names[0])
         raise BuildError("cycle in the derived network: " + " -> ".join(names))
 
+    # Cargo the graph knows but no causal statement involves: named, so that asking for it says why.
+    in_network = {entity[0] for entity in sub.nodes}
+    for iri, info in entities.items():
+        if "molecule" in info["kinds"] and info["specific"] and iri not in in_network and iri not in left_out \
+                and not any(x.iri == iri for x in left_out.values()):
+            left_out[iri] = LeftOut(iri, info["label"], _NOT_A_NODE["no effect"])
+
     keys: dict[tuple[str, str], str] = {}
     nodes: list[Node] = []
     for entity in nx.lexicographical_topological_sort(sub, key=lambda e: f"{e[0]}#{e[1]}"):
         iri, form = entity
         info, kind = entities[iri], sub.nodes[entity]["role"]
-        key = info["key"] if info["key"] and not form else _sanitize(info["label"])
+        key = info["key"] if info["key"] and not form else _key_of(iri, info["label"])
         if form:
             key = f"{key}_{_FORM_WORDS[form] if kind == 'gene_effect' else 'loss' if form == 'reduced' else form}"
         if key in keys.values():
@@ -449,11 +474,10 @@ def _one_sign(by_sign: dict[str, set[str]], parent: str, child: str) -> str:
         return found.pop()
     if found == {"+", "!"}:
         return "!"
-    raise BuildError(f"the graph says {parent} both {' and '.join(sorted(_SIGN_WORDS[s] for s in found))} "
+    raise BuildError(f"the graph says {parent} both {' and '.join(sorted(EFFECTS[s] for s in found))} "
                      f"{child}")
 
 
-_SIGN_WORDS = {"+": "promotes", "-": "inhibits", "!": "is required for"}
 
 
 def _entities(rows: Iterable[dict[str, str]]) -> dict[str, dict[str, Any]]:

@@ -50,6 +50,7 @@ import numpy as np
 from .errors import InferenceError, InputError
 from .evidence import describe_reading
 from .model import CompiledNetwork
+from .network import EFFECTS
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -173,7 +174,9 @@ class Sensitivity:
     def description(self) -> str:
         if self.kind == "edge":
             parent, _, child = self.key.partition("->")
-            return f"strength {parent} {'-|' if self.sign == '-' else '->'} {child}"
+            from .inference import ARROWS
+
+            return f"strength {parent} {ARROWS[self.sign]} {child}"
         return f"{'leak of' if self.kind == 'leak' else 'base rate of'} {self.key}"
 
     def to_dict(self) -> dict[str, Any]:
@@ -182,7 +185,7 @@ class Sensitivity:
         if self.kind == "edge":
             parent, _, child = self.key.partition("->")
             out.update({"parent": parent, "child": child,
-                        "effect": "promotes" if self.sign == "+" else "inhibits",
+                        "effect": EFFECTS[self.sign],
                         "studies": self.studies, "findings": list(self.findings)})
         return out
 
