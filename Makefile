@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test install build validate docs bench clean
+.PHONY: demo test check install build validate docs bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,12 @@ demo: $(STAMP)
 
 test: demo
 	$(BIN)/python -m pytest -q
+
+# Lint, types and the doctests (what CI runs beside the tests).
+check: $(STAMP)
+	$(BIN)/ruff check src tests bench docs examples notebooks/execute.py
+	$(BIN)/mypy src
+	$(BIN)/python -m pytest -q --doctest-modules src/exoreason -p no:cacheprovider
 
 build: $(STAMP)
 	$(BIN)/exoreason build

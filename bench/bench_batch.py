@@ -77,7 +77,7 @@ def main() -> None:
         reader = csv.reader(handle)
         header = next(reader)
         assert header[1:] == outcomes
-        ours = np.array([[float(x) for x in row[1:]] for _, row in zip(range(n_agrum), reader)])
+        ours = np.array([[float(x) for x in row[1:]] for _, row in zip(range(n_agrum), reader, strict=False)])
     max_diff = float(np.abs(ours - theirs).max())
     result = {
         "profiles": args.profiles,

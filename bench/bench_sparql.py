@@ -40,11 +40,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-import pyoxigraph
+import pyoxigraph  # noqa: E402 (after the path is set)
 
-from exoreason.query import load_named_query, run_query, store_from_graph
-from exoreason.resources import ENTAILED_FILE, QUERY_GRAPH_FILE
-from exoreason.sparql import analyse, with_values
+from exoreason.query import load_named_query, run_query, store_from_graph  # noqa: E402 (after the path is set)
+from exoreason.resources import ENTAILED_FILE, QUERY_GRAPH_FILE  # noqa: E402 (after the path is set)
+from exoreason.sparql import analyse, with_values  # noqa: E402 (after the path is set)
 
 EXOREASON = str(Path(sys.executable).with_name("exoreason"))
 TTL = ROOT / "ontology" / QUERY_GRAPH_FILE

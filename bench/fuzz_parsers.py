@@ -53,13 +53,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
+    import logging
+
     from exoreason.cohort import run_profiles
     from exoreason.curation import read_templates
     from exoreason.errors import ExoreasonError
     from exoreason.inference import Reasoner
     from exoreason.ontology import build_graph
-
-    import logging
 
     class _InvalidIri(logging.Handler):
         """rdflib only logs a warning for an IRI it cannot serialise: count it as a defect."""

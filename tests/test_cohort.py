@@ -21,7 +21,6 @@ from exoreason.network import derive_network
 from .conftest import EXOREASON, TINY_CONFIG, assert_one_line_error, run_cli
 from .oracle import pgmpy_marginals
 
-
 # --- the batch engine is exact ---------------------------------------------------------------------
 
 def test_a_batch_of_cargo_profiles_equals_variable_elimination(reasoner):

@@ -271,6 +271,7 @@ def test_import_is_light_and_all_names_resolve():
             "assert heavy == [], heavy\n"
             "missing = [n for n in exoreason.__all__ if getattr(exoreason, n, None) is None]\n"
             "assert missing == [], missing\n"
+            "assert sorted(exoreason.__all__) == sorted([*exoreason._EXPORTS, '__version__'])\n"
             "print(len(exoreason.__all__))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr

@@ -10,15 +10,14 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-import numpy as np
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from exoreason.cohort import run_profiles
-from exoreason.evidence import parse_cell
 from exoreason.curation import read_templates
 from exoreason.errors import ExoreasonError
+from exoreason.evidence import parse_cell
 from exoreason.ontology import build_graph
 from exoreason.query import parse_binding, run_query
 

@@ -76,18 +76,80 @@ _EXPORTS: dict[str, str] = {
     "InferenceError": "errors",
 }
 
-__all__ = sorted(_EXPORTS) + ["__version__"]
+__all__ = [
+    "BuildError",
+    "ConfigError",
+    "CurationError",
+    "DISCLAIMER",
+    "EdgeStep",
+    "EndpointError",
+    "Engine",
+    "EvidenceBatch",
+    "EvidenceEffect",
+    "ExoreasonError",
+    "Explanation",
+    "FitReport",
+    "InferenceError",
+    "InferenceResult",
+    "InputError",
+    "NamedQuery",
+    "NetworkError",
+    "NetworkSpec",
+    "OutcomePosterior",
+    "Picture",
+    "QueryError",
+    "QueryResult",
+    "Reasoner",
+    "Suggestion",
+    "ValidationFailure",
+    "__version__",
+    "explain",
+    "fit",
+    "forward_sample",
+    "infer_frame",
+    "list_queries",
+    "load_graph",
+    "load_model",
+    "load_named_query",
+    "load_network",
+    "network_dot",
+    "network_graph",
+    "plot_explanation",
+    "plot_posteriors",
+    "query_frame",
+    "run_profiles",
+    "run_query",
+    "suggest",
+]
+
+# The names __all__ lists are exactly those of _EXPORTS (a test checks it) and __version__.
 
 if TYPE_CHECKING:  # for type checkers and IDEs only; at run time names load lazily
     from .api import infer_frame, load_graph, query_frame
-    from .engine import Engine, EvidenceBatch
     from .cohort import run_profiles
-    from .errors import (BuildError, ConfigError, CurationError, EndpointError, ExoreasonError,
-                         InferenceError, InputError, NetworkError, QueryError, ValidationFailure)
+    from .engine import Engine, EvidenceBatch
+    from .errors import (
+        BuildError,
+        ConfigError,
+        CurationError,
+        EndpointError,
+        ExoreasonError,
+        InferenceError,
+        InputError,
+        NetworkError,
+        QueryError,
+        ValidationFailure,
+    )
     from .explanation import Explanation, explain
     from .export import network_dot, network_graph
-    from .inference import (DISCLAIMER, EdgeStep, EvidenceEffect, InferenceResult, OutcomePosterior,
-                            Reasoner)
+    from .inference import (
+        DISCLAIMER,
+        EdgeStep,
+        EvidenceEffect,
+        InferenceResult,
+        OutcomePosterior,
+        Reasoner,
+    )
     from .information import Suggestion, suggest
     from .learning import FitReport, fit, forward_sample, load_model
     from .network import NetworkSpec, load_network

@@ -15,7 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .network import NetworkSpec, derive_network, digest, network_json
-from .ontology import build_graph, knowledge_graph, render_release, stable_copy, write_files_atomically
+from .ontology import (
+    build_graph,
+    knowledge_graph,
+    render_release,
+    stable_copy,
+    write_files_atomically,
+)
 from .resources import KG_FILE, NETWORK_FILE, OWL_FILE, ontology_dir
 
 if TYPE_CHECKING:

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .errors import EndpointError, InputError
@@ -180,7 +180,6 @@ def _sparql_request(url: str, text: str, *, update: bool, accept: str, timeout: 
     """One SPARQL 1.1 Protocol request through SPARQLWrapper (GET for a short query, else POST);
     failures as :func:`_attempt` reports them."""
     import urllib.error
-
     from urllib.parse import urlencode
 
     from SPARQLWrapper import GET, POST, URLENCODED, SPARQLWrapper
@@ -256,7 +255,6 @@ def query_endpoint(url: str, text: str, *, graph: bool, timeout: float = 30.0, r
                    backoff: float = 0.5) -> Any:
     """Send a query (SPARQL 1.1 Protocol); the answer parsed by pyoxigraph: a ``QueryBoolean``,
     solutions (``variables`` and ``rows`` of ``QuerySolution``), or a list of ``Triple``."""
-    from urllib.parse import urlencode
 
     import pyoxigraph
 

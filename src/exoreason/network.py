@@ -428,9 +428,9 @@ def derive_network(source: Any = None, graph_digest: str | None = None, *, endpo
             raise BuildError(f"two network nodes share the key {key!r}: {other[0]} and {iri}")
         keys[entity] = key
         label = _node_label(info["label"], form, kind)
-        names = () if form else tuple(sorted({info["label"], *info["names"]}))
-        related = () if form else tuple(sorted(info["related"] - set(names)))
-        nodes.append(Node(key, iri, label, kind, names, related))
+        exact: tuple[str, ...] = () if form else tuple(sorted({info["label"], *info["names"]}))
+        related: tuple[str, ...] = () if form else tuple(sorted(info["related"] - set(exact)))
+        nodes.append(Node(key, iri, label, kind, exact, related))
 
     edges: list[Edge] = []
     for (parent, child), by_sign in sorted(signs.items(), key=lambda item: (keys.get(item[0][0], ""),
