@@ -14,14 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .files import write_files_atomically
 from .network import NetworkSpec, derive_network, digest, network_json
-from .ontology import (
-    build_graph,
-    knowledge_graph,
-    render_release,
-    stable_copy,
-    write_files_atomically,
-)
+from .ontology import build_graph, knowledge_graph, render_release, stable_copy
 from .resources import KG_FILE, NETWORK_FILE, OWL_FILE, ontology_dir
 
 if TYPE_CHECKING:

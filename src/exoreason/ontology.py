@@ -25,10 +25,7 @@ both deterministically: RDF/XML for the ontology, Turtle for the knowledge graph
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import signal
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -57,7 +54,6 @@ __all__ = [
     "parse_edit_file",
     "render_release",
     "stable_copy",
-    "write_files_atomically",
 ]
 
 GENERATED_NOTICE = (
@@ -67,8 +63,6 @@ GENERATED_NOTICE = (
 
 EXO = v.EXO
 _LANG = "en"
-_UMASK = os.umask(0)
-os.umask(_UMASK)
 _NUMERIC = {v.XSD.decimal, v.XSD.integer, v.XSD.double, v.XSD.float}
 
 
@@ -739,33 +733,6 @@ def _rdf_xml(graph: Graph) -> bytes:
     declarations = "".join(f"\n    xmlns:{prefix}={quoteattr(ns)}" for ns, prefix in sorted(used.items(), key=lambda i: i[1]))
     head = ['<?xml version="1.0" encoding="utf-8"?>', f"<!-- {GENERATED_NOTICE} -->", f"<rdf:RDF{declarations}>"]
     return ("\n".join(head + body + ["</rdf:RDF>", ""])).encode("utf-8")
-
-
-def write_files_atomically(contents: dict[Path, bytes]) -> None:
-    """Write each file whole or not at all: to a temporary file first, then renamed into place."""
-    staged: list[tuple[Path, Path]] = []
-    try:
-        for target, data in contents.items():
-            fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-            os.fchmod(fd, 0o666 & ~_UMASK)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            staged.append((Path(name), target))
-        # The renames happen with SIGINT and SIGTERM held back, so an interrupted build leaves
-        # either all the previous files or all the new ones.
-        blocked = {signal.SIGINT, signal.SIGTERM}
-        previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
-        try:
-            for staged_file, target in staged:
-                os.replace(staged_file, target)
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-    finally:
-        for staged_file, _ in staged:
-            if staged_file.exists():
-                staged_file.unlink()
 
 
 def load_graph(path: Path) -> Graph:
