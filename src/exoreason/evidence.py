@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,6 +62,25 @@ def _number_text(cell: str, decimal_comma: bool) -> str:
     return cell.replace(",", ".") if decimal_comma and _DECIMAL_COMMA.fullmatch(cell) else cell
 
 
+def _word_reading(text: str, false_words: Collection[str]) -> tuple[str | None, float | None]:
+    """A cell written as a word: (None, its reading); else (the cell folded, None)."""
+    cell = " ".join(text.split()).lower()
+    if cell in MISSING_WORDS:
+        return None, None
+    if cell in TRUE_WORDS:
+        return None, 1.0
+    if cell in false_words:
+        return None, 0.0
+    return cell, None
+
+
+def _number(cell: str, text: str, decimal_comma: bool, what: str) -> float:
+    try:
+        return float(_number_text(cell, decimal_comma))
+    except ValueError:
+        raise ValueError(f"{what}: {text!r}") from None
+
+
 def parse_cell(text: str, decimal_comma: bool = False) -> float | None:
     """A cell's reading: None (not observed), 1.0 / 0.0 (present / absent) or a number in (0, 1).
     With ``decimal_comma`` (semicolon-separated files), ``0,9`` is 0.9.
@@ -71,18 +90,11 @@ def parse_cell(text: str, decimal_comma: bool = False) -> float | None:
     >>> parse_cell("0,9", decimal_comma=True)
     0.9
     """
-    cell = " ".join(text.split()).lower()
-    if cell in MISSING_WORDS:
-        return None
-    if cell in TRUE_WORDS:
-        return 1.0
-    if cell in FALSE_WORDS:
-        return 0.0
-    try:
-        value = float(_number_text(cell, decimal_comma))
-    except ValueError:
-        raise ValueError(f"not a reading (true/false, yes/no, present/absent, detected/not detected, "
-                         f"positive/negative, 1/0, a number in [0, 1], or empty/NA): {text!r}") from None
+    cell, word = _word_reading(text, FALSE_WORDS)
+    if cell is None:
+        return word
+    value = _number(cell, text, decimal_comma, "not a reading (true/false, yes/no, present/absent, detected/not "
+                    "detected, positive/negative, 1/0, a number in [0, 1], or empty/NA)")
     if math.isnan(value):
         return None
     if not 0.0 <= value <= 1.0:
@@ -152,18 +164,11 @@ def parse_measurement(text: str, threshold: Threshold, decimal_comma: bool = Fal
     >>> parse_measurement("NA", ct) is None, parse_measurement("34,9", ct, decimal_comma=True)
     (True, 1.0)
     """
-    cell = " ".join(text.split()).lower()
-    if cell in MISSING_WORDS:
-        return None
-    if cell in TRUE_WORDS:
-        return 1.0
-    if cell in FALSE_WORDS or cell in NO_SIGNAL_WORDS:
-        return 0.0
-    try:
-        value = float(_number_text(cell, decimal_comma))
-    except ValueError:
-        raise ValueError(f"not a measurement (a number, Undetermined, or a reading such as detected, "
-                         f"not detected, empty/NA): {text!r}") from None
+    cell, word = _word_reading(text, FALSE_WORDS | NO_SIGNAL_WORDS)
+    if cell is None:
+        return word
+    value = _number(cell, text, decimal_comma, "not a measurement (a number, Undetermined, or a reading such "
+                    "as detected, not detected, empty/NA)")
     if math.isnan(value):
         return None
     return 1.0 if threshold.present(value) else 0.0

@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from .errors import InputError
 
@@ -39,15 +39,15 @@ def check_writable(path: Path, force: bool = False) -> Path:
 
 
 @contextmanager
-def atomic_text(path: Path, force: bool = False) -> Iterator[IO[str]]:
-    """A text handle whose content replaces ``path`` only when the block ends without an error."""
+def _atomic(path: Path, force: bool, binary: bool) -> Iterator[IO[Any]]:
+    """A handle whose content replaces ``path`` only when the block ends without an error."""
     parent = check_writable(path, force)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
     except OSError as exc:
         raise InputError(f"cannot write {path}: {exc.strerror}") from None
     try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
+        with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", newline="", encoding="utf-8")) as handle:
             yield handle
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
@@ -58,23 +58,17 @@ def atomic_text(path: Path, force: bool = False) -> Iterator[IO[str]]:
             os.unlink(tmp)
 
 
+@contextmanager
+def atomic_text(path: Path, force: bool = False) -> Iterator[IO[str]]:
+    """A text handle whose content replaces ``path`` only when the block ends without an error."""
+    with _atomic(path, force, binary=False) as handle:
+        yield handle
+
+
 def write_output(path: Path, data: bytes, force: bool = False) -> None:
     """Write a user's output file whole or not at all; never overwrite without ``force``."""
-    parent = check_writable(path, force)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror}") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with _atomic(path, force, binary=True) as handle:
+        handle.write(data)
 
 
 def write_files_atomically(contents: Mapping[Path, bytes]) -> None:
