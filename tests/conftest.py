@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from .oxigraph_server import oxigraph_server  # noqa: F401 (a session fixture shared by the test modules)
+from .oxigraph_server import oxigraph_server, private_oxigraph_server  # noqa: F401 (fixtures shared by the test modules)
 
 ROOT = Path(__file__).resolve().parents[1]
 ONTOLOGY = ROOT / "ontology"

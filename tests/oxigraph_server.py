@@ -19,6 +19,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -51,16 +52,17 @@ def _answers(base: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextmanager
+def running_server(location: Path, log_path: Path | None = None) -> Iterator[str]:
+    """``oxigraph serve`` on a free local port over ``location``: its base URL, until the block ends."""
     binary = oxigraph_binary()
     if binary is None:
         reason = "the oxigraph server CLI is not installed (pip install oxigraph)"
         if os.environ.get("CI"):
             pytest.fail(f"{reason}; CI is set, so this is an error, not a skip", pytrace=False)
         pytest.skip(reason)
-    location = tmp_path_factory.mktemp("oxigraph-data")
-    log = (location.parent / "oxigraph.log").open("wb")
+    log_path = log_path or location.parent / f"{location.name}.log"
+    log = log_path.open("wb")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(  # noqa: S603 (fixed argument list)
@@ -72,7 +74,7 @@ def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         while not _answers(base):
             if process.poll() is not None:
                 log.flush()
-                text = (location.parent / "oxigraph.log").read_text(errors="replace")
+                text = log_path.read_text(errors="replace")
                 pytest.fail(f"oxigraph serve exited with {process.returncode}: {text[-500:]}", pytrace=False)
             if time.monotonic() > deadline:
                 pytest.fail(f"oxigraph serve did not answer on {base} within {STARTUP_TIMEOUT} s", pytrace=False)
@@ -86,3 +88,17 @@ def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             process.kill()
             process.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One server for the session, holding what the tests push (the review's graph)."""
+    with running_server(tmp_path_factory.mktemp("oxigraph-data")) as base:
+        yield base
+
+
+@pytest.fixture()
+def private_oxigraph_server(tmp_path: Path) -> Iterator[str]:
+    """A server of the test's own, for a test that changes what the server holds."""
+    with running_server(tmp_path / "oxigraph-db") as base:
+        yield base

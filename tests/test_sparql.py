@@ -37,7 +37,6 @@ from exoreason.resources import ENTAILED_FILE, QUERY_GRAPH_FILE
 from exoreason.sparql import analyse, with_values
 
 from .conftest import assert_one_line_error, run_cli
-from .oxigraph_server import free_port, oxigraph_binary
 
 ROOT = Path(__file__).resolve().parents[1]
 RELEASE = ROOT / "ontology" / QUERY_GRAPH_FILE
@@ -395,21 +394,9 @@ def _wait_for(base):
 
 
 @pytest.fixture()
-def private_server(tmp_path):
+def private_server(private_oxigraph_server):
     """An Oxigraph server of this test's own (the shared one must keep the plain graph)."""
-    binary = oxigraph_binary()
-    if binary is None:
-        pytest.skip("the oxigraph server CLI is not installed")
-    port = free_port()
-    server = subprocess.Popen([binary, "serve", "--location", str(tmp_path / "db"), "--bind", f"127.0.0.1:{port}"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for(base)
-        yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    return private_oxigraph_server
 
 
 def test_push_reason_loads_the_entailed_graph(private_server):
