@@ -114,7 +114,7 @@ TABLE3 = {
         study=("doi", "10.1038/s41467-018-07810-w"), evidence={IN_VITRO},
         quote=["miR-25-3p", "KLF4 and KLF2", "(29)"]),
     "miR-1247-3p": dict(
-        effect="unspecified",
+        effect="repressed",
         mirna={"MIMAT0022721"}, donor=[("hepatocellular",)], recipient=[("fibroblast",)],
         target={"926"}, disease="DOID_1324", function={"exo:Metastasis"}, ref=25,
         stated=dict(mirna="miR-1247-3p", donor="HCC", recipient="FIB", target="B4GALT3",
@@ -304,9 +304,12 @@ def test_table3_gene_identifiers(graph):
     for hgnc, symbol in symbols.items():
         assert _strings(graph, URIRef(HGNC + hgnc), "rdfs:label") == {symbol}, hgnc
     # the review's own names for them reach the same genes
-    for name, hgnc in (("GAX", "7014"), ("VE-Cad", "1764"), ("p120", "2515"), ("ZO1", "11827"),
+    for name, hgnc in (("GAX", "7014"), ("VE-Cad", "1764"), ("ZO1", "11827"),
                        ("RANKL", "11926"), ("Cyclin-G2", "1593")):
         assert _entity(graph, name) == URIRef(HGNC + hgnc), name
+    # 'p120' also names another protein (the nucleolar p120, NOP2): a related synonym of CTNND1
+    assert "p120" in _strings(graph, URIRef(HGNC + "2515"), "oboInOwl:hasRelatedSynonym")
+    assert "p120" not in _strings(graph, URIRef(HGNC + "2515"), "oboInOwl:hasExactSynonym")
 
 
 # =========================================================================== Table 1
@@ -582,16 +585,18 @@ def test_text_emt_and_met(graph):
             _entity(graph, "EMT-TF"), source=met_section, quote="overexpression of EMT", refs=(132,))
     emt_section = "Section: Tumor Metastasis and EMT"
     _expect(graph, p, "E-cadherin down in EMT", EMT, "decreasesExpressionOf", HGNC + "1748",
-            source=emt_section, quote="E-cadherin", refs=(128,))
+            source=emt_section, quote="E-cadherin", note="closes the preceding sentence")
     _expect(graph, p, "vimentin up in EMT", EMT, "increasesExpressionOf", HGNC + "12692",
-            source=emt_section, quote="vimentin", refs=(128,))
+            source=emt_section, quote="vimentin", note="closes the preceding sentence")
     _expect(graph, p, "p53 transactivates miR-200c", HGNC + "11998", "increasesExpressionOf",
             MIRBASE + "MIMAT0000617", source=emt_section, quote="p53 transactivates miR-200c",
             refs=(121,))
     _expect(graph, p, "loss of p53 activates EMT", HGNC + "11998", "lossPromotes", EMT,
             source=emt_section, refs=(121,))
-    _expect(graph, p, "miR-200 inhibits EMT", _entity(graph, "miR-200 family"), "inhibits", EMT,
-            source=emt_section, refs=(121,))
+    _expect(graph, p, "miR-200c inhibits EMT", MIRBASE + "MIMAT0000617", "inhibits", EMT,
+            source=emt_section, quote="mediators of p53 to regulate EMT", refs=(119, 120, 121))
+    _expect(graph, p, "the miR-200 family acts on EMT in no single direction", _entity(graph, "miR-200 family"),
+            "regulates", EMT, source=emt_section, quote="inhibition or expression of EMT-TF")
     _expect(graph, p, "tumour exosomes carry miR-200", _entity(graph, "tumour-derived exosome"),
             "carries", _entity(graph, "miR-200 family"), source=emt_section,
             quote="exosomes containing the miR-200 family")
@@ -672,7 +677,7 @@ def _rows(templates, kind: str) -> dict[str, object]:
 # source read states a direction), and the cancer its primary study worked on.
 TABLE3_DIRECTION = {
     "T3-miR-25-3p": ("repressed", "mir25-3p-2018", "DOID:9256"),
-    "T3-miR-1247-3p": ("unspecified", None, "DOID:684"),
+    "T3-miR-1247-3p": ("repressed", "mir1247-3p-2018", "DOID:684"),
     "T3-miR-423-5p": ("repressed", "mir423-5p-2018", "DOID:10534"),
     "T3-miR-141": ("unspecified", None, None),
     "T3-miR-103": ("repressed", "mir103-2018", "DOID:684"),
@@ -740,8 +745,11 @@ def test_the_one_evidence_rule(templates):
                 "X-invitro-angiogenesis", "T3-miR-25-3p", "T3-miR-1247-3p", "T3-miR-423-5p",
                 "T3-miR-1246", "T3-miR-155"):
         assert rows[rid].all("evidence") == ("ECO:0007122",), rid
-    # ... but no in vitro study shows metastasis, a pre-metastatic niche or a tumour formed
-    for rid in ("X-invitro-metastasis", "X-invitro-pmn", "C-micromets-invitro"):
+    # ... but no in vitro study shows metastasis, a pre-metastatic niche or a tumour formed: step 2,
+    # the identified primary study (ref 25 reports patient data on metastasis), else step 3
+    assert rows["X-invitro-metastasis"].all("evidence") == ("ECO:0007121",)
+    assert rows["X-invitro-metastasis"].all("primary_study") == ("mir1247-3p-2018",)
+    for rid in ("X-invitro-pmn", "C-micromets-invitro"):
         assert rows[rid].all("evidence") == ("ECO:0000304",), rid
     # (a) xenotransplantation experiments in vivo (refs 56, 116)
     for rid in ("C-xeno-tumorigenicity", "E-xeno"):
@@ -803,6 +811,7 @@ def test_garbled_met_sentence_asserts_no_met_biology(templates):
     met = "GO:0060231"
     said = {(row.get("subject"), row.get("relation"), row.get("object")) for row in asserted}
     assert (met, "exo:decreasesExpressionOf", "HGNC:1748") not in said
+    assert (met, "RO:0002234", "exo:MesenchymalState") not in said
     assert (met, "exo:produces", "exo:MesenchymalState") not in said
     assert ("exo:TumourMicroenvironment", "exo:promotes", met) not in said
 

@@ -27,7 +27,7 @@ def _evidence_sets(reasoner):
     sets += [{c: True} for c in cargo]
     sets += [{c: False} for c in cargo[:4]]
     sets += [{a: True, b: True} for a, b in itertools.combinations(cargo[:6], 2)]
-    sets.append({cargo[0]: True, cargo[1]: False, "miR_200_family": True})
+    sets.append({cargo[0]: True, cargo[1]: False, cargo[2]: True})
     return sets
 
 

@@ -335,24 +335,26 @@ def test_mirnas_for_phenotype(graph):
         titles = dict(rows(result, "miRNA", "studyTitle"))
         assert titles["hsa-miR-1246"] == ""
         assert titles["hsa-miR-155-5p"].startswith("MicroRNA-155 controls exosome synthesis")
-    # EMT: miR-19b-3p (Table 3, 124); miR-200c and the miR-200 family inhibit EMT (121).
+    # EMT: miR-19b-3p (Table 3, 124); miR-200c inhibits EMT (the p53 passage, 119-121); the miR-200
+    # family acts on 'the inhibition or expression of EMT-TF', no direction stated (no reference).
     emt = ask(graph, "mirnas-for-phenotype", phenotype="EMT")
     assert set(rows(emt, "miRNA", "relation", "reference")) == {
-        ("hsa-miR-19b-3p", "promotes", "124"), ("hsa-miR-200c-3p", "inhibits", "121"),
-        ("miR-200 family", "inhibits", "121")}
+        ("hsa-miR-19b-3p", "promotes", "124"), ("hsa-miR-200c-3p", "inhibits", "119"),
+        ("hsa-miR-200c-3p", "inhibits", "120"), ("hsa-miR-200c-3p", "inhibits", "121"),
+        ("miR-200 family", "regulates (direction not stated)", "")}
 
 
 def test_emt_regulators(graph):
     result = ask(graph, "emt-regulators")
     found = set(rows(result, "regulator", "relation"))
     # "exogenous transcription factors (TGF, fibroblast growth factor), key signaling pathways
-    # (hedgehog, notch, or NF-kB) and cytokines ... trigger the EMT"; miR-200c and its family
-    # inhibit EMT; loss of p53 is associated with EMT; Table 3: miR-19b-3p -> EMT (124).
+    # (hedgehog, notch, or NF-kB) and cytokines ... trigger the EMT"; miR-200c inhibits EMT (the
+    # miR-200 family is given no direction); loss of p53 activates EMT; Table 3: miR-19b-3p -> EMT (124).
     assert {("transforming growth factor", "promotes"), ("fibroblast growth factor", "promotes"),
             ("Hedgehog signalling pathway", "promotes"), ("Notch signalling pathway", "promotes"),
             ("NF-kB signalling pathway", "promotes"), ("cytokine", "promotes"),
             ("EMT transcription factor", "promotes"), ("hsa-miR-19b-3p", "promotes"),
-            ("hsa-miR-200c-3p", "inhibits"), ("miR-200 family", "inhibits"),
+            ("hsa-miR-200c-3p", "inhibits"),
             ("TP53", "loss promotes")} <= found
     assert {rel for _, rel in found} == {"promotes", "inhibits", "loss promotes"}
     quotes = dict(rows(result, "regulator", "quote"))
@@ -388,7 +390,9 @@ def test_exosome_markers(graph):
 
 def test_isolation_methods(graph):
     result = ask(graph, "isolation-methods")
-    assert len(column(result, "method")) == 9
+    # Table 1's nine methods and the text's polymer-based precipitation, which Table 1 has no row for
+    assert len(column(result, "method")) == 10
+    assert "polymer-based precipitation" in column(result, "label")
     by = {}
     for label, kind, text in rows(result, "label", "kind", "text"):
         by.setdefault((label, kind), set()).add(text)
@@ -555,8 +559,9 @@ def test_inverse_relations(graph, entailed):
     assert ("PTEN", "targeted by", "hsa-miR-19b-3p") in found
     assert ("TP53INP1", "targeted by", "hsa-miR-155-5p") not in found
     assert ("cancer stem cell", "secretes", "cancer stem cell exosome") in found
-    # the repressed rows: miR-25-3p (2 genes), miR-423-5p (1), miR-103 (3), miR-19b-3p (1)
-    assert len([r for r in found if r[1] == "targeted by"]) == 7
+    # the repressed rows: miR-25-3p (2 genes), miR-1247-3p (1), miR-423-5p (1), miR-103 (3),
+    # miR-19b-3p (1)
+    assert len([r for r in found if r[1] == "targeted by"]) == 8
 
 
 def test_is_mirna_targeting(graph):
@@ -580,8 +585,8 @@ def test_mirna_target_graph(graph):
     pairs = {effect: {(str(s), str(o)) for s, o in result.graph.subject_objects(relation)}
              for effect, relation in _TARGET_RELATIONS.items()}
     # Table 3: 2 + 1 + 1 + 1 + 3 + 1 + 1 + 1 + 3 x 4 + 1 miRNA-gene pairs, by the direction their
-    # sources state: repressed 2 + 1 + 3 + 1; induced 3 x 4 (MMP-2, -9, -13, RANKL); the rest unstated
-    assert {effect: len(found) for effect, found in pairs.items()} == {"repressed": 7, "induced": 12, "unspecified": 5}
+    # sources state: repressed 2 + 1 + 1 + 3 + 1; induced 3 x 4 (MMP-2, -9, -13, RANKL); the rest unstated
+    assert {effect: len(found) for effect, found in pairs.items()} == {"repressed": 8, "induced": 12, "unspecified": 4}
     hgnc = "https://identifiers.org/hgnc:"
     mir21 = ask(graph, "mirna-target-graph", mirna="miR21")
     assert {str(o) for o in mir21.graph.objects(None, _TARGET_RELATIONS["induced"])} == {
