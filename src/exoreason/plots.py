@@ -2,9 +2,9 @@
 
 matplotlib is imported lazily and used without pyplot (a bare ``Figure`` on the Agg canvas), so
 drawing never touches a global backend or a display. The format follows the file's extension,
-``.png`` or ``.svg`` (SVG text stays text: ``svg.fonttype = 'none'``); files are written whole or
-not at all, and never overwrite a file without ``force``. Each function also returns a
-:class:`Picture`, which Jupyter shows inline.
+``.png``, ``.svg`` (SVG text stays text: ``svg.fonttype = 'none'``) or ``.pdf``; files are written
+whole or not at all, and never overwrite a file without ``force``. Each function also returns a
+:class:`Picture`, which Jupyter shows inline (PNG and SVG).
 """
 
 from __future__ import annotations
@@ -18,11 +18,13 @@ from .errors import InputError
 from .inference import DISCLAIMER, InferenceResult
 
 if TYPE_CHECKING:
+    from .evaluation import Evaluation
     from .inference import Reasoner
 
-__all__ = ["PICTURE_FORMATS", "Picture", "check_picture_path", "picture_format", "plot_explanation", "plot_posteriors"]
+__all__ = ["PICTURE_FORMATS", "Picture", "check_picture_path", "picture_format", "plot_calibration",
+           "plot_explanation", "plot_posteriors"]
 
-PICTURE_FORMATS = ("png", "svg")
+PICTURE_FORMATS = ("png", "svg", "pdf")
 
 _INCREASE = "#c0392b"
 _DECREASE = "#2471a3"
@@ -69,7 +71,7 @@ def picture_format(path: Path | str) -> str:
     fmt = suffix.lower().lstrip(".")
     if fmt not in PICTURE_FORMATS:
         shown = f"extension {suffix!r}" if suffix else "no extension"
-        raise InputError(f"cannot draw {path}: {shown} is not a picture format; use .png or .svg")
+        raise InputError(f"cannot draw {path}: {shown} is not a picture format; use .png, .svg or .pdf")
     return fmt
 
 
@@ -102,7 +104,8 @@ def _deliver(figure: Any, path: Path | str | None, force: bool, fmt: str | None 
     target = Path(path) if path is not None else None
     fmt = picture_format(target) if target is not None else (fmt or "png")
     buffer = io.BytesIO()
-    metadata = {"Date": None} if fmt == "svg" else {"Software": None}
+    # No dates or versions in the files: the same picture gives the same bytes.
+    metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None, "Producer": None}}.get(fmt, {"Software": None})
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "exoreason"}):
         # Inline pictures (no file) at a lower resolution keep notebooks small.
         figure.savefig(buffer, format=fmt, metadata=metadata, bbox_inches="tight", pad_inches=0.2,
@@ -296,4 +299,54 @@ def plot_explanation(reasoner: Reasoner, result_or_evidence: Any, outcome: str,
         legend += " No path leads from " + ", ".join(result.labels.get(k, k) for k in found.unconnected) \
                   + f" to {target.label}."
     figure.text(0.01, 0.0, _footnote(result, legend), fontsize=6.5, color="#555555", va="top", ha="left")
+    return _deliver(figure, path, force, fmt)
+
+
+_SETS = {"literature": ("#7f7f7f", "o", "literature parameters"),
+         "fitted": ("#c0392b", "s", "fitted parameters"),
+         "refitted": ("#2471a3", "D", "refitted parameters")}
+
+
+def plot_calibration(evaluation: Evaluation, path: Path | str | None = None, *, force: bool = False,
+                     fmt: str | None = None) -> Picture:
+    """Calibration curves: for each scored outcome, the mean predicted P of each bin against the
+    share of its rows recorded true (marker area: the bin's rows), one curve per parameter set,
+    beside the diagonal a calibrated model would follow."""
+    if path is not None:
+        picture_format(path)
+    outcomes = list(dict.fromkeys(s.outcome for s in evaluation.scores))
+    columns = min(3, len(outcomes))
+    rows = -(-len(outcomes) // columns)
+    figure = _figure(3.6 * columns, 3.5 * rows + 0.9)
+    for i, outcome in enumerate(outcomes):
+        ax = figure.add_subplot(rows, columns, i + 1)
+        ax.plot([0, 1], [0, 1], color="#bbbbbb", lw=1, ls="--", zorder=1, label="calibrated")
+        for score in (s for s in evaluation.scores if s.outcome == outcome):
+            colour, marker, name = _SETS.get(score.parameters, ("#2471a3", "o", score.parameters))
+            shown = [b for b in score.calibration if b.rows]
+            x = [b.mean_predicted for b in shown]
+            y = [b.observed for b in shown]
+            auc = "n/a" if score.auc is None else f"{score.auc:.2f}"
+            ax.plot(x, y, color=colour, lw=1.2, zorder=2,
+                    label=f"{name} (AUC {auc}, Brier {score.brier:.3f})")
+            ax.scatter(x, y, s=[12 + 120 * b.rows / max(score.rows, 1) for b in shown], color=colour,
+                       marker=marker, zorder=3)
+        label = evaluation.scores[[s.outcome for s in evaluation.scores].index(outcome)].label
+        title = label if label.casefold() == outcome.casefold() else f"{label} ({outcome})"
+        ax.set_title("\n".join(textwrap.wrap(title, 40)), fontsize=9, loc="left")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_aspect("equal")
+        ax.set_xlabel("predicted P(true)", fontsize=8)
+        ax.set_ylabel("share recorded true", fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.grid(color="#eeeeee", zorder=0)
+        ax.legend(loc="upper left", fontsize=6, frameon=False)
+    how = f", {evaluation.folds}-fold cross-validation (seed {evaluation.seed})" if evaluation.folds else ""
+    figure.suptitle(f"Calibration on {Path(evaluation.source).name} ({evaluation.rows} rows){how}",
+                    fontsize=10, x=0.01, ha="left")
+    text = f"{DISCLAIMER} Parameters: {evaluation.parameters}."
+    figure.text(0.01, 0.0, "\n".join(textwrap.wrap(text, 40 * columns)), fontsize=6.5, color="#555555",
+                va="top", ha="left")
+    figure.tight_layout()
     return _deliver(figure, path, force, fmt)
