@@ -335,6 +335,12 @@ def test_reading_rules_are_the_profiles_rules(tmp_path, reasoner):
     assert np.array_equal(cohort.readings, expected, equal_nan=True)
     no_id = _write(tmp_path / "n.csv", ["miR-155", "metastasis"], [["true", "false"]])
     assert read_cohort(no_id, reasoner.spec).ids is None
+    named = _write(tmp_path / "k.csv", ["biobank_no", "miR-155"], [["B-1", "true"], ["B-2", "false"]])
+    assert read_cohort(named, reasoner.spec, id_column="biobank_no").ids == ("B-1", "B-2")
+    assert_one_line_error(run_cli("fit", str(named), "--output", str(tmp_path / "f.toml"), "--id-column", "case"),
+                          2, "no id column 'case'")
+    assert_one_line_error(run_cli("fit", str(named), "--output", str(tmp_path / "f.toml")), 2,
+                          "'biobank_no' (column 1)")
     distinct, counts, inverse = distinct_rows(np.array([[1.0, np.nan], [1.0, np.nan], [0.0, 1.0]]))
     assert len(distinct) == 2 and sorted(counts) == [1.0, 2.0] and inverse[0] == inverse[1] != inverse[2]
 

@@ -29,13 +29,12 @@ posterior at about three times the cost of Z alone, instead of one contraction p
 Seeding the backward pass with w_r / Z_r sums the posteriors over rows with weights w_r: the
 expected counts of every family configuration (:meth:`Engine.expected_counts`). Only the ancestors
 of the observed nodes take part (a family with no observed descendant keeps its prior and is not
-counted). These contractions are planned by opt_einsum's randomised greedy search (seeded, so the
-same plan every time), cached like the others.
+counted). These contractions are planned once per set of observed nodes and cached, like the
+others.
 """
 
 from __future__ import annotations
 
-import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -48,9 +47,9 @@ from .model import CompiledNetwork
 __all__ = ["Engine", "EvidenceBatch", "FamilyCounts", "ImpossibleEvidence"]
 
 _CHUNK = 8192
-# Rows per contraction of the family passes: every intermediate of the forward pass is kept for
-# the backward one, so these chunks are smaller.
-_FAMILY_CHUNK = 2048
+# Rows per contraction of the family passes (every intermediate of the forward pass is kept for
+# the backward one: a few megabytes a chunk on the review's network).
+_FAMILY_CHUNK = 4096
 
 
 class ImpossibleEvidence(InferenceError):
@@ -450,8 +449,9 @@ class _Plan:
     """A contraction planned once: its pairwise steps, forward and backward, as compiled opt_einsum
     expressions.
 
-    The order is opt_einsum's randomised greedy search, seeded (it seeds Python's global generator,
-    whose state is restored), so the same network gets the same plan. The backward pass runs the
+    The order is opt_einsum's branch-and-bound search with one branch ("branch-1": deterministic,
+    and on these networks smaller intermediates than the greedy order the posteriors use, which
+    matters once every intermediate is kept for the backward pass). The backward pass runs the
     steps in reverse: for a step C = sum A * B, dA = sum dC * B over the axes A shares with C or B,
     broadcast along the axes A alone sums out.
     """
@@ -459,12 +459,8 @@ class _Plan:
     def __init__(self, terms: list[str], shapes: list[tuple[int, ...]], output: str) -> None:
         import opt_einsum
 
-        state = random.getstate()
-        try:
-            _, info = opt_einsum.contract_path(",".join(terms) + "->" + output, *shapes, shapes=True,
-                                               optimize=opt_einsum.RandomGreedy(max_repeats=32))
-        finally:
-            random.setstate(state)
+        _, info = opt_einsum.contract_path(",".join(terms) + "->" + output, *shapes, shapes=True,
+                                           optimize="branch-1")
         self.output = output
         self.count = len(terms)
         live: list[tuple[str, tuple[int, ...], int]] = [(t, s, i) for i, (t, s) in enumerate(zip(terms, shapes))]
