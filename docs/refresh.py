@@ -21,11 +21,13 @@ def readme_example() -> None:
     out = subprocess.run([EXOREASON, "infer", "--cargo", "miR-155"], capture_output=True, text=True,
                          check=True).stdout.splitlines()
     why = next(i for i, line in enumerate(out) if line.startswith("Why"))
-    snippet = "\n".join(["$ exoreason infer --cargo miR-155", *out[:4], "...", *out[why:why + 6], "...", out[-1]])
+    edges = next(i for i, line in enumerate(out) if line.startswith("Edges on these paths"))
+    snippet = "\n".join(["$ exoreason infer --cargo miR-155", *out[:6], "...", *out[why:why + 4], "",
+                         *out[edges:edges + 3], "", *out[-2:]])
     readme = ROOT / "README.md"
     text = readme.read_text()
     new = re.sub(r"```\n\$ exoreason infer --cargo miR-155\n.*?```", lambda _: "```\n" + snippet + "\n```",
-                 text, count=1, flags=re.S)
+                 text, count=1, flags=re.DOTALL)
     readme.write_text(new)
 
 

@@ -34,9 +34,10 @@ TINY_TTL = """
 t:A rdfs:subClassOf exo:MolecularEntity ; rdfs:label "miR-A" ; oboInOwl:hasExactSynonym "mirA" .
 t:B rdfs:subClassOf exo:MolecularEntity ; rdfs:label "miR-B" .
 t:G rdfs:subClassOf exo:MolecularEntity ; rdfs:label "GENEG" .
-t:P rdfs:subClassOf exo:BiologicalProcess ; rdfs:label "process P" ; exo:key "P" .
+t:P rdfs:subClassOf exo:PhenotypicOutcome ; rdfs:label "process P" ; exo:key "P" .
 t:D1 rdfs:subClassOf obo:DOID_162 ; rdfs:label "disease one" ; oboInOwl:hasExactSynonym "D1" .
 t:D2 rdfs:subClassOf obo:DOID_162 ; rdfs:label "disease two" ; oboInOwl:hasExactSynonym "D2" .
+t:D1a rdfs:subClassOf t:D1 ; rdfs:label "disease one a" ; oboInOwl:hasExactSynonym "D1a" .
 obo:DOID_162 rdfs:label "cancer" .
 obo:GO_1903561 exo:carries t:B .
 

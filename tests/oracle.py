@@ -38,7 +38,7 @@ def random_network(rng: np.random.Generator, size: int, max_parents: int, with_z
         return float(rng.choice([0.0, 1.0])) if with_zero and rng.random() < 0.1 else float(rng.uniform(low, 1 - low))
 
     params = Parameters(
-        kinds=base.kinds, other_cancer_weight=base.other_cancer_weight, leak=base.leak,
+        kinds=base.kinds, other_cancer_weight=base.other_cancer_weight, certainty=base.certainty, leak=base.leak,
         leak_nodes={n.key: value() for n in nodes if n.kind != "cargo"},
         base_rate=base.base_rate,
         base_rate_nodes={n.key: value() for n in nodes if n.kind == "cargo"},

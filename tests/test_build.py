@@ -140,7 +140,7 @@ def test_editing_a_template_changes_the_outputs(tmp_path):
     before = _outputs(copy)
     quote = "a finding added by test_build to a copy of the templates"
     _append_row(copy / CLAIMS, **_claim(id="Z-new-finding", subject="exo:CancerStemCellExosome",
-                                        object="exo:Recurrence", relation="exo:regulates",
+                                        object="exo:Recurrence", relation="exo:promotes",
                                         quote=quote, review_refs="141"))
     done = _run(copy, "build")
     assert done.returncode == 0, done.stderr
@@ -153,11 +153,11 @@ def test_editing_a_template_changes_the_outputs(tmp_path):
     assert (finding, URIRef(EXO + "source"), Literal("Section: Test", lang="en")) in graph
     assert (finding, URIRef(EXO + "reviewReference"), Literal(141)) in graph
     # the knowledge graph's direct edge ...
-    assert (URIRef(EXO + "CancerStemCellExosome"), URIRef(EXO + "regulates"),
+    assert (URIRef(EXO + "CancerStemCellExosome"), URIRef(EXO + "promotes"),
             URIRef(EXO + "Recurrence")) in graph
     # ... comes from the ontology's class axiom, annotated with the finding and its provenance
     owl = Graph().parse(copy / "exoreason.owl", format="xml")
-    assert _annotated_axioms(owl, finding) == {(EXO + "CancerStemCellExosome", EXO + "regulates", EXO + "Recurrence")}
+    assert _annotated_axioms(owl, finding) == {(EXO + "CancerStemCellExosome", EXO + "promotes", EXO + "Recurrence")}
     axiom = next(owl.subjects(RDFS.seeAlso, finding))
     assert owl.value(axiom, URIRef(EXO + "quote")) == Literal(quote, lang="en")
     assert owl.value(axiom, URIRef(EXO + "reviewReference")) == Literal(141)

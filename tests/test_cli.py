@@ -48,10 +48,8 @@ def _example(command: str) -> str:
 def test_help_example_runs(command, tmp_path):
     example = _example(command)
     args = shlex.split(example)[1:]
-    if command in ("fit", "evaluate"):  # the example names the user's cohort file: give it one
-        rows = [f"p{i},{'true' if i % 2 else 'false'},{'true' if i % 3 else 'false'},{'true' if i % 4 else ''}"
-                for i in range(12)]
-        (tmp_path / args[1]).write_text("\n".join(["id,miR-155,chemoresistance,metastasis", *rows]) + "\n")
+    if "examples/" in example:  # the synthetic cohorts the repository ships, as from its root
+        os.symlink(ROOT / "examples", tmp_path / "examples")
     done = run_cli(*args, cwd=tmp_path)
     assert done.returncode == 0, (example, done.stderr)
     assert done.stdout.strip()
@@ -96,7 +94,7 @@ def test_adding_a_finding_changes_the_network(tmp_path):
     after = json.loads((copy / "exoreason-network.json").read_text())
     new = [e for e in after["edges"] if e["parent"] == "hsa_miR_155_5p" and e["child"] == "metastasis"]
     assert len(new) == 1
-    assert new[0]["evidence"][0]["quote"] == "a test quote"
+    assert new[0]["findings"][0]["quote"] == "a test quote"
     infer = json.loads(run_cli("infer", "--cargo", "miR-155", "--format", "json", env=env).stdout)
     metastasis = next(o for o in infer["outcomes"] if o["key"] == "metastasis")
     assert metastasis["posterior"] > metastasis["prior"]
@@ -162,11 +160,11 @@ def test_readme_opens_with_the_two_commands_and_its_example_is_current():
     first_block = readme.split("```")[1]
     assert "make demo" in first_block and "make test" in first_block
     assert "bash .ci/install-java.sh" in readme
-    shown = re.search(r"^chemoresistance\s+chemoresistance\s+([0-9.]+)\s+([0-9.]+)", readme, re.MULTILINE)
+    shown = re.search(r"^outcome\s+chemoresistance\s+chemoresistance\s+([0-9.]+)\s+([0-9.]+)", readme, re.MULTILINE)
     assert shown, "README shows no chemoresistance line"
     actual = run_cli("infer", "--cargo", "miR-155")
-    line = next(ln for ln in actual.stdout.splitlines() if ln.startswith("chemoresistance"))
-    assert line.split()[2:4] == [shown.group(1), shown.group(2)], "README's example output is stale"
+    line = next(ln for ln in actual.stdout.splitlines() if ln.split()[:2] == ["outcome", "chemoresistance"])
+    assert line.split()[3:5] == [shown.group(1), shown.group(2)], "README's example output is stale"
 
 
 def test_exoreason_executable_is_on_the_venv():

@@ -71,7 +71,10 @@ def test_profiles_csv_matches_single_queries(tmp_path, reasoner):
     assert done.stderr == ""  # no progress bar when not on a terminal
     rows = list(csv.DictReader(done.stdout.splitlines()))
     assert [r["id"] for r in rows] == ["a", "b", "c", "d"]
-    assert list(rows[0])[1:] == reasoner.outcome_keys
+    kinds = {n.key: n.kind for n in reasoner.spec.nodes}
+    columns = list(rows[0])[1:]
+    assert sorted(columns) == sorted(reasoner.outcome_keys)
+    assert [kinds[k] for k in columns] == sorted((kinds[k] for k in columns), key=["outcome", "process"].index)
     expected = reasoner.marginals({"hsa_miR_200c_3p": True, "hsa_miR_155_5p": False, "hsa_miR_21_5p": 0.8})
     for key, value in expected.items():
         assert float(rows[1][key]) == pytest.approx(value, abs=1e-9)
@@ -93,12 +96,12 @@ def test_profiles_json_and_output_file(tmp_path):
 
 
 @pytest.mark.parametrize(("rows", "needles"), [
-    ([["id", "miR-155", "miR-999"], ["a", "true", "false"]], ["column 3", "miR-999"]),
+    ([["id", "miR-155", "miR-999"], ["a", "true", "false"]], ["1 unknown column", "'miR-999'", "--ignore-unknown"]),
     ([["id", "miR-155"], ["a", "maybe"]], ["line 2", "'miR-155'", "maybe"]),
     ([["id", "miR-155"], ["a", "1.5"]], ["line 2", "outside [0, 1]"]),
     ([["id", "miR-155"], ["a", "true"], ["a", "false"]], ["line 3", "duplicate id 'a'"]),
     ([["id", "miR-155"], ["a", "true"], ["b", "true", "false"]], ["line 3", "3 cells"]),
-    ([["sample", "miR-155"], ["a", "true"]], ["no 'id' column"]),
+    ([["name", "miR-155"], ["a", "true"]], ["no id column", "--id-column"]),
     ([["id", "miR-155", "miR155"], ["a", "true", "true"]], ["same node"]),
     ([["id", "miR-155"], ["", "true"]], ["line 2", "empty id"]),
 ])
@@ -175,8 +178,8 @@ CONFOUNDED_TTL = """
 @prefix exo: <https://w3id.org/exoreason/> .
 @prefix t: <https://example.org/conf/> .
 t:A rdfs:subClassOf exo:MolecularEntity ; rdfs:label "miR-A" .
-t:X rdfs:subClassOf exo:BiologicalProcess ; rdfs:label "X" ; exo:key "X" .
-t:Y rdfs:subClassOf exo:BiologicalProcess ; rdfs:label "Y" ; exo:key "Y" .
+t:X rdfs:subClassOf exo:PhenotypicOutcome ; rdfs:label "X" ; exo:key "X" .
+t:Y rdfs:subClassOf exo:PhenotypicOutcome ; rdfs:label "Y" ; exo:key "Y" .
 obo:GO_1903561 exo:carries t:A .
 t:c1 a exo:TextClaim ; rdfs:label "c1" ; exo:source "s" ; exo:quote "q" ; exo:evidence obo:ECO_0000304 ;
   exo:reviewReference 1 ; exo:aboutSubject t:A ; exo:assertedRelation exo:promotes ; exo:aboutObject t:X .
@@ -217,7 +220,7 @@ def test_do_on_the_cli_is_shown_beside_observation():
     done = run_cli("infer", "--cargo", "miR-19b-3p", "--do", "EMT=false", "--format", "json")
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
-    assert data["do"] == {"EMT": "false"}
+    assert data["do"] == {"EMT": False}
     outcomes = {o["key"]: o for o in data["outcomes"]}
     assert outcomes["EMT"]["posterior"] > outcomes["EMT"]["prior"]
     assert outcomes["EMT"]["do_posterior"] == 0.0

@@ -101,10 +101,12 @@ miR155 PDAC cells resistance PDAC TP53INP1 PDAC chemoresistance 27) gemcitabine
 # One entry per row: the miRNA(s) by miRBase accession, the donor and recipient (each a tuple of
 # words that one entity label must contain), target genes by HGNC id, disease (DOID), functions,
 # the reference number, the cells as the review writes them, the primary study where it was
-# identified, the evidence kinds the one evidence rule gives the row (templates/README.md), and
-# what a curator note must mention where the review gets the row wrong.
+# identified, the evidence kinds the one evidence rule gives the row (templates/README.md), the
+# direction of the effect on the target genes the row's source states (templates/README.md: the
+# source read for each), and what a curator note must mention where the review gets the row wrong.
 TABLE3 = {
     "miR-25-3p": dict(
+        effect="repressed",
         mirna={"MIMAT0000081"}, donor=[("colorectal",)], recipient=[("endothelial",)],
         target={"6348", "6347"}, disease="DOID_9256", function={"exo:Metastasis"}, ref=29,
         stated=dict(mirna="miR-25-3p", donor="CRC", recipient="EC", target="KLF4 and KLF2",
@@ -112,6 +114,7 @@ TABLE3 = {
         study=("doi", "10.1038/s41467-018-07810-w"), evidence={IN_VITRO},
         quote=["miR-25-3p", "KLF4 and KLF2", "(29)"]),
     "miR-1247-3p": dict(
+        effect="unspecified",
         mirna={"MIMAT0022721"}, donor=[("hepatocellular",)], recipient=[("fibroblast",)],
         target={"926"}, disease="DOID_1324", function={"exo:Metastasis"}, ref=25,
         stated=dict(mirna="miR-1247-3p", donor="HCC", recipient="FIB", target="B4GALT3",
@@ -119,6 +122,7 @@ TABLE3 = {
         study=("pmid", "29335551"), evidence={IN_VITRO},
         quote=["miR-1247-3p", "B4GALT3", "(25)"]),
     "miR-423-5p": dict(
+        effect="repressed",
         mirna={"MIMAT0004748"}, donor=[("gastric", "serum")], recipient=[("gastric cancer cell",)],
         target={"16466"}, disease="DOID_10534", function={"GO_0008283", "GO_0016477"}, ref=23,
         stated=dict(mirna="miR-423-5p", donor="GC patients' serum", recipient="GC", target="SUFU",
@@ -126,6 +130,7 @@ TABLE3 = {
         study=("pmid", "29749061"), evidence={IN_VITRO},
         quote=["miR-423-5p", "SUFU", "(23)"]),
     "miR141": dict(
+        effect="unspecified",
         mirna={"MIMAT0000432"}, donor=[("lung cancer", "serum")],
         recipient=[("lung cancer cell",), ("endothelial",)],
         target={"7014"}, disease="DOID_1324", function={"GO_0001525", "exo:MalignantProgression"},
@@ -135,6 +140,7 @@ TABLE3 = {
         evidence={REVIEW_STATEMENT}, note=["GAX"],
         quote=["miR141", "GAX", "(122)"]),
     "miR103": dict(
+        effect="repressed",
         mirna={"MIMAT0000101"}, donor=[("hepatocellular",)], recipient=[("endothelial",)],
         target={"1764", "2515", "11827"}, disease="DOID_684", function={"GO_0016477"}, ref=123,
         stated=dict(mirna="miR103", donor="HCC", recipient="EC", target="VE-Cad, p120 and ZO1",
@@ -142,6 +148,7 @@ TABLE3 = {
         study=("pmid", "29637568"), evidence={IN_VITRO, IN_VIVO, PATIENT_SAMPLES},
         quote=["miR103", "VE-Cad, p120 and ZO1", "(123)"]),
     "miR-1246": dict(
+        effect="unspecified",
         mirna={"MIMAT0005898"}, donor=[("breast cancer",)], recipient=[("mammary epithelial",)],
         target={"1593"}, disease="DOID_1612", function={"GO_0016477", "exo:Chemoresistance"}, ref=22,
         stated=dict(mirna="miR-1246", donor="BC", recipient="HMLE", target="CCNG2", disease="BC",
@@ -149,6 +156,7 @@ TABLE3 = {
         evidence={IN_VITRO},
         quote=["miR-1246", "CCNG2", "(22)"]),
     "miR-19b-3p": dict(
+        effect="repressed",
         mirna={"MIMAT0000074"}, donor=[("clear cell renal", "stem cell")],
         recipient=[("clear cell renal",)],
         target={"9588"}, disease="DOID_1324", function={"GO_0001837"}, ref=124,
@@ -157,6 +165,7 @@ TABLE3 = {
         study=("pmid", "30975145"), csc_donor=True, note=["LUC", "CCRCC"], evidence={IN_VITRO},
         quote=["miR-19b-3p", "PTEN", "(124)"]),
     "miR-210-3p": dict(
+        effect="unspecified",
         mirna={"MIMAT0000267"}, donor=[("lung cancer stem cell",)], recipient=[("lung cancer cell",)],
         target={"3693"}, disease="DOID_1324", function={"exo:Metastasis"}, ref=125,
         stated=dict(mirna="miR-210-3p", donor="LUC CSC", recipient="LUC", target="FGFRLA1",
@@ -164,6 +173,7 @@ TABLE3 = {
         csc_donor=True, note=["FGFRLA1", "FGFRL1"], evidence={REVIEW_STATEMENT},
         quote=["miR-210-3p", "FGFRLA1", "(125)"]),
     "miR21 cluster": dict(
+        effect="induced",
         # miR21 and miR-21-5p are the same mature miRNA: three entities for four names
         mirna={"MIMAT0000076", "MIMAT0000098", "MIMAT0000250"},
         donor=[("prostate cancer cell",), ("prostate cancer stem cell",)], recipient=[("fibroblast",)],
@@ -175,6 +185,7 @@ TABLE3 = {
         study=("doi", "10.18632/oncotarget.6540"), csc_donor=True, note=["miR21", "miR-21-5p"], evidence={IN_VITRO},
         quote=["miR21, miR-100-5p, miR-21-5p and", "miR-139-5p", "(126)"]),
     "miR155": dict(
+        effect="unspecified",
         mirna={"MIMAT0000646"}, donor=[("gemcitabine-resistant", "pancreatic")],
         recipient=[("pancreatic ductal adenocarcinoma cell",)],
         target={"18022"}, disease="DOID_3498", function={"exo:Chemoresistance"}, ref=27,
@@ -258,11 +269,18 @@ def test_table3_row(graph, row):
         notes = " ".join(_strings(graph, f, "exo:curatorNote"))
         if word not in notes:
             problems.append(f"curator note does not mention {word!r}: {notes!r}")
-    # the binary shortcuts: every listed miRNA targets every listed gene
+    # the binary shortcuts: every listed miRNA acts on every listed gene as the source says, and
+    # no other way (the MMP/RANKL row's study found those genes raised, not repressed)
+    relation = {"repressed": EXO + "targets", "induced": EXO + "increasesExpressionOf",
+                "unspecified": OBO + "RO_0011003"}
+    if set(_strings(graph, f, "exo:targetEffect")) != {want["effect"]}:
+        problems.append(f"target effect {_strings(graph, f, 'exo:targetEffect')}, expected {want['effect']}")
     for m in want["mirna"]:
         for gene in want["target"]:
-            if (URIRef(MIRBASE + m), URIRef(EXO + "targets"), URIRef(HGNC + gene)) not in graph:
-                problems.append(f"no shortcut {m} exo:targets hgnc:{gene}")
+            for effect, iri in relation.items():
+                stated = (URIRef(MIRBASE + m), URIRef(iri), URIRef(HGNC + gene)) in graph
+                if stated != (effect == want["effect"]):
+                    problems.append(f"{m} {'states' if stated else 'lacks'} {iri.rsplit('/', 1)[-1]} hgnc:{gene}")
     assert not problems, f"Table 3 row {row}:\n  " + "\n  ".join(problems)
 
 
@@ -445,13 +463,14 @@ def _claims(graph: Graph, subject, relation: str, obj=None, value=None) -> dict[
 
 
 def _expect(graph, problems, label, subject, relation, obj=None, value=None, *, source=None,
-            quote=None, refs=(), note=None, evidence=REVIEW_STATEMENT):
-    """At least one text finding states it, with the section, quote, references and evidence."""
+            quote=None, refs=(), note=None, evidence=REVIEW_STATEMENT, asserted=True):
+    """At least one text finding states it, with the section, quote, references and evidence; the
+    graph holds the triple itself (``asserted``), or only the record of an unasserted finding."""
     found = _claims(graph, subject, relation, obj, value)
     if obj is not None:
         triple = (URIRef(subject), _relation_iri(relation), URIRef(obj))
-        if triple not in graph:
-            problems.append(f"{label}: the graph lacks the triple itself")
+        if (triple in graph) != asserted:
+            problems.append(f"{label}: the graph {'lacks' if asserted else 'asserts'} the triple itself")
     good = [d for d in found.values()
             if (source is None or d["source"] == source)
             and (quote is None or quote in d["quote"])
@@ -586,7 +605,7 @@ def test_text_emt_and_met(graph):
     # the MET paragraph describes EMT ('a decrease in the expression of the epithelial cell marker
     # E-cadherin ... the acquired invasive mesenchymal phenotype'): recorded, with a note
     _expect(graph, p, "MET paragraph contradiction", MET, "decreasesExpressionOf", HGNC + "1748",
-            source=met_section, quote="decrease in", note="contradict")
+            source=met_section, quote="decrease in", note="contradict", asserted=False)
     # the review also expands EMT as 'endothelial-mesenchymal transition'; mapped to GO:0001837
     origin = _claims(graph, _entity(graph, "CSC"), "originatesFrom", _entity(graph, "differentiated tumour cell"))
     if not any("endothelial-mesenchymal" in d["note"] for d in origin.values()):

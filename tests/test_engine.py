@@ -166,8 +166,8 @@ def test_a_required_parent_by_hand():
     spec = NetworkSpec([Node("A", "a", "A", "cargo"), Node("R", "r", "R", "cargo"), Node("X", "x", "X", "process")],
                        [Edge("A", "X", "+", (f,)), Edge("R", "X", "!", (f,))])
     base = load_parameters()
-    params = Parameters(base.kinds, 0.5, {"gene_effect": 0.2, "process": 0.2, "outcome": 0.2}, {}, 0.5, {},
-                        {"A->X": 0.5, "R->X": 0.8}, 6)
+    params = Parameters(base.kinds, 0.5, base.certainty, {"gene_effect": 0.2, "process": 0.2, "outcome": 0.2},
+                        {}, 0.5, {}, {"A->X": 0.5, "R->X": 0.8}, 6)
     engine = Engine(compile_network(spec, params))
     assert engine.posterior_dict(["X"])["X"] == pytest.approx(0.24, abs=1e-12)
     assert engine.posterior_dict(["X"], {"R": 0.0})["X"] == pytest.approx(0.08, abs=1e-12)
@@ -248,7 +248,7 @@ def test_evidence_on_a_non_root_node_is_answered_regression(reasoner):
         assert outcome.posterior == pytest.approx(expected[outcome.key], abs=TOLERANCE)
     done = run_cli("infer", "--cargo", "miR-155", "--observe", "EMT=true", "--format", "json")
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["evidence"]["EMT"] == "true"
+    assert json.loads(done.stdout)["evidence"]["EMT"] is True
 
 
 def test_observing_and_intervening_on_one_node_is_refused_regression():

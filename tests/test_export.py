@@ -107,3 +107,26 @@ def test_export_bad_input(tmp_path):
     assert_one_line_error(run_cli("export", "--format", "bif", "--output", str(tmp_path / "no" / "x.bif")), 2,
                           "does not exist")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_file_name_other_tools_cannot_open_is_warned_about_regression(tmp_path):
+    """pyAgrum cannot open `--output net.xmlbif` (it reads XMLBIF only from .bifxml) and nothing
+    said so: the file is written all the same, with a warning naming the extension to use."""
+    import pyagrum as gum
+
+    out = tmp_path / "net.xmlbif"
+    done = run_cli("export", "--format", "xmlbif", "--output", str(out))
+    assert done.returncode == 0 and out.exists()
+    warning = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(warning) == 1 and "warning" in warning[0] and ".bifxml" in warning[0] and "pyAgrum" in warning[0]
+    with pytest.raises(Exception, match="xmlbif"):
+        gum.loadBN(str(out))  # what the warning is about
+    good = tmp_path / "net.bifxml"
+    done = run_cli("export", "--format", "xmlbif", "--output", str(good))
+    assert done.returncode == 0 and done.stderr == ""
+    assert gum.loadBN(str(good)).size() > 0
+    for fmt, name in (("bif", "net.txt"), ("dot", "net.graphml"), ("graphml", "net.xml"), ("ttl", "onto.owl")):
+        done = run_cli("export", "--format", fmt, "--output", str(tmp_path / name))
+        assert done.returncode == 0 and "warning" in done.stderr, (fmt, name)
+    for fmt, name in (("bif", "a.BIF"), ("dot", "a.gv"), ("graphml", "a.graphml"), ("owl", "a.owl"), ("ttl", "a.ttl")):
+        assert run_cli("export", "--format", fmt, "--output", str(tmp_path / name)).stderr == "", (fmt, name)

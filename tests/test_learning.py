@@ -30,8 +30,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from exoreason.cohort import distinct_rows
 from exoreason.engine import Engine, EvidenceBatch, ImpossibleEvidence
-from exoreason.errors import ConfigError, NetworkError
+from exoreason.errors import ConfigError, InputError, NetworkError
 from exoreason.evaluation import (
     brier_score,
     calibration_table,
@@ -43,7 +44,6 @@ from exoreason.evaluation import (
 from exoreason.inference import Reasoner
 from exoreason.learning import (
     Cohort,
-    distinct_rows,
     fit,
     forward_sample,
     parameter_owners,
@@ -276,8 +276,7 @@ def test_fitted_parameters_approach_the_generating_ones_as_the_cohort_grows(reas
     held_out = _sample(compiled, 5000, 10**6, truth)
     cargo = tuple(n.key for n in compiled.spec.nodes if n.kind == "cargo")
     outcomes = [n.key for n in compiled.spec.nodes if n.kind == "outcome"]
-    profiles = EvidenceBatch(cargo, held_out.readings[:, :len(cargo)])
-    assert held_out.nodes[:len(cargo)] == cargo
+    profiles = EvidenceBatch(cargo, held_out.readings[:, [held_out.nodes.index(c) for c in cargo]])
     true_p = engine.posteriors(outcomes, profiles, theta=truth[None, :])
     errors, predictive, likelihood = [], [], []
     for n, iterations in ((500, 200), (5000, 200), (50_000, 10)):
@@ -313,10 +312,19 @@ def test_posterior_concentrations_grow_with_the_data_where_the_data_reach(reason
     assert informed.sum() >= 15
     growth = large.concentrations[informed] / small.concentrations[informed]
     assert np.exp(np.mean(np.log(growth))) > 4, growth
-    unreached = ~large.informed
-    assert unreached.any()
-    assert np.array_equal(large.concentrations[unreached], space.concentrations[unreached])
-    assert np.array_equal(large.theta[unreached], space.means[unreached])
+    # Every node of the review's network reaches an outcome: a cohort recording one outcome alone
+    # leaves the parameters that reach only the others at their prior.
+    data = _sample(compiled, 300, 1, truth)
+    keep = [j for j, n in enumerate(data.nodes) if n == "metastasis" or _kind_of(compiled, n) == "cargo"]
+    partial = fit(compiled, EvidenceBatch(tuple(data.nodes[j] for j in keep), data.readings[:, keep]))
+    unreached = ~partial.informed
+    assert unreached.any() and large.informed[unreached].any()
+    assert np.array_equal(partial.concentrations[unreached], space.concentrations[unreached])
+    assert np.array_equal(partial.theta[unreached], space.means[unreached])
+
+
+def _kind_of(compiled, key):
+    return next(n.kind for n in compiled.spec.nodes if n.key == key)
 
 
 # --- the cohort file ----------------------------------------------------------------------------------
@@ -327,28 +335,28 @@ def test_reading_rules_are_the_profiles_rules(tmp_path, reasoner):
                     "s1\tdetected\t0.8\tyes\n"
                     "s2\tNA\tnot detected\t\n"
                     "s3\tnegative\t1\tfalse\n")
-    cohort = read_cohort(path, reasoner.spec)
+    cohort = read_cohort(path, reasoner)
     assert cohort.nodes == ("hsa_miR_155_5p", "hsa_miR_21_5p", "metastasis")
     assert cohort.ids == ("s1", "s2", "s3")
     assert cohort.lines.tolist() == [2, 3, 4]
     expected = np.array([[1.0, 0.8, 1.0], [np.nan, 0.0, np.nan], [0.0, 1.0, 0.0]])
     assert np.array_equal(cohort.readings, expected, equal_nan=True)
     no_id = _write(tmp_path / "n.csv", ["miR-155", "metastasis"], [["true", "false"]])
-    assert read_cohort(no_id, reasoner.spec).ids is None
+    with pytest.raises(InputError, match="no id column"):
+        read_cohort(no_id, reasoner)
     named = _write(tmp_path / "k.csv", ["biobank_no", "miR-155"], [["B-1", "true"], ["B-2", "false"]])
-    assert read_cohort(named, reasoner.spec, id_column="biobank_no").ids == ("B-1", "B-2")
+    assert read_cohort(named, reasoner, id_column="biobank_no").ids == ("B-1", "B-2")
     assert_one_line_error(run_cli("fit", str(named), "--output", str(tmp_path / "f.toml"), "--id-column", "case"),
-                          2, "no id column 'case'")
+                          2, "no column named 'case' (--id-column)")
     assert_one_line_error(run_cli("fit", str(named), "--output", str(tmp_path / "f.toml")), 2,
-                          "'biobank_no' (column 1)")
+                          "no id column (id, ID, sample, Sample or sample_id)")
     distinct, counts, inverse = distinct_rows(np.array([[1.0, np.nan], [1.0, np.nan], [0.0, 1.0]]))
     assert len(distinct) == 2 and sorted(counts) == [1.0, 2.0] and inverse[0] == inverse[1] != inverse[2]
 
 
 @pytest.mark.parametrize(("header", "rows", "needles"), [
     (["id", "miR-155", "metastasys", "frobnicate"], [["a", "true", "true", "1"]],
-     ["2 columns naming no node", "'metastasys' (column 3; closest: metastasis)", "'frobnicate' (column 4)",
-      "--ignore-unknown"]),
+     ["2 unknown columns", "'metastasys' (closest: metastasis", "'frobnicate'", "--ignore-unknown"]),
     (["id", "miR-155", "metastasis"], [["a", "maybe", "true"]], ["line 2", "'miR-155'", "maybe"]),
     (["id", "miR-155", "metastasis"], [["a", "1.5", "true"]], ["line 2", "outside [0, 1]"]),
     (["id", "miR-155", "metastasis"], [["a", "true"], ["b", "true", "false"]], ["line 2", "2 cells"]),
@@ -370,7 +378,7 @@ def test_unknown_columns_are_skipped_with_ignore_unknown(tmp_path):
     out = tmp_path / "fitted.toml"
     done = run_cli("fit", str(data), "--output", str(out), "--ignore-unknown")
     assert done.returncode == 0, done.stderr
-    assert "Skipped columns naming no node: age." in done.stdout
+    assert "Skipped columns naming no node: 'age'." in done.stdout
     assert out.exists()
     # The report: what moved (literature value, fitted value, change, concentrations), what the data
     # cannot inform, and where the file went.
@@ -385,7 +393,7 @@ def test_unknown_columns_are_skipped_with_ignore_unknown(tmp_path):
 
 
 def test_fit_refuses_to_overwrite_and_checks_its_options(tmp_path):
-    data = _write(tmp_path / "cohort.csv", ["miR-155"], [["true"]])
+    data = _write(tmp_path / "cohort.csv", ["id", "miR-155"], [["a", "true"]])
     out = tmp_path / "fitted.toml"
     out.write_text("mine")
     assert_one_line_error(run_cli("fit", str(data), "--output", str(out)), 2, "exists", "--force")
@@ -423,7 +431,7 @@ def test_the_fitted_file_is_a_parameters_file_every_command_reads(tmp_path, reas
     params = load_parameters(out, reasoner.spec)  # every key checked against the network
     refit = compile_network(reasoner.spec, params)
     # The file holds what the fit result holds in memory.
-    in_memory = fit(compiled, read_cohort(data, reasoner.spec)).network()
+    in_memory = fit(compiled, read_cohort(data, reasoner)).network()
     assert refit.space.means == pytest.approx(in_memory.space.means, abs=1e-8)
     assert refit.space.concentrations == pytest.approx(in_memory.space.concentrations, rel=1e-6)
     report = json.loads(done.stdout)
@@ -455,9 +463,11 @@ def test_intervals_narrow_and_sensitivity_runs_on_fitted_parameters(tmp_path, re
     after, result = widths("--config", str(out))
     # The recorded outcomes' intervals narrow (most where the outcome's own table is fully
     # observed); those of processes no column reaches keep about the literature's width.
-    recorded = ("chemoresistance", "immunotherapy_resistance", "metastasis", "recurrence")
+    recorded = [n.key for n in reasoner.spec.nodes if n.kind == "outcome"]
     ratios = {o: after[o] / before[o] for o in recorded}
-    assert all(r < 0.65 for r in ratios.values()) and np.mean(list(ratios.values())) < 0.5, ratios
+    # miR-155 reaches each outcome through gene effects and processes no column observes, whose
+    # strengths the cohort identifies only in combination: the intervals narrow, not to nothing.
+    assert all(r < 0.9 for r in ratios.values()) and np.mean(list(ratios.values())) < 0.75, ratios
     assert "fitted to cohort.csv, 5000 rows" in result["parameters"]
     sens = run_cli("sensitivity", "--cargo", "miR-155", "--outcome", "chemoresistance", "--config", str(out))
     assert sens.returncode == 0, sens.stderr
@@ -466,13 +476,13 @@ def test_intervals_narrow_and_sensitivity_runs_on_fitted_parameters(tmp_path, re
 
 def test_fit_carries_the_starting_config_and_cancer_weighs_only_formula_strengths(tmp_path, reasoner):
     start = tmp_path / "start.toml"
-    start.write_text("[evidence]\nother_cancer_weight = 0.3\n[leak.nodes]\nmigration = 0.25\n")
+    start.write_text("[evidence]\nother_cancer_weight = 0.3\n[evidence.certainty]\nhedged = 0.4\n")
     data = _cohort_file(tmp_path / "cohort.csv", reasoner.compiled, 500, 4)
     out = tmp_path / "fitted.toml"
     done = run_cli("fit", str(data), "--output", str(out), "--config", str(start), "--cancer", "PDAC")
     assert done.returncode == 0, done.stderr
     params = load_parameters(out, reasoner.spec)
-    assert params.other_cancer_weight == 0.3 and params.leak_nodes["migration"] == 0.25  # carried over
+    assert params.other_cancer_weight == 0.3 and params.certainty["hedged"] == 0.4  # carried over
     pdac_iri = Reasoner.from_files(cancer="PDAC").cancer_iri
     assert Reasoner.from_files(cancer=params.fit["cancer"]).cancer_iri == pdac_iri  # named as it resolves
     assert "start.toml" in params.fit["prior"]
@@ -515,8 +525,8 @@ def test_parameters_file_round_trips_quoted_keys(tiny):
 
 def test_a_cohort_of_outcomes_only_is_fitted_regression(tmp_path):
     """`fit` on a cohort with metastasis and chemoresistance columns said `fitted 0 tables`."""
-    data = _write(tmp_path / "c.csv", ["metastasis", "chemoresistance"],
-                  [["true", "true"], ["false", "true"], ["true", "false"]] * 10)
+    data = _write(tmp_path / "c.csv", ["id", "metastasis", "chemoresistance"],
+                  [[f"p{i}", *row] for i, row in enumerate([["true", "true"], ["false", "true"], ["true", "false"]] * 10)])
     done = run_cli("fit", str(data), "--output", str(tmp_path / "f.toml"), "--format", "json")
     assert done.returncode == 0, done.stderr
     moved = {c["key"] for c in json.loads(done.stdout)["fitted"]}
@@ -530,7 +540,7 @@ def test_gene_effect_strengths_learn_from_cargo_and_outcomes_regression(reasoner
     rows observing its whole family, and gene effects are never observed."""
     compiled = reasoner.compiled
     truth = compiled.space.means.copy()
-    edge = compiled.space.index("edge", "hsa_miR_155_5p->TP53INP1_repressed")
+    edge = compiled.space.index("edge", "hsa_miR_155_5p->TP53INP1_changed")
     truth[edge] = 0.95
     result = fit(compiled, _sample(compiled, 4000, 21, truth, kinds=("cargo", "outcome")))
     assert result.fitted[edge]
@@ -550,10 +560,9 @@ def test_auc_brier_and_log_loss_equal_scikit_learn(tmp_path, reasoner):
     from sklearn.metrics import log_loss as sk_log_loss
 
     data = _cohort_file(tmp_path / "cohort.csv", reasoner.compiled, 600, 12, reasoner.compiled.space.sample(1, 1)[0])
-    cohort = read_cohort(data, reasoner.spec)
+    cohort = read_cohort(data, reasoner)
     found = evaluate(reasoner.compiled, cohort)
-    assert {s.outcome for s in found.scores} == {"chemoresistance", "immunotherapy_resistance", "metastasis",
-                                                 "recurrence"}
+    assert {s.outcome for s in found.scores} == {n.key for n in reasoner.spec.nodes if n.kind == "outcome"}
     for score in found.scores:
         _, y, p = predict(reasoner.engine, cohort, score.outcome)
         assert np.array_equal(p, score.predicted)
@@ -573,7 +582,7 @@ def test_a_label_is_never_evidence_for_itself(tmp_path, reasoner):
     data = _write(tmp_path / "c.csv", ["id", "miR-155", "metastasis", "chemoresistance"],
                   [["a", "true", "true", "false"], ["b", "false", "false", ""], ["c", "", "0.7", "true"],
                    ["d", "true", "", "true"]])
-    cohort = read_cohort(data, reasoner.spec)
+    cohort = read_cohort(data, reasoner)
     rows, y, p = predict(reasoner.engine, cohort, "metastasis")
     assert rows.tolist() == [0, 1] and y.tolist() == [1.0, 0.0]  # a soft reading and a blank are not labels
     expected = [reasoner.marginals({"hsa_miR_155_5p": 1.0, "chemoresistance": 0.0}, ["metastasis"])["metastasis"],
@@ -598,8 +607,9 @@ def test_cross_validation_fitted_beats_the_literature_and_is_deterministic(tmp_p
     held = found["held_out_log_likelihood_per_row"]
     assert held["fitted"] > held["literature"]
     scores = {(s["outcome"], s["parameters"]): s for s in found["scores"]}
-    briers = [(scores[(o, "fitted")]["brier"], scores[(o, "literature")]["brier"]) for o in ("metastasis", "recurrence")]
-    assert all(f < lit for f, lit in briers), briers
+    outcomes = {o for o, _ in scores}
+    fitted, literature = (sum(scores[(o, given)]["brier"] for o in outcomes) for given in ("fitted", "literature"))
+    assert fitted < literature, scores
     # The same seed gives the same folds (and answers); another seed other folds.
     quick = ("evaluate", str(data), "--folds", "3", "--max-iterations", "2", "--format", "json")
     first = run_cli(*quick).stdout
@@ -616,7 +626,8 @@ def test_evaluate_formats_plot_and_bad_input(tmp_path, reasoner):
     assert "AUC" in table.stdout and "Calibration" in table.stdout and "not clinical predictions" in table.stdout
     csv_out = run_cli("evaluate", str(data), "--format", "csv", "--bins", "5").stdout.splitlines()
     assert csv_out[0].startswith("parameters,outcome,rows,positives,auc,brier,log_loss,bin_low")
-    assert len(csv_out) == 1 + 4 * 5
+    outcomes = sum(n.kind == "outcome" for n in reasoner.spec.nodes)
+    assert len(csv_out) == 1 + outcomes * 5
     for suffix, magic in ((".png", b"\x89PNG"), (".svg", b"<?xml"), (".pdf", b"%PDF")):
         picture = tmp_path / f"calibration{suffix}"
         done = run_cli("evaluate", str(data), "--plot", str(picture))
@@ -628,7 +639,7 @@ def test_evaluate_formats_plot_and_bad_input(tmp_path, reasoner):
     assert_one_line_error(run_cli("evaluate", str(data), "--folds", "400"), 2, "more than the cohort's 300 rows")
     assert_one_line_error(run_cli("evaluate", str(data), "--format", "xml"), 2, "unknown format")
     assert_one_line_error(run_cli("evaluate", str(data), "--prior-weight", "0"), 2, "go with --folds")
-    cargo_only = _write(tmp_path / "cargo.csv", ["miR-155", "EMT"], [["true", "0.4"]])
+    cargo_only = _write(tmp_path / "cargo.csv", ["id", "miR-155", "EMT"], [["a", "true", "0.4"]])
     assert_one_line_error(run_cli("evaluate", str(cargo_only)), 2, "no recorded outcome")
 
 
@@ -639,9 +650,30 @@ def test_fitting_evaluating_api_on_a_cohort_object(reasoner):
     assert result.source == "in memory" and result.rows == 200 and result.iterations <= 3
     assert "Fitted" in result.render(top=5) and "... and" in result.render(top=5)
     found = evaluate(reasoner.compiled, cohort, folds=2, max_iterations=3)
-    assert found.folds == 2 and len(found.scores) == 8
+    assert found.folds == 2 and len(found.scores) == 2 * sum(n.kind == "outcome" for n in reasoner.spec.nodes)
     assert {s.parameters for s in found.scores} == {"literature", "fitted"}
     # Given fitted parameters, they are named so, and cross-validation refits them.
     again = evaluate(result.network(), cohort, folds=2, max_iterations=3)
     assert {s.parameters for s in again.scores} == {"fitted", "refitted"}
     assert list(again.to_frame().columns[:3]) == ["outcome", "label", "parameters"]
+
+
+def test_outcomes_predicted_from_the_other_outcomes_fit_in_memory_regression(tmp_path, reasoner):
+    """Predicting each outcome from the cargo and every other recorded outcome once planned, on the
+    review's network, an intermediate over 22 nodes per row (21 GiB for a 680-row cohort): evaluate
+    died of a MemoryError. A real process under a 3 GiB address-space limit scores such a cohort."""
+    import resource
+    import subprocess
+
+    from .conftest import EXOREASON
+
+    data = _cohort_file(tmp_path / "cohort.csv", reasoner.compiled, 700, 6, reasoner.compiled.space.sample(1, 6)[0])
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+
+    done = subprocess.run([EXOREASON, "evaluate", str(data), "--format", "json"], capture_output=True, text=True,
+                          preexec_fn=limit, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr
+    scores = json.loads(done.stdout)["scores"]
+    assert {s["outcome"] for s in scores} >= {"metastasis", "recurrence", "chemoresistance"}

@@ -53,7 +53,8 @@ def test_owlready2_shows_the_mir155_restriction_with_its_provenance(world):
 
     mir155 = world[MIRBASE + "MIMAT0000646"]
     tp53inp1 = world[HGNC + "18022"]
-    targets = world[EXO + "targets"]
+    # RO "regulates quantity of": no source read states in which direction miR-155 moves TP53INP1
+    targets = world["http://purl.obolibrary.org/obo/RO_0011003"]
     assert [str(x) for x in mir155.label] == ["hsa-miR-155-5p"]
     assert [str(x) for x in tp53inp1.label] == ["TP53INP1"]
     restriction = _restriction(mir155, targets, tp53inp1)
@@ -109,21 +110,45 @@ def test_dl_query_promotes_some_metastasis_lists_the_table3_mirnas(world):
 # The network's edges as the finding records state them, read independently of the class axioms
 # that network-edges.rq reads: Table 3 miRNA -> target gene and target gene -> function, and the
 # text claims whose relation is promotes, inhibits or loss promotes.
+# The network's edges read again, independently of queries/network-edges.rq: from the finding
+# records (Table 3's n-ary rows and the claims' subject, relation and object), by the mapping the
+# README documents. Records whose certainty is correlation or unasserted give no edge.
 _RECORD_EDGES = """
 PREFIX exo: <https://w3id.org/exoreason/>
-SELECT ?parent ?child ?sign ?finding WHERE {
+PREFIX obo: <http://purl.obolibrary.org/obo/>
+SELECT ?subject ?relation ?object ?finding ?effect ?certainty WHERE {
   {
-    ?finding a exo:MiRNATransferFinding ; exo:hasMiRNA ?parent ; exo:hasTargetGene ?child .
-    BIND("+" AS ?sign)
+    ?finding a exo:MiRNATransferFinding ; exo:hasMiRNA ?subject ; exo:hasTargetGene ?object .
+    BIND("mirna-gene" AS ?relation)
+    OPTIONAL { ?finding exo:targetEffect ?effect }
   } UNION {
-    ?finding a exo:MiRNATransferFinding ; exo:hasTargetGene ?parent ; exo:hasFunction ?child .
-    BIND("+" AS ?sign)
+    ?finding a exo:MiRNATransferFinding ; exo:hasTargetGene ?subject ; exo:hasFunction ?object .
+    BIND("gene-function" AS ?relation)
+    OPTIONAL { ?finding exo:targetEffect ?effect }
   } UNION {
-    ?finding a exo:TextClaim ; exo:aboutSubject ?parent ; exo:assertedRelation ?relation ;
-             exo:aboutObject ?child .
-    VALUES (?relation ?sign) { (exo:promotes "+") (exo:inhibits "-") (exo:lossPromotes "+") }
+    ?finding a exo:TextClaim ; exo:aboutSubject ?subject ; exo:assertedRelation ?relation ;
+             exo:aboutObject ?object .
   }
+  OPTIONAL { ?finding exo:certainty ?certainty }
 }"""
+
+_CLAIM_EDGES = {  # relation: (sign, stated from the whole)
+    "promotes": ("+", False), "inhibits": ("-", False), "necessaryFor": ("!", False), "partOf": ("+", False),
+    "hasStep": ("+", True), "hasMechanism": ("+", True), "RO_0002234": ("+", False),
+    "increasesExpressionOf": ("+", False), "decreasesExpressionOf": ("-", False), "lossPromotes": ("+", False),
+}
+_FORMS = {"repressed": "reduced", "induced": "induced", "unspecified": "changed"}
+
+
+def _node_key(spec, iri: str, form: str) -> str | None:
+    suffixes = {"reduced": ("_repressed", "_loss"), "induced": ("_induced",), "changed": ("_changed",)}
+    for node in spec.nodes:
+        if node.iri != iri:
+            continue
+        forms = [f for f, ends in suffixes.items() if node.key.endswith(ends) and not node.names]
+        if (forms[0] if forms else "") == form:
+            return node.key
+    return None
 
 
 def test_network_edges_rest_on_the_findings_their_axioms_come_from():
@@ -134,11 +159,36 @@ def test_network_edges_rest_on_the_findings_their_axioms_come_from():
     from exoreason.query import run_select
 
     spec = load_network(ONTOLOGY / "exoreason-network.json")
-    keys = {node.iri: node.key for node in spec.nodes}
-    from_records: dict[tuple[str, str, str], set[str]] = defaultdict(set)
-    for row in run_select(load_graph(ONTOLOGY / "exoreason-kg.ttl"), _RECORD_EDGES):
-        if row["parent"] in keys and row["child"] in keys:
-            from_records[(keys[row["parent"]], keys[row["child"]], row["sign"])].add(row["finding"])
+    rows = run_select(load_graph(ONTOLOGY / "exoreason-kg.ttl"), _RECORD_EDGES)
+    lost = {r["subject"] for r in rows if r["relation"].endswith("lossPromotes")}
+    signs: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for row in rows:
+        if row.get("certainty") in ("correlation", "unasserted"):
+            continue
+        relation = row["relation"].rsplit("/", 1)[-1]
+        effect = _FORMS[row.get("effect") or "unspecified"]
+        if relation == "mirna-gene":
+            parent, child, sign = (row["subject"], ""), (row["object"], effect), "+"
+        elif relation == "gene-function":
+            parent, child, sign = (row["subject"], effect), (row["object"], ""), "+"
+        elif relation in _CLAIM_EDGES:
+            sign, reverse = _CLAIM_EDGES[relation]
+            parent, child = (row["subject"], ""), (row["object"], "")
+            if reverse:
+                parent, child = child, parent
+            if relation == "lossPromotes":
+                parent = (row["subject"], "reduced")
+            if relation in ("increasesExpressionOf", "decreasesExpressionOf") and row["subject"] in lost:
+                parent, sign = (row["subject"], "reduced"), "-" if sign == "+" else "+"
+        else:
+            continue
+        keys = _node_key(spec, *parent), _node_key(spec, *child)
+        if None not in keys:
+            signs[keys][sign].add(row["finding"])  # type: ignore[index]
+    from_records = {}
+    for (parent_key, child_key), by_sign in signs.items():
+        sign = "!" if set(by_sign) == {"+", "!"} else next(iter(by_sign))
+        from_records[(parent_key, child_key, sign)] = {f for found in by_sign.values() for f in found}
     in_network = {(e.parent, e.child, e.sign): {x.finding for x in e.findings} for e in spec.edges}
-    assert len(in_network) > 50
-    assert in_network == dict(from_records)
+    assert len(in_network) > 100
+    assert in_network == from_records

@@ -75,10 +75,15 @@ def test_explain_prints_paths_with_findings():
     done = run_cli("explain", "--cargo", "miR-155", "--outcome", "chemoresistance")
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    assert "hsa-miR-155-5p -> TP53INP1 repressed in recipient cell -> chemoresistance" in out
-    assert "Table 3; review ref 27" in out
-    assert "strength 0.60" in out  # one in vitro study (ref 27, which the review calls in vitro)
+    assert "path 1, promotes: hsa-miR-155-5p -> TP53INP1 changed in recipient cell (direction not stated) -> chemoresistance" in out
+    # one in vitro study (ref 27, which the review calls in vitro): strength 0.60
+    assert ("hsa-miR-155-5p -> TP53INP1 changed in recipient cell (direction not stated): strength 0.60; Table 3, ref 27, "
+            "PMID 28198398 (in vitro) [note]") in out
     assert "not clinical predictions" in out
+    verbose = run_cli("explain", "--cargo", "miR-155", "--outcome", "chemoresistance", "--verbose").stdout
+    assert ("Table 3; review ref 27; MicroRNA-155 controls exosome synthesis and promotes gemcitabine resistance "
+            "in pancreatic ductal adenocarcinoma (2017, PMID 28198398, DOI 10.1038/srep42339); evidence: "
+            "ECO:0007122 (in vitro)") in verbose
 
 
 def test_explain_json_and_absent_cargo():
@@ -86,11 +91,11 @@ def test_explain_json_and_absent_cargo():
                    "--format", "json")
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
-    assert data["outcome"] == "metastasis"
-    assert data["evidence"] == {"hsa_miR_21_5p": "true", "hsa_miR_210_3p": "false"}
-    cargo = {e["cargo"] for e in data["effects"]}
-    assert cargo == {"hsa_miR_21_5p", "hsa_miR_210_3p"}
-    assert data["posterior"] > data["prior"]
+    assert data["outcome"]["key"] == "metastasis"
+    assert data["evidence"] == {"hsa_miR_21_5p": True, "hsa_miR_210_3p": False}
+    nodes = {e["node"] for e in data["outcome"]["explanation"]}
+    assert nodes == {"hsa_miR_21_5p", "hsa_miR_210_3p"}
+    assert data["outcome"]["posterior"] > data["outcome"]["prior"]
 
 
 def test_explain_plot_svg_shows_the_path(tmp_path):
@@ -163,7 +168,7 @@ def test_export_graphml_reads_back_with_networkx(tmp_path, reasoner):
     node = graph.nodes["hsa_miR_155_5p"]
     assert node["label"] == "hsa-miR-155-5p" and node["kind"] == "cargo"
     assert node["key"] == "hsa_miR_155_5p" and node["iri"].startswith("https://identifiers.org/mirbase")
-    edge = graph.edges["hsa_miR_155_5p", "TP53INP1_repressed"]
+    edge = graph.edges["hsa_miR_155_5p", "TP53INP1_changed"]
     assert edge["sign"] == "+" and edge["strength"] == pytest.approx(0.6)  # one in vitro study
     assert "Table 3, ref 27" in edge["findings"]
     inhibiting = [d for _, _, d in graph.edges(data=True) if d["sign"] == "-"]
@@ -184,7 +189,7 @@ def test_export_dot_parses_and_marks_signs(tmp_path, reasoner):
     assert len(edges) == len(reasoner.spec.edges)
     heads = {e.get("arrowhead") for e in edges}
     assert heads == {"normal", "tee"}
-    assert 'label="TP53INP1 repressed in recipient cell"' in text
+    assert 'label="TP53INP1 changed in recipient cell (direction not stated)"' in text
 
 
 def test_export_format_list_names_dot_and_graphml():
@@ -278,3 +283,140 @@ def test_readme_picture_is_committed_and_shown():
     readme = (ROOT / "README.md").read_text()
     assert "docs/posteriors-mir155.png" in readme
     assert "notebooks/01-tour.ipynb" in readme and "notebooks/02-cohort-study.ipynb" in readme
+
+
+# -- PDF, layout and legends ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", [["infer", "--cargo", "miR-155"],
+                                     ["explain", "--cargo", "miR-21", "--cargo", "miR-200c", "--outcome", "metastasis"]])
+def test_pdf_pictures_regression(tmp_path, command):
+    """PDF plots were refused; any case of the extension is accepted."""
+    for name in ("picture.pdf", "PICTURE.PDF"):
+        out = tmp_path / name
+        done = run_cli(*command, "--plot", str(out))
+        assert done.returncode == 0, done.stderr
+        data = out.read_bytes()
+        assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF") and len(data) > 5_000
+
+
+def _boxes(figure):
+    """The window extents of the node boxes and edge labels (by gid), the edges' vertices in
+    display coordinates (by gid), and the legend's and figure texts' extents."""
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    (ax,) = figure.axes
+    boxes = {t.get_gid(): t.get_bbox_patch().get_window_extent(renderer) for t in ax.texts if t.get_gid()}
+    edges = {line.get_gid(): line.get_transform().transform(line.get_xydata())
+             for line in ax.lines if line.get_gid()}
+    others = [figure.legends[0].get_window_extent(renderer),
+              *(t.get_window_extent(renderer) for t in figure.texts)]
+    return boxes, edges, others
+
+
+def _overlap(a, b, tolerance=0.5):
+    return (min(a.x1, b.x1) - max(a.x0, b.x0) > tolerance) and (min(a.y1, b.y1) - max(a.y0, b.y0) > tolerance)
+
+
+def _crosses(points, box, inset=1.5):
+    """Whether a polyline passes through the inside of a box (shrunk by ``inset`` pixels)."""
+    import itertools
+
+    import numpy as np
+
+    x0, x1, y0, y1 = box.x0 + inset, box.x1 - inset, box.y0 + inset, box.y1 - inset
+    for (ax_, ay), (bx, by) in itertools.pairwise(points):
+        steps = max(2, int(np.hypot(bx - ax_, by - ay)))
+        xs, ys = np.linspace(ax_, bx, steps), np.linspace(ay, by, steps)
+        if np.any((xs > x0) & (xs < x1) & (ys > y0) & (ys < y1)):
+            return True
+    return False
+
+
+LAYOUT_CASES = [(["miR-21", "miR-200c"], "metastasis"), (["miR-21", "miR-200c"], "EMT"),
+                (["miR-21", "miR-200c"], "recurrence"),
+                (["miR-155", "miR-21", "miR-200c", "miR-19b"], "chemoresistance"),
+                (["miR-155", "miR-21", "miR-200c", "miR-19b"], "metastasis"),
+                (["miR-19b", "miR-200c", "miR-200 family"], "EMT")]
+
+
+@pytest.mark.parametrize(("cargo", "outcome"), LAYOUT_CASES, ids=lambda v: "+".join(v) if isinstance(v, list) else v)
+def test_explanation_layout_has_no_overlap_and_no_edge_through_a_box_regression(reasoner, cargo, outcome):
+    """Explanation plots with several paths overlapped their labels and drew edges through
+    unrelated boxes (miR-21 + miR-200c: the MMP edges to metastasis ran through angiogenesis and
+    colonization). Every box and label is now apart from every other, and an edge touches only
+    its own two boxes and its own label."""
+    from exoreason.plots import explanation_figure
+
+    boxes, edges, others = _boxes(explanation_figure(reasoner, cargo, outcome))
+    names = sorted(boxes)
+    assert any(n.startswith("label:") for n in names) and len(edges) == sum(n.startswith("label:") for n in names)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            assert not _overlap(boxes[a], boxes[b]), (a, b)
+        for other in others:
+            assert not _overlap(boxes[a], other), (a, "legend, title or footnote")
+    for gid, points in edges.items():
+        edge = gid.removeprefix("edge:")
+        parent, child = edge.split("->")
+        own = {f"node:{parent}", f"node:{child}", f"label:{edge}"}
+        for name in names:
+            if name not in own:
+                assert not _crosses(points, boxes[name]), (edge, name)
+
+
+def test_explanation_is_laid_out_in_layers(reasoner):
+    """Cargo left of the genes they act on, every edge drawn left to right (longest-path layers),
+    the outcome rightmost."""
+    from exoreason.plots import explanation_figure
+
+    boxes, _, _ = _boxes(explanation_figure(reasoner, ["miR-21", "miR-200c"], "metastasis"))
+
+    def x(key):
+        return (boxes[f"node:{key}"].x0 + boxes[f"node:{key}"].x1) / 2
+
+    assert x("hsa_miR_21_5p") == pytest.approx(x("hsa_miR_200c_3p"))
+    assert x("hsa_miR_21_5p") < x("MMP2_induced") < x("metastasis")
+    assert x("EMT") < x("angiogenesis") < x("colonization") < x("metastasis")
+    from exoreason.explanation import explain
+
+    found = explain(reasoner, ["miR-21", "miR-200c"], "metastasis")
+    steps = {(s.parent, s.child) for e in found.effects for path in e.paths for s in path}
+    assert len(steps) > 10
+    for parent, child in steps:
+        assert x(parent) < x(child), (parent, child)
+    assert max(b.x1 for b in boxes.values()) == boxes["node:metastasis"].x1
+
+
+def test_every_colour_of_the_posterior_picture_is_in_its_legend_regression(reasoner):
+    """The posterior plot's legend lacked two of its colours (a lowered posterior, the highlighted
+    rows)."""
+    from matplotlib.colors import to_hex
+
+    from exoreason.plots import posteriors_figure
+    from exoreason.uncertainty import with_intervals
+
+    evidence, names = reasoner.evidence_from_names(["miR-21", "miR-200c"])
+    result = reasoner.infer(evidence, names, do={"EMT": False})
+    figure = posteriors_figure(result)
+    (ax,) = figure.axes
+    drawn = {to_hex(p.get_facecolor()) for p in ax.patches} - {"#ffffff"}
+    legend = ax.get_legend()
+    named = {to_hex(h.get_facecolor()) for h in legend.legend_handles if hasattr(h, "get_facecolor")}
+    assert drawn <= named, drawn - named
+    assert len(drawn) >= 5  # prior, raised, lowered, unchanged or under do, highlighted rows
+    texts = " ".join(t.get_text() for t in legend.get_texts())
+    for words in ("prior", "raised", "lowered", "intervention", "rows the evidence moved"):
+        assert words in texts, words
+    with_ci = with_intervals(reasoner.infer(evidence, names), reasoner.compiled, 100, engine=reasoner.engine)
+    texts = " ".join(t.get_text() for t in posteriors_figure(with_ci).axes[0].get_legend().get_texts())
+    assert "90% interval of the posterior" in texts
+
+
+def test_posterior_picture_rows_follow_the_table(reasoner):
+    from exoreason.plots import posteriors_figure
+
+    result = reasoner.infer_names(["miR-155"])
+    (ax,) = posteriors_figure(result).axes
+    labels = [t.get_text() for t in reversed(ax.get_yticklabels())]
+    assert labels == [o.label for o in result.rows]

@@ -226,11 +226,13 @@ def test_cli_infer_intervals_json_and_table():
         assert 0.0 <= low <= high <= 1.0
     chemo = next(o for o in data["outcomes"] if o["key"] == "chemoresistance")
     assert chemo["interval"][0] < chemo["posterior"] < chemo["interval"][1]
+    # The change from the prior has its interval too (prior and posterior under the same draws).
+    assert -1.0 <= chemo["change_interval"][0] < chemo["change"] < chemo["change_interval"][1] <= 1.0
     table = run_cli("infer", "--cargo", "miR-155", "--intervals")
     assert table.returncode == 0, table.stderr
     lines = table.stdout.splitlines()
     assert "90% interval" in lines[1]
-    assert lines[2].startswith("chemoresistance") and "[" in lines[2]
+    assert lines[2].split()[:2] == ["outcome", "chemoresistance"] and lines[2].count("[") == 2
     assert "1000 samples of the parameters (seed 0)" in table.stdout
     plain = json.loads(run_cli("infer", "--cargo", "miR-155", "--format", "json").stdout)
     assert "intervals" not in plain and "interval" not in plain["outcomes"][0]

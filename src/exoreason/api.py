@@ -29,32 +29,44 @@ def load_graph(path: Path | str | None = None) -> Graph:
     return load(Path(path) if path is not None else ontology_dir() / KG_FILE)
 
 
-def query_frame(query: str, graph: Graph | None = None, *, reason: bool = False,
+def query_frame(query: str, graph: Any = None, *, reason: bool = False,
                 endpoint: str | None = None, **bindings: Any) -> pd.DataFrame:
     """Run a named query (see :func:`list_queries`), a ``.rq`` file or SPARQL text into a DataFrame.
 
     Keyword arguments bind the query's variables, as ``exoreason query --bind NAME=VALUE`` does:
     ``query_frame("targets-of-mirna", mirna="miR-155")``. Strings are read like ``--bind`` values
-    (``<IRI>``, a CURIE, a number, else a string); rdflib terms are used as they are. With
-    ``reason=True`` the query runs over the graph plus its OWL 2 RL closure.
+    (``<IRI>``, a CURIE, an integer, else a string); RDF terms (pyoxigraph or rdflib) are used as
+    they are. Oxigraph answers, on the built graph unless ``graph`` gives another (an rdflib Graph,
+    a pyoxigraph Store, or the path of an RDF file). With ``reason=True`` the query runs over the
+    graph plus its OWL 2 RL closure (the built graph's is precomputed by ``exoreason build``).
     """
-    from rdflib.term import Node
-
-    from .query import parse_binding, resolve_query, run_query
+    from .query import (
+        oxigraph_term,
+        parse_binding,
+        release_store,
+        resolve_query,
+        run_query,
+        store_from_graph,
+    )
 
     named = resolve_query(query)
-    terms = {}
-    for name, value in bindings.items():
-        terms[name] = value if isinstance(value, Node) else parse_binding(f"{name}={value}")[1]
-    if endpoint is None:
-        graph = graph if graph is not None else load_graph()
+    terms = {name: parse_binding(f"{name}={value}")[1] if isinstance(value, (str, int)) and
+             not isinstance(value, bool) else oxigraph_term(value) for name, value in bindings.items()}
+    source = graph
+    if endpoint is not None:
+        if reason:
+            raise InputError("reason=True works on the embedded graph, not on an endpoint")
+    elif graph is None:
+        source = release_store(reason=reason)
+    elif hasattr(graph, "serialize") and hasattr(graph, "query"):  # an rdflib Graph
         if reason:
             from .reasoning import entailed_graph
 
             graph = entailed_graph(graph)
+        source = store_from_graph(graph)
     elif reason:
-        raise InputError("reason=True works on the embedded graph, not on an endpoint")
-    return run_query(graph, named.text, bindings=terms, endpoint=endpoint).to_dataframe()
+        raise InputError("reason=True needs the built graph or an rdflib Graph")
+    return run_query(source, named.text, bindings=terms, endpoint=endpoint).to_dataframe()
 
 
 def infer_frame(reasoner: Reasoner, profiles: pd.DataFrame | Mapping[str, Any],

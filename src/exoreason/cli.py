@@ -5,8 +5,8 @@ code 2 (bad input) or 1 (a failure); ``--debug`` shows the traceback. Heavy libr
 owlready2) are imported inside the functions that need them, so ``--help`` is instant.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: typer would then evaluate every command's
+# annotation strings at each start, a tenth of a cold `exoreason query`.
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -38,15 +38,33 @@ Output = Annotated[Path, typer.Option("--output", "-o", help="File to write (who
 Force = Annotated[bool, typer.Option("--force", help="Overwrite an existing output file.")]
 Observe = Annotated[list[str], typer.Option("--observe", help="NODE=true|false|Q: any node seen in the tumour or the sample (a process such as EMT, a tumour state, an outcome). Repeatable.")]
 Endpoint = Annotated[str | None, typer.Option("--endpoint", help="URL of a SPARQL 1.1 endpoint to query instead of the embedded graph.")]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Every finding behind each edge in full (title, year, PMID, DOI, evidence), not one summary line per edge.")]
+ShowNotes = Annotated[bool, typer.Option("--show-notes", help="Print the curator notes that qualify the findings behind an edge (marked [note]).")]
+Plot = Annotated[Path | None, typer.Option("--plot", help="Also draw the answer to FILE.png, FILE.svg or FILE.pdf (written whole or not at all; --force overwrites).")]
+
+
+def _lowercase(value: str | None) -> str | None:
+    """--format values are case-insensitive: JSON, Json and json are the same."""
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"exoreason {__version__}")
+        raise typer.Exit()
 IgnoreUnknown = Annotated[bool, typer.Option("--ignore-unknown", help="Skip columns that name no node of the network (they are listed) instead of refusing the file.")]
-IdColumn = Annotated[str | None, typer.Option("--id-column", help="Name of the id column (default: a column named id, sample, patient or subject, if any).")]
+IdColumn = Annotated[str | None, typer.Option("--id-column", help="The id column's name, if not id, ID, sample, Sample or sample_id.")]
 MaxIterations = Annotated[int | None, typer.Option("--max-iterations", help="Stop expectation-maximisation after this many iterations (default 200; it stops earlier once converged).")]
+Thresholds = Annotated[list[str], typer.Option("--threshold", metavar="[COLUMN]OP VALUE", help="Read numbers as measurements, present when they pass: '<=35' (Ct values, every cargo column), 'miR-21>=10' (TPM, one column); OP is <=, <, >= or >. Quote it. Repeatable.")]
 PriorWeight = Annotated[float, typer.Option("--prior-weight", help="How much the literature's Beta priors weigh: 1 as the uncertainty model says, 0 for maximum likelihood.")]
 
 
 @app.callback()
 def _root(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
 ) -> None:
     global _DEBUG
     _DEBUG = debug
@@ -55,6 +73,7 @@ def _root(
 @app.command()
 def build(
     check: Annotated[bool, typer.Option("--check", help="Only report whether the committed release files are current (exit 1 if stale).")] = False,
+    endpoint: Annotated[str | None, typer.Option("--endpoint", help="Derive the network from the graph a SPARQL server holds (after `exoreason push`), by the same queries; writes the network file only.")] = None,
 ) -> None:
     """Regenerate ontology/exoreason.owl, exoreason-kg.ttl and the network from the edit file and templates.
 
@@ -63,6 +82,17 @@ def build(
     from .build import build as run_build
     from .build import stale_files
 
+    if endpoint is not None:
+        from .build import build_from_endpoint
+
+        if check:
+            raise InputError("--check compares the local build with the committed files; it does not take --endpoint")
+        report = build_from_endpoint(endpoint)
+        typer.echo(f"network from {endpoint}: {report.nodes} nodes, {report.edges} edges")
+        _left_out(report.spec)
+        for path in report.outputs:
+            typer.echo(f"wrote {path}")
+        return
     if check:
         stale = stale_files()
         for path in stale:
@@ -73,8 +103,20 @@ def build(
         return
     report = run_build()
     typer.echo(f"built {report.triples} triples; network: {report.nodes} nodes, {report.edges} edges")
+    _left_out(report.spec)
     for path in report.outputs:
         typer.echo(f"wrote {path}")
+
+
+def _left_out(spec: object) -> None:
+    """Name what the network leaves out, grouped by the reason (the network file lists each)."""
+    from collections import defaultdict
+
+    groups: dict[str, list[str]] = defaultdict(list)
+    for item in getattr(spec, "left_out", []):
+        groups[item.reason].append(item.label)
+    for reason, labels in groups.items():
+        typer.echo(f"left out of the network ({reason}): {', '.join(labels)}")
 
 
 @app.command()
@@ -95,80 +137,104 @@ def validate(
 
 @app.command()
 def coverage(
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv, tsv or json.")] = "table",
+    fmt: Annotated[str, typer.Option("--format", "-f", callback=_lowercase, help="table, csv, tsv or json.")] = "table",
 ) -> None:
     """Count curated findings per source section of the review, and list findings lacking provenance.
 
     Example: exoreason coverage --format tsv
     """
-    from .ontology import load_graph
-    from .query import load_named_query, run_query
-    from .resources import KG_FILE, ontology_dir
+    from .query import check_format, load_named_query, run_query
 
-    graph = load_graph(ontology_dir() / KG_FILE)
-    typer.echo(run_query(graph, load_named_query("coverage").text).render(fmt))
-    missing = run_query(graph, load_named_query("finding-provenance-violation").text)
+    fmt = check_format(fmt, "SELECT")
+    typer.echo(run_query(None, load_named_query("coverage").text).render(fmt))
+    missing = run_query(None, load_named_query("finding-provenance-violation").text)
     if missing.rows:
         typer.echo(missing.render("table"), err=True)
         raise typer.Exit(1)
 
 
-@app.command()
+def _query_help() -> str:
+    from .prefixes import SPARQL_PREFIXES
+
+    width = max(len(p) for p in SPARQL_PREFIXES) + 1
+    prefixes = "\n".join(f"  {p + ':':<{width}} <{ns}>" for p, ns in SPARQL_PREFIXES.items())
+    return (
+        "Ask the graph a SPARQL question (read-only), embedded (Oxigraph) or on a SPARQL endpoint.\n\n"
+        "SELECT and ASK answer rows (--format table, csv, tsv, or json: the W3C SPARQL results "
+        "JSON); CONSTRUCT and DESCRIBE answer a graph (--format ttl, nt or jsonld). --list shows "
+        "the named queries; docs/vocabulary.md every class and property, with example queries.\n\n"
+        "\b\nPrefixes a query may use without a PREFIX line (its own PREFIX lines take precedence):\n"
+        f"{prefixes}\n\n"
+        "\b\n"
+        "Example: exoreason query targets-of-mirna --bind mirna=miR-155\n"
+        "Example: exoreason query targets-of-mirna --bind mirna=miRBase:MIMAT0000646 --format csv\n"
+        "Example: exoreason query 'SELECT ?gene WHERE { ?m exo:targets ?g . ?g rdfs:label ?gene }'\n"
+    )
+
+
+@app.command(help=_query_help())
 def query(
     spec: Annotated[str | None, typer.Argument(help="A .rq file, the name of a query in queries/, or SPARQL text.")] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv, tsv or json (W3C SPARQL results JSON).")] = "table",
-    bind: Annotated[list[str], typer.Option("--bind", "-b", help="NAME=VALUE: bind a variable to a value (an IRI <...>, a CURIE such as miRBase:MIMAT0000646, a number or a string). Repeatable.")] = [],  # noqa: B006
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help="Rows: table (default), csv, tsv or json (W3C SPARQL results JSON). Graphs (CONSTRUCT, DESCRIBE): ttl (default), nt or jsonld. Any case.")] = None,
+    bind: Annotated[list[str], typer.Option("--bind", "-b", help="NAME=VALUE: bind a variable to an RDF term: an IRI <...>, a CURIE of a predefined prefix (miRBase:MIMAT0000646, GO:0001837, exo:Metastasis), an integer, or else a string (a name such as miR-155). Repeatable.")] = [],  # noqa: B006
     endpoint: Endpoint = None,
-    list_: Annotated[bool, typer.Option("--list", help="List the named queries with the questions they answer.")] = False,
+    list_: Annotated[bool, typer.Option("--list", help="List the named queries, grouped (questions, checks, network), with the question each answers.")] = False,
     allow_remote: Annotated[bool, typer.Option("--allow-remote", help="Let the embedded engine follow SERVICE and remote FROM clauses.")] = False,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds a query may run (embedded: it is stopped) or wait for an endpoint.")] = 60.0,
     retries: Annotated[int, typer.Option("--retries", help="Retries of an endpoint request that failed for a passing reason (unreachable, HTTP 5xx), with doubling waits.")] = 2,
     allow_update: Annotated[bool, typer.Option("--allow-update", help="Send a SPARQL Update to the --endpoint (its update service, e.g. http://HOST:PORT/update). The embedded graph is never changed.")] = False,
-    reason: Annotated[bool, typer.Option("--reason", help="Answer over the graph plus what OWL entails (OWL 2 RL closure): subclasses, inverse relations, super-properties.")] = False,
+    reason: Annotated[bool, typer.Option("--reason", help="Answer over the graph plus what OWL entails (its OWL 2 RL closure, built by `exoreason build`): subclasses, inverse relations, super-properties.")] = False,
 ) -> None:
-    """Ask the graph a SPARQL question (read-only), embedded or on a SPARQL endpoint.
-
-    Example: exoreason query targets-of-mirna --bind mirna=miR-155
-    """
-    from .query import list_queries, parse_binding, resolve_query, run_query
+    from .query import (
+        GROUPS,
+        check_format,
+        grouped_queries,
+        parse_binding,
+        resolve_query,
+        run_query,
+    )
+    from .sparql import analyse
 
     if list_:
-        for q in list_queries():
-            typer.echo(f"{q.name}: {q.question}")
+        import textwrap
+
+        for group, queries in grouped_queries().items():
+            if queries:
+                typer.echo(f"{GROUPS[group]}:")
+                width = max(len(q.name) for q in queries) + 4
+                for q in queries:
+                    typer.echo(textwrap.fill(q.summary, 100, initial_indent=f"  {q.name}".ljust(width),
+                                             subsequent_indent=" " * width))
+                typer.echo("")
         return
     if not spec:
         raise InputError("give a query: a .rq file, a query name (see --list) or SPARQL text")
-    if fmt not in ("table", "csv", "tsv", "json"):
-        raise InputError(f"unknown format {fmt!r}; use table, csv, tsv or json")
     named = resolve_query(spec)
-    if allow_update:
-        from .query import is_update, run_update
+    shape = analyse(named.text)
+    if allow_update and shape.is_update:
+        from .query import run_update
 
-        if is_update(named.text):
-            if not endpoint:
-                raise InputError("--allow-update needs --endpoint: the embedded graph is built from the "
-                                 "templates (edit them and rebuild)")
-            run_update(endpoint, named.text, timeout)
-            typer.echo(f"update applied at {endpoint}")
-            return
-    bindings = dict(parse_binding(b) for b in bind)
-    graph = None
-    if not endpoint:
-        from .ontology import load_graph
-        from .resources import KG_FILE, ontology_dir
-
-        graph = load_graph(ontology_dir() / KG_FILE)
-        if reason:
-            from .reasoning import entailed_graph
-
-            graph = entailed_graph(graph)
-    elif reason:
-        raise InputError("--reason works on the embedded graph; push an entailed graph to the endpoint instead")
+        if not endpoint:
+            raise InputError("--allow-update needs --endpoint: the embedded graph is built from the "
+                             "templates (edit them and rebuild)")
+        run_update(endpoint, named.text, timeout)
+        typer.echo(f"update applied at {endpoint}")
+        return
+    fmt = check_format(fmt or ("ttl" if shape.answers_graph else "table"), shape.form)
     if not timeout > 0:
         raise InputError(f"--timeout must be positive, got {timeout:g}")
     if retries < 0:
         raise InputError(f"--retries must be 0 or more, got {retries}")
-    result = run_query(graph, named.text, bindings=bindings, endpoint=endpoint, allow_remote=allow_remote,
+    if endpoint and reason:
+        raise InputError("--reason works on the embedded graph; `exoreason push --reason` loads the "
+                         "entailed graph into a server")
+    bindings = dict(parse_binding(b) for b in bind)
+    source = None
+    if reason:
+        from .query import release_store
+
+        source = release_store(reason=True)
+    result = run_query(source, named.text, bindings=bindings, endpoint=endpoint, allow_remote=allow_remote,
                        timeout=timeout, embedded_timeout=None if endpoint else timeout, retries=retries)
     typer.echo(result.render(fmt))
 
@@ -178,16 +244,18 @@ def push(
     endpoint: Annotated[str, typer.Option("--endpoint", help="Graph Store Protocol URL of the server (Oxigraph: http://HOST:PORT/store).")],
     graph_iri: Annotated[str | None, typer.Option("--graph", help="Named graph to load into (default graph if omitted).")] = None,
     append: Annotated[bool, typer.Option("--append", help="Add to the graph instead of replacing it.")] = False,
+    reason: Annotated[bool, typer.Option("--reason", help="Load the graph with its OWL 2 RL closure (the entailed graph `exoreason build` writes), so that plain queries on the server see what OWL entails.")] = False,
 ) -> None:
     """Load the built graph into a SPARQL server (SPARQL 1.1 Graph Store HTTP Protocol).
 
     Example: exoreason push --endpoint http://127.0.0.1:7878/store
     """
-    from .resources import KG_FILE, ontology_dir
+    from .resources import ENTAILED_FILE, QUERY_GRAPH_FILE, ontology_dir
     from .store import push as run_push
 
-    status = run_push(endpoint, ontology_dir() / KG_FILE, graph_iri, replace=not append)
-    typer.echo(f"loaded {KG_FILE} into {endpoint} (HTTP {status})")
+    name = ENTAILED_FILE if reason else QUERY_GRAPH_FILE
+    status = run_push(endpoint, ontology_dir() / name, graph_iri, replace=not append)
+    typer.echo(f"loaded {name} into {endpoint} (HTTP {status})")
 
 
 @app.command()
@@ -196,26 +264,48 @@ def infer(
     absent: Absent = [],  # noqa: B006
     observe: Observe = [],  # noqa: B006
     cancer: Cancer = None,
-    fmt: Annotated[str | None, typer.Option("--format", "-f", help="table or json (one profile); csv or json (--profiles).")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", "-f", callback=_lowercase, help="table or json (one profile); csv or json (--profiles).")] = None,
     config: Config = None,
-    profiles: Annotated[Path | None, typer.Option("--profiles", help="CSV of profiles: an id column and one column per observed node (cargo, process, outcome), cells true/false/empty or a reading in [0, 1].")] = None,
+    profiles: Annotated[Path | None, typer.Option("--profiles", help="A cohort file (comma, tab or semicolon separated): an id column and one column per observed node; see above.")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="With --profiles: write here (whole or not at all) instead of stdout.")] = None,
+    id_column: Annotated[str | None, typer.Option("--id-column", help="With --profiles: the id column's name, if not id, ID, sample, Sample or sample_id.")] = None,
+    ignore_unknown: Annotated[bool, typer.Option("--ignore-unknown", help="With --profiles: skip columns naming no node of the network (named on stderr) instead of stopping.")] = False,
+    threshold: Annotated[list[str], typer.Option("--threshold", metavar="[COLUMN]OP VALUE", help="With --profiles: read numbers as measurements, present when they pass: '<=35' (Ct values, every cargo column), 'miR-21>=10' (TPM, one column); OP is <=, <, >= or >. Quote it. Repeatable.")] = [],  # noqa: B006
+    with_prior: Annotated[bool, typer.Option("--with-prior", help="With --profiles: after each KEY column, KEY_prior (nothing observed) and KEY_change.")] = False,
+    verbose: Verbose = False,
+    show_notes: ShowNotes = False,
     force: Force = False,
     do: Annotated[list[str], typer.Option("--do", help="Intervention NODE=true|false on any node (e.g. EMT=false, a blocked miRNA), answered beside the observation. Repeatable.")] = [],  # noqa: B006
     intervals: Annotated[bool, typer.Option("--intervals", help="Add a 90% interval to each posterior and change, from sampling the literature-derived parameters (see [uncertainty] in parameters.toml).")] = False,
     samples: Annotated[str | None, typer.Option("--samples", metavar="N", help="With --intervals: how many parameter samples (default 1000).")] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="With --intervals: seed of the sampler (default 0); the same seed gives the same intervals.")] = None,
-    plot: Annotated[Path | None, typer.Option("--plot", help="Also draw prior vs posterior of each outcome to FILE.png or FILE.svg (written whole or not at all; --force overwrites).")] = None,
+    plot: Plot = None,
 ) -> None:
     """Prior and posterior of metastasis, chemoresistance, recurrence and the processes behind them,
-    given the cargo observed in exosomes, with the findings behind the answer.
+    given the cargo observed in exosomes, with the paths and findings behind the answer.
 
-    A cargo given as NAME:Q (e.g. miR-155:0.9) is a soft reading: Q/(1-Q) is how much more likely
-    the reading is if the cargo is present than if it is absent (0.5 carries no information).
-    The posteriors are estimates of a model whose parameters come from the literature, not
-    clinical predictions.
+    The table lists outcomes, then processes, each by the size of the change; then, for each row
+    the evidence moved, the paths from each observation (-> promotes, -| inhibits, => is required for) and each edge
+    once with its strength and findings ([note]: a curator note qualifies them).
 
+    A reading given as NAME:Q or NODE=Q (e.g. miR-155:0.9) with Q strictly between 0 and 1 is a
+    likelihood: Q/(1-Q) is how much more likely the reading is if the node is present than if it
+    is absent (0.5 carries no information; Q is not the probability of presence). The posteriors
+    are estimates of a model whose parameters come from the literature, not clinical predictions.
+
+    A cohort file (--profiles) is comma, tab or semicolon separated (whichever the header uses
+    most; in a semicolon file 0,9 is 0.9). Its id column is id, ID, sample, Sample or sample_id
+    (or --id-column). Every other column names a node: cargo (miR-155), or a process or outcome
+    seen in the tumour (EMT, metastasis). Cells: empty, NA, N/A or NaN (not observed);
+    true/false, yes/no, 1/0, present/absent, detected/not detected, positive/negative; or a
+    likelihood reading in (0, 1). Measurements (Ct, TPM, fold change) need --threshold; there,
+    Undetermined is absent. Unknown columns are all named in one error, or skipped with
+    --ignore-unknown.
+
+    \b
     Example: exoreason infer --cargo miR-155
+    Example: exoreason infer --profiles examples/cohort.csv --with-prior
+    Example: exoreason infer --profiles examples/cohort-ct.tsv --threshold '<=35'
     """
     if plot is not None:
         from .plots import check_picture_path
@@ -223,7 +313,17 @@ def infer(
         check_picture_path(plot, force)  # a bad extension or directory fails before any inference
         if profiles is not None:
             raise InputError("--plot draws a single query, not --profiles")
-    from .inference import Reasoner
+    cohort_options = {"--id-column": id_column is not None, "--ignore-unknown": ignore_unknown,
+                      "--threshold": bool(threshold), "--with-prior": with_prior}
+    if profiles is None and any(cohort_options.values()):
+        used = next(name for name, given in cohort_options.items() if given)
+        raise InputError(f"{used} goes with --profiles")
+    if profiles is not None and (verbose or show_notes):
+        raise InputError("--verbose and --show-notes shape the explanation of a single query, not --profiles")
+    from .evidence import parse_threshold
+
+    thresholds = [parse_threshold(text) for text in threshold]
+    from .inference import PATHS_SHOWN, Reasoner
 
     reasoner = Reasoner.from_files(config=config, cancer=cancer)
     if profiles is not None:
@@ -233,7 +333,9 @@ def infer(
             raise InputError("--intervals is for a single query, not --profiles")
         from .cohort import run_profiles
 
-        run_profiles(reasoner, profiles, output, fmt or "csv", force=force)
+        run_profiles(reasoner, profiles, output, fmt or "csv", force=force, id_column=id_column,
+                     ignore_unknown=ignore_unknown, thresholds=thresholds, with_prior=with_prior,
+                     warn=lambda message: typer.echo(f"exoreason: warning: {message}", err=True))
         if output is not None:
             typer.echo(f"wrote {output}", err=True)
         return
@@ -244,7 +346,8 @@ def infer(
         raise InputError(f"unknown format {fmt!r}; use table or json")
     evidence, names = reasoner.evidence_from_names(cargo, absent, observe)
     interventions = reasoner.parse_do(do) if do else None
-    result = reasoner.infer(evidence, names, do=interventions)
+    result = reasoner.infer(evidence, names, do=interventions, paths=None if verbose else PATHS_SHOWN)
+    _notes(reasoner)
     if intervals:
         from .uncertainty import with_intervals
 
@@ -256,9 +359,15 @@ def infer(
         from .plots import plot_posteriors
 
         plot_posteriors(result, plot, force=force)
-    typer.echo(result.to_json() if fmt == "json" else result.render_table())
+    typer.echo(result.to_json() if fmt == "json" else result.render_table(verbose, show_notes))
     if plot is not None:
         typer.echo(f"wrote {plot}", err=True)
+
+
+def _notes(reasoner: object) -> None:
+    """How names were read, where that is worth saying (a related synonym), on stderr."""
+    for note in getattr(reasoner, "notes", []):
+        typer.echo(f"exoreason: note: {note}", err=True)
 
 
 def _sample_count(text: str | None) -> int:
@@ -281,7 +390,7 @@ def suggest(
     absent: Absent = [],  # noqa: B006
     observe: Observe = [],  # noqa: B006
     top: Annotated[int, typer.Option("--top", help="How many candidates to show.")] = 5,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    fmt: Annotated[str, typer.Option("--format", "-f", callback=_lowercase, help="table or json.")] = "table",
     cancer: Cancer = None,
     config: Config = None,
 ) -> None:
@@ -301,8 +410,10 @@ def suggest(
     key = reasoner.resolve_outcome(target)
     current, ranked = run_suggest(reasoner, evidence, key, top)
     if fmt == "json":
-        typer.echo(json.dumps({"target": key, "posterior": current,
-                               "suggestions": [s.to_dict() for s in ranked]}, indent=2))
+        from .display import json_ready
+
+        typer.echo(json.dumps(json_ready({"target": key, "posterior": current,
+                                          "suggestions": [s.to_dict() for s in ranked]}), indent=2))
         return
     typer.echo(f"P({key}) now: {current:.3f}")
     width = max([len("cargo")] + [len(s.label) for s in ranked])
@@ -319,7 +430,7 @@ def sensitivity(
     absent: Absent = [],  # noqa: B006
     observe: Observe = [],  # noqa: B006
     top: Annotated[int, typer.Option("--top", help="How many parameters to show.")] = 10,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    fmt: Annotated[str, typer.Option("--format", "-f", callback=_lowercase, help="table or json.")] = "table",
     cancer: Cancer = None,
     config: Config = None,
 ) -> None:
@@ -348,14 +459,17 @@ def explain(
     cargo: Cargo = [],  # noqa: B006
     absent: Absent = [],  # noqa: B006
     observe: Observe = [],  # noqa: B006
-    plot: Annotated[Path | None, typer.Option("--plot", help="Draw the paths as a graph to FILE.png or FILE.svg (written whole or not at all).")] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    plot: Annotated[Path | None, typer.Option("--plot", help="Draw the paths as a layered graph to FILE.png, FILE.svg or FILE.pdf (written whole or not at all).")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", callback=_lowercase, help="table or json (the schema infer's JSON uses: docs/answer.schema.json).")] = "table",
     force: Force = False,
     cancer: Cancer = None,
     config: Config = None,
+    verbose: Verbose = False,
+    show_notes: ShowNotes = False,
 ) -> None:
-    """Why an outcome moved: the paths from each observed cargo to it, with the findings (table,
-    reference, primary study) and the strength behind every edge; --plot draws them.
+    """Why an outcome moved: the paths from each observation to it with their signs (a path
+    promotes or inhibits: the product of its edges' signs), and each edge with its strength and
+    the findings behind it (table, reference, primary study); --plot draws them.
 
     Example: exoreason explain --cargo miR-155 --outcome chemoresistance
     """
@@ -373,28 +487,30 @@ def explain(
     reasoner = Reasoner.from_files(config=config, cancer=cancer)
     key = reasoner.resolve_outcome(outcome)
     evidence, names = reasoner.evidence_from_names(cargo, absent, observe)
-    found = run_explain(reasoner, reasoner.infer(evidence, names), key)
+    found = run_explain(reasoner, reasoner.infer(evidence, names), key, every_path=verbose)
+    _notes(reasoner)
     if plot is not None:
         from .plots import plot_explanation
 
         plot_explanation(reasoner, found.result, key, plot, force=force)
-    typer.echo(found.to_json() if fmt == "json" else found.render_table())
+    typer.echo(found.to_json() if fmt == "json" else found.render_table(verbose, show_notes))
     if plot is not None:
         typer.echo(f"wrote {plot}", err=True)
 
 
 @app.command()
 def fit(
-    cohort: Annotated[Path, typer.Argument(help="CSV (comma, tab or semicolon separated): an optional id column and one column per observed node (cargo, process or outcome; key or any accepted name); cells true/false, empty/NA (not observed) or a reading in [0, 1].")],
+    cohort: Annotated[Path, typer.Argument(help="A cohort file, read as --profiles files are (comma, tab or semicolon separated; an id column; one column per observed node: cargo, process or outcome); cells true/false, empty/NA (not observed) or a reading in [0, 1].")],
     output: Output,
     force: Force = False,
     config: Annotated[Path | None, typer.Option("--config", help="Parameters to start from and use as the prior (TOML, see parameters.toml); its settings are carried into the output.")] = None,
     cancer: Annotated[str | None, typer.Option("--cancer", help="Cancer type of the cohort: findings from other cancer types count for less in the prior strengths.")] = None,
     ignore_unknown: IgnoreUnknown = False,
     id_column: IdColumn = None,
+    threshold: Thresholds = [],  # noqa: B006
     max_iterations: MaxIterations = None,
     prior_weight: PriorWeight = 1.0,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="Report as table or json.")] = "table",
+    fmt: Annotated[str, typer.Option("--format", "-f", callback=_lowercase, help="Report as table or json.")] = "table",
 ) -> None:
     """Fit the network's link strengths, leaks and base rates to a cohort observing any nodes (cargo,
     outcomes; gene effects and processes may stay unobserved), by expectation-maximisation with the
@@ -403,8 +519,9 @@ def fit(
     the data cannot inform. Fitted strengths are used as given: --cancer later weighs only the
     strengths still made by the formula.
 
-    Example: exoreason fit cohort.csv --output fitted.toml --force
+    Example: exoreason fit examples/cohort.csv --output fitted.toml --force
     """
+    from .evidence import parse_threshold
     from .files import check_writable, write_output
     from .inference import Reasoner
     from .learning import DEFAULT_ITERATIONS, parameters_toml, read_cohort
@@ -413,8 +530,9 @@ def fit(
     if fmt not in ("table", "json"):
         raise InputError(f"unknown format {fmt!r}; use table or json")
     check_writable(output, force)
+    thresholds = [parse_threshold(text) for text in threshold]
     reasoner = Reasoner.from_files(config=config, cancer=cancer)
-    data = read_cohort(cohort, reasoner.spec, ignore_unknown=ignore_unknown, id_column=id_column)
+    data = read_cohort(cohort, reasoner, ignore_unknown=ignore_unknown, id_column=id_column, thresholds=thresholds)
     progress = _progress("iteration", "log-likelihood per row")
     result = run_fit(reasoner.compiled, data, engine=reasoner.engine, prior_weight=prior_weight,
                      max_iterations=DEFAULT_ITERATIONS if max_iterations is None else max_iterations,
@@ -433,7 +551,7 @@ def fit(
 
 @app.command()
 def evaluate(
-    cohort: Annotated[Path, typer.Argument(help="CSV as for fit, with recorded outcomes: every process or outcome column holding true/false cells is scored, predicted from the row's other columns.")],
+    cohort: Annotated[Path, typer.Argument(help="A cohort file as for fit, with recorded outcomes: every process or outcome column holding true/false cells is scored, predicted from the row's other columns.")],
     config: Config = None,
     cancer: Cancer = None,
     folds: Annotated[int | None, typer.Option("--folds", help="Also fit the parameters on K-1 folds and score the held-out fold (K-fold cross-validation), against the literature's parameters.")] = None,
@@ -441,9 +559,10 @@ def evaluate(
     bins: Annotated[int, typer.Option("--bins", help="Equal-width bins of the predicted probability for the calibration table.")] = 10,
     plot: Annotated[Path | None, typer.Option("--plot", help="Draw the calibration curves to FILE.png, FILE.svg or FILE.pdf (written whole or not at all).")] = None,
     force: Force = False,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
+    fmt: Annotated[str, typer.Option("--format", "-f", callback=_lowercase, help="table, json or csv.")] = "table",
     ignore_unknown: IgnoreUnknown = False,
     id_column: IdColumn = None,
+    threshold: Thresholds = [],  # noqa: B006
     max_iterations: MaxIterations = None,
     prior_weight: PriorWeight = 1.0,
 ) -> None:
@@ -451,9 +570,10 @@ def evaluate(
     AUC, Brier score, log loss and a calibration table (--plot draws the curves); with --folds,
     the literature's parameters against parameters fitted by cross-validation.
 
-    Example: exoreason evaluate cohort.csv --folds 5
+    Example: exoreason evaluate examples/cohort.csv --folds 5
     """
     from .evaluation import evaluate as run_evaluate
+    from .evidence import parse_threshold
     from .inference import Reasoner
     from .learning import DEFAULT_ITERATIONS, read_cohort
 
@@ -465,8 +585,9 @@ def evaluate(
         check_picture_path(plot, force)
     if folds is None and (max_iterations is not None or prior_weight != 1.0):
         raise InputError("--max-iterations and --prior-weight go with --folds (they set how each fold is fitted)")
+    thresholds = [parse_threshold(text) for text in threshold]
     reasoner = Reasoner.from_files(config=config, cancer=cancer)
-    data = read_cohort(cohort, reasoner.spec, ignore_unknown=ignore_unknown, id_column=id_column)
+    data = read_cohort(cohort, reasoner, ignore_unknown=ignore_unknown, id_column=id_column, thresholds=thresholds)
     progress = _progress("", "")
     found = run_evaluate(reasoner.compiled, data, folds=folds, seed=seed, bins=bins,
                          max_iterations=DEFAULT_ITERATIONS if max_iterations is None else max_iterations,
@@ -500,7 +621,7 @@ def _progress(what: str, value: str) -> Callable[[object, float | None], None] |
 
 @app.command()
 def export(
-    fmt: Annotated[str, typer.Option("--format", "-f", help="owl, ttl (the ontology), bif or xmlbif (the network), dot (Graphviz) or graphml (Cytoscape, Gephi).")],
+    fmt: Annotated[str, typer.Option("--format", "-f", callback=_lowercase, help="owl, ttl (the ontology), bif or xmlbif (the network), dot (Graphviz) or graphml (Cytoscape, Gephi).")],
     output: Output,
     force: Force = False,
     config: Config = None,
@@ -508,8 +629,13 @@ def export(
     """Write the ontology or the Bayesian network for other tools (Protégé, pgmpy, pyAgrum, GeNIe,
     Graphviz, Cytoscape, Gephi).
 
+    Tools choose their reader by the file's extension: .owl, .ttl, .bif, .bifxml (pyAgrum reads
+    XMLBIF only from .bifxml), .dot, .graphml. Another extension is written all the same, with a
+    warning.
+
     Example: exoreason export --format bif --output exoreason.bif --force
     """
+    from .export import EXPORT_FORMATS, extension_warning
     from .export import export as run_export
 
     reasoner = None
@@ -519,6 +645,9 @@ def export(
         reasoner = Reasoner.from_files(config=config)
     run_export(fmt, output, reasoner=reasoner, force=force)
     typer.echo(f"wrote {output}")
+    warning = extension_warning(fmt, output) if fmt in EXPORT_FORMATS else None
+    if warning:
+        typer.echo(f"exoreason: warning: {warning}", err=True)
 
 
 def _terminate(signum: int, frame: object) -> None:

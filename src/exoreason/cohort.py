@@ -1,35 +1,75 @@
-"""Batch inference over a cohort of cargo profiles, streamed from a CSV file.
+"""Batch inference over a cohort of profiles, streamed from a delimited text file.
 
-The CSV has an ``id`` column and one column per observed node (a cargo, or a process, tumour state
-or outcome seen in the tumour: a node key or any accepted name); a cell is a reading as
-:mod:`exoreason.evidence` defines it (present, absent, empty, or a likelihood in (0, 1)). The
-output has ``id`` and one column per process and outcome key holding P(true). Rows are read, answered and written a chunk at a time, so memory
-stays bounded however long the file; the output is written to a temporary file and renamed into
-place only when every row is done, so a bad row leaves no partial file behind.
+The file, as labs keep them:
+
+* **Delimiter**: comma, tab or semicolon, whichever occurs most often in the header line (a comma
+  when none does). In a semicolon-separated file a decimal comma is read as a decimal point
+  (``0,9`` is 0.9), as spreadsheets in many locales write them.
+* **Id column**: ``id``, ``sample`` or ``sample_id`` in any case (``ID``, ``Sample``), or the
+  column named by ``id_column`` (``--id-column``). Ids must be unique.
+* **Node columns**: every other column names a node of the network by its key or any accepted name
+  (``miR-155``, ``hsa-miR-155-5p``, ``MIR155``): exosomal cargo, and also processes, tumour states
+  and outcomes seen in the tumour (``EMT``, ``metastasis``), which are observations like any other.
+  Columns naming no node are all listed in one error, or skipped (and named) with
+  ``ignore_unknown``.
+* **Cells** are readings as :mod:`exoreason.evidence` defines them: empty, ``NA``, ``N/A``,
+  ``NaN`` (not observed); ``true``/``false``, ``yes``/``no``, ``1``/``0``, ``present``/``absent``,
+  ``detected``/``not detected``, ``positive``/``negative``; or a number q strictly between 0 and 1,
+  a likelihood reading (q / (1 - q) is how much more likely the reading is if the node is present
+  than if it is absent; 0.5 carries no information; it is not the probability of presence).
+* **Measurements** (Ct values, TPM, fold changes) become readings by a :class:`Threshold`
+  (``--threshold '<=35'`` for every cargo column, ``--threshold 'miR-21>=10'`` for one column):
+  present when the number passes it, absent otherwise; ``Undetermined`` is absent.
+
+The output has ``id`` and one column per process and outcome key (outcomes first) holding P(true)
+given the row's readings; with ``with_prior``, each key is followed by ``KEY_prior`` (P(true) with
+nothing observed) and ``KEY_change`` (the difference). Numbers carry no float noise
+(:mod:`exoreason.display`). Rows are read, answered and written a chunk at a time, so memory stays
+bounded however long the file; the output is written to a temporary file and renamed into place
+only when every row is done, so a bad row leaves no partial file behind.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 import numpy as np
 
+from .display import KIND_ORDER, probability_text, round_probability
 from .errors import ExoreasonError, InputError
-from .evidence import parse_cell
+from .evidence import Threshold, parse_cell, parse_measurement
 from .files import atomic_text, check_writable
 
 if TYPE_CHECKING:
     from .inference import Reasoner
 
-__all__ = ["CohortSummary", "open_csv", "run_profiles"]
+__all__ = [
+    "DELIMITERS",
+    "ID_COLUMNS",
+    "CohortSummary",
+    "ProfileColumns",
+    "CohortReader",
+    "detect_delimiter",
+    "distinct_rows",
+    "open_csv",
+    "read_header",
+    "run_profiles",
+]
+
+#: The delimiters a cohort file may use, by name.
+DELIMITERS = {",": "comma", "\t": "tab", ";": "semicolon"}
+#: Names of the id column (matched in any case) when ``--id-column`` does not name it.
+ID_COLUMNS = ("id", "sample", "sample_id")
+
 
 def open_csv(path: Path, what: str) -> IO[str]:
     """Open a user's CSV file (a byte-order mark, as spreadsheets write, is skipped)."""
@@ -43,39 +83,229 @@ def open_csv(path: Path, what: str) -> IO[str]:
         raise InputError(f"cannot read {path}: {exc.strerror}") from None
 
 
+def detect_delimiter(header_line: str) -> str:
+    """The delimiter of a file from its header line: the one of comma, tab and semicolon that
+    occurs most often outside quotes (a comma when none occurs).
+
+    >>> detect_delimiter("Sample\\tmiR-155\\tmiR-21"), detect_delimiter("id;miR-155;note, x")
+    ('\\t', ';')
+    """
+    counts = dict.fromkeys(DELIMITERS, 0)
+    quoted = False
+    for char in header_line:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
+    best = max(counts, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] else ","
+
+
 @dataclass(frozen=True)
 class CohortSummary:
     profiles: int
     distinct: int
     outcomes: list[str]
+    ignored: list[str] = field(default_factory=list)  # unknown columns skipped with ignore_unknown
+    delimiter: str = ","
 
 
-def _header(reasoner: Reasoner, header: list[str], source: str) -> tuple[int, list[tuple[int, str]]]:
-    if "id" not in header:
-        raise InputError(f"{source}: no 'id' column in the header")
-    if len(set(header)) != len(header):
-        dupe = next(c for c in header if header.count(c) > 1)
-        raise InputError(f"{source}: duplicate column {dupe!r}")
-    columns: list[tuple[int, str]] = []
+@dataclass(frozen=True)
+class ProfileColumns:
+    """What a header says: where the id is, which node each column observes (and with which
+    threshold, if it holds measurements), and which unknown columns were skipped."""
+
+    id_index: int
+    columns: list[tuple[int, str, Threshold | None]]  # (position, node key, threshold)
+    ignored: list[str]
+
+    @property
+    def nodes(self) -> tuple[str, ...]:
+        return tuple(key for _, key, _ in self.columns)
+
+
+def _id_index(header: Sequence[str], id_column: str | None, source: str) -> int:
+    if id_column is not None:
+        exact = [i for i, h in enumerate(header) if h == id_column]
+        folded = [i for i, h in enumerate(header) if h.casefold() == id_column.strip().casefold()]
+        found = exact or folded
+        if len(found) != 1:
+            what = "no" if not found else "more than one"
+            raise InputError(f"{source}: {what} column named {id_column!r} (--id-column); the header has "
+                             + ", ".join(repr(h) for h in header))
+        return found[0]
+    found = [i for i, h in enumerate(header) if h.casefold() in ID_COLUMNS]
+    if not found:
+        raise InputError(f"{source}: no id column (id, ID, sample, Sample or sample_id); name yours with "
+                         "--id-column")
+    if len(found) > 1:
+        raise InputError(f"{source}: several id columns ({', '.join(repr(header[i]) for i in found)}); "
+                         "choose one with --id-column")
+    return found[0]
+
+
+def read_header(reasoner: Reasoner, header: Sequence[str], source: str, *, id_column: str | None = None,
+                ignore_unknown: bool = False, thresholds: Sequence[Threshold] = ()) -> ProfileColumns:
+    """The id column and the node each other column observes; every problem of one kind at once
+    (all unknown columns in one error, unless ``ignore_unknown``)."""
+    header = [h.strip() for h in header]
+    id_index = _id_index(header, id_column, source)
+    named: list[tuple[int, str]] = []
+    unknown: list[str] = []  # as the error and the warning name them
+    hints: list[str] = []  # the same, with the closest names where there are some
     seen: dict[str, str] = {}
     for index, name in enumerate(header):
-        if name == "id":
+        if index == id_index:
+            continue
+        if not name:
+            unknown.append(f"column {index + 1} (no name)")
+            hints.append(unknown[-1])
             continue
         try:
             key = reasoner.resolve_node(name)
         except ExoreasonError as exc:
-            raise InputError(f"{source}: column {index + 1} ({name!r}): {exc.message()}") from None
+            message = exc.message()
+            unknown.append(repr(name))
+            hints.append(repr(name) + (f" ({message})" if "ambiguous" in message else
+                                       f" (closest: {message.partition('; closest: ')[2]})"
+                                       if "; closest: " in message else ""))
+            continue
         if key in seen:
             raise InputError(f"{source}: columns {seen[key]!r} and {name!r} name the same node ({key})")
         seen[key] = name
-        columns.append((index, key))
-    return header.index("id"), columns
+        named.append((index, key))
+    if unknown and not ignore_unknown:
+        raise InputError(f"{source}: {len(unknown)} unknown column{'s' if len(unknown) > 1 else ''}, naming no "
+                         f"node of the network (cargo, gene effect, process or outcome): {', '.join(hints)}; "
+                         "--ignore-unknown skips them")
+    by_column = _thresholds(reasoner, header, named, thresholds, source)
+    kinds = {n.key: n.kind for n in reasoner.spec.nodes}
+    every = by_column.get(None)
+    columns = [(index, key, by_column.get(index, every if kinds.get(key) == "cargo" else None))
+               for index, key in named]
+    return ProfileColumns(id_index, columns, unknown)
 
 
-def _rows(lines: Iterator[str]) -> Iterator[tuple[int, list[str]]]:
-    reader = csv.reader(lines)
+def _thresholds(reasoner: Reasoner, header: Sequence[str], named: Sequence[tuple[int, str]],
+                thresholds: Sequence[Threshold], source: str) -> dict[int | None, Threshold]:
+    """Each threshold's column (None: every cargo column without its own); every problem at once."""
+    out: dict[int | None, Threshold] = {}
+    problems: list[str] = []
+    for threshold in thresholds:
+        position: int | None = None
+        if threshold.column is not None:
+            matches = [i for i, _ in named if header[i] == threshold.column]
+            if not matches:
+                try:
+                    key = reasoner.resolve_node(threshold.column)
+                except ExoreasonError:
+                    key = None
+                matches = [i for i, k in named if k == key]
+            if not matches:
+                problems.append(f"--threshold {threshold.column}{threshold.operator}{threshold.value:g} names no "
+                                "node column of the file")
+                continue
+            position = matches[0]
+        if position in out:
+            where = f"column {header[position]!r}" if position is not None else "every cargo column"
+            problems.append(f"two thresholds for {where}")
+            continue
+        out[position] = threshold
+    if problems:
+        raise InputError(f"{source}: " + "; ".join(problems))
+    return out
+
+
+def _rows(lines: Iterator[str], delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    reader = csv.reader(lines, delimiter=delimiter)
     for row in reader:
         yield reader.line_num, row
+
+
+def distinct_rows(readings: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct rows of a block of readings, how many times each occurs, and for each row its
+    distinct row's index (NaN, not observed, is equal to NaN here).
+
+    >>> rows, counts, inverse = distinct_rows(np.array([[1.0, np.nan], [1.0, np.nan], [0.0, 1.0]]))
+    >>> rows.tolist(), counts.tolist(), inverse.tolist()
+    ([[0.0, 1.0], [1.0, nan]], [1.0, 2.0], [1, 1, 0])
+    """
+    if readings.shape[0] == 0:
+        return readings, np.zeros(0), np.zeros(0, dtype=int)
+    marked = np.where(np.isnan(readings), -1.0, readings)  # NaN never equals itself; readings are >= 0
+    unique, inverse, counts = np.unique(marked, axis=0, return_inverse=True, return_counts=True)
+    return np.where(unique == -1.0, np.nan, unique), counts.astype(float), inverse.reshape(-1)
+
+
+class CohortReader:
+    """A cohort file read by one set of rules, whatever it is for (``infer --profiles``, ``fit``,
+    ``evaluate``): the delimiter from the header line, the header by :func:`read_header`, and the
+    rows in blocks of readings (NaN: not observed), every cell checked, every id once.
+
+    ``lines`` is the file's text line by line (``handle`` itself, or a progress meter over it).
+    """
+
+    def __init__(self, reasoner: Reasoner, path: Path, lines: Iterator[str], *, id_column: str | None = None,
+                 ignore_unknown: bool = False, thresholds: Sequence[Threshold] = ()) -> None:
+        self.source = source = str(path)
+        try:
+            first = next(lines)
+        except StopIteration:
+            raise InputError(f"{source}: empty file, no header") from None
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{source}: line 1: unreadable CSV ({exc})") from None
+        if not first.strip():
+            raise InputError(f"{source}: empty file, no header")
+        self.delimiter = delimiter = detect_delimiter(first)
+        self.decimal_comma = delimiter == ";"
+        self._rows = _rows(itertools.chain([first], lines), delimiter)
+        try:
+            _, header = next(self._rows)
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise InputError(f"{source}: line 1: unreadable CSV ({exc})") from None
+        self.header = [h.strip() for h in header]
+        self.columns = read_header(reasoner, header, source, id_column=id_column, ignore_unknown=ignore_unknown,
+                                   thresholds=thresholds)
+        self._seen = _SeenIds(path, source, delimiter, self.columns.id_index)
+
+    def blocks(self, size: int) -> Iterator[tuple[list[str], list[int], np.ndarray]]:
+        """The rows, at most ``size`` at a time: their ids, their line numbers in the file and their
+        readings (rows x the columns' nodes)."""
+        source, header, columns = self.source, self.header, self.columns.columns
+        id_index = self.columns.id_index
+        while True:
+            ids: list[str] = []
+            lines: list[int] = []
+            block: list[np.ndarray] = []
+            try:
+                for line, row in self._rows:
+                    if not row or all(not c.strip() for c in row):
+                        continue
+                    if len(row) != len(header):
+                        raise InputError(f"{source}: line {line}: {len(row)} cells, the header has {len(header)}")
+                    ident = row[id_index].strip()
+                    if not ident:
+                        raise InputError(f"{source}: line {line}: empty id")
+                    readings = np.full(len(columns), np.nan)
+                    for position, (index, _key, threshold) in enumerate(columns):
+                        try:
+                            value = (parse_cell(row[index], self.decimal_comma) if threshold is None
+                                     else parse_measurement(row[index], threshold, self.decimal_comma))
+                        except ValueError as exc:
+                            raise InputError(f"{source}: line {line}, column {header[index]!r}: {exc}") from None
+                        if value is not None:
+                            readings[position] = value
+                    ids.append(ident)
+                    lines.append(line)
+                    block.append(readings)
+                    if len(block) >= size:
+                        break
+            except (csv.Error, UnicodeDecodeError) as exc:
+                raise InputError(f"{source}: unreadable CSV ({exc})") from None
+            if not block:
+                return
+            self._seen.add(ids, lines)
+            yield ids, lines, np.vstack(block)
 
 
 class _Progress:
@@ -114,8 +344,17 @@ def run_profiles(
     chunk: int = 50_000,
     progress: bool | None = None,
     stdout: IO[str] | None = None,
+    id_column: str | None = None,
+    ignore_unknown: bool = False,
+    thresholds: Sequence[Threshold] = (),
+    with_prior: bool = False,
+    warn: Callable[[str], None] | None = None,
 ) -> CohortSummary:
-    """Answer every profile of a CSV file; write CSV or JSON to ``output`` (or stdout)."""
+    """Answer every profile of a cohort file; write CSV or JSON to ``output`` (or stdout).
+
+    ``warn`` is told, before any row is answered, which unknown columns ``ignore_unknown`` skips.
+    """
+    fmt = fmt.lower()
     if fmt not in ("csv", "json"):
         raise InputError(f"unknown format {fmt!r} for --profiles; use csv or json")
     if output is not None:
@@ -123,76 +362,49 @@ def run_profiles(
     handle = open_csv(profiles, "profiles file")
     progress = sys.stderr.isatty() if progress is None else progress
     with handle, (atomic_text(output, force) if output is not None else nullcontext(stdout or sys.stdout)) as out:
-        return _answer(reasoner, profiles, handle, out, fmt, chunk, progress)
+        return _answer(reasoner, profiles, handle, out, fmt, chunk, progress, id_column, ignore_unknown,
+                       thresholds, with_prior, warn)
 
 
 def _answer(reasoner: Reasoner, profiles: Path, handle: IO[str], out: IO[str], fmt: str, chunk: int,
-            progress: bool) -> CohortSummary:
+            progress: bool, id_column: str | None, ignore_unknown: bool, thresholds: Sequence[Threshold],
+            with_prior: bool, warn: Callable[[str], None] | None) -> CohortSummary:
     from .engine import EvidenceBatch, ImpossibleEvidence
 
     source = str(profiles)
-    keys = list(reasoner.outcome_keys)
+    rank = {kind: i for i, kind in enumerate(KIND_ORDER)}
+    kinds = {n.key: n.kind for n in reasoner.spec.nodes}
+    keys = sorted(reasoner.outcome_keys, key=lambda k: rank.get(kinds[k], len(rank)))  # outcomes first
     meter = _Progress(handle, profiles.stat().st_size, progress)
-    rows = _rows(meter.lines())
-    try:
-        _, header = next(rows)
-    except StopIteration:
-        raise InputError(f"{source}: empty file, no header") from None
-    except (csv.Error, UnicodeDecodeError) as exc:
-        raise InputError(f"{source}: line 1: unreadable CSV ({exc})") from None
-    id_index, columns = _header(reasoner, [h.strip() for h in header], source)
-    nodes = tuple(key for _, key in columns)
+    reader = CohortReader(reasoner, profiles, meter.lines(), id_column=id_column, ignore_unknown=ignore_unknown,
+                          thresholds=thresholds)
+    found, delimiter = reader.columns, reader.delimiter
+    if found.ignored and warn is not None:
+        warn(f"{source}: ignoring {len(found.ignored)} unknown column{'s' if len(found.ignored) > 1 else ''}: "
+             + ", ".join(found.ignored))
+    nodes = found.nodes
+    prior = reasoner.engine.posteriors(keys)[0] if with_prior else None
+    names = [f"{k}{suffix}" for k in keys for suffix in (("", "_prior", "_change") if with_prior else ("",))]
     writer = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
     if writer is not None:
-        writer.writerow(["id", *keys])
+        writer.writerow(["id", *names])
     else:
         out.write("[")
-    seen = _SeenIds(profiles, source)
-    first = True
+    first_row = True
     total = 0
     distinct = 0
-    while True:
-        ids: list[str] = []
-        lines: list[int] = []
-        block = []
+    for ids, line_numbers, matrix in reader.blocks(chunk):
+        patterns, _, inverse = distinct_rows(matrix)  # identical profiles are answered once
         try:
-            for line, row in rows:
-                if not row or all(not c.strip() for c in row):
-                    continue
-                if len(row) != len(header):
-                    raise InputError(f"{source}: line {line}: {len(row)} cells, the header has {len(header)}")
-                ident = row[id_index].strip()
-                if not ident:
-                    raise InputError(f"{source}: line {line}: empty id")
-                lines.append(line)
-                readings = np.full(len(nodes), np.nan)
-                for position, (index, _key) in enumerate(columns):
-                    try:
-                        value = parse_cell(row[index])
-                    except ValueError as exc:
-                        raise InputError(f"{source}: line {line}, column {header[index]!r}: {exc}") from None
-                    if value is not None:
-                        readings[position] = value
-                ids.append(ident)
-                block.append(readings)
-                if len(block) >= chunk:
-                    break
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise InputError(f"{source}: unreadable CSV ({exc})") from None
-        if not block:
-            break
-        seen.add(ids, lines)
-        matrix = np.vstack(block)
-        # Identical profiles are answered once (NaN compares unequal, so it is encoded first).
-        patterns, inverse = np.unique(np.where(np.isnan(matrix), -1.0, matrix), axis=0, return_inverse=True)
-        inverse = inverse.reshape(-1)
-        try:
-            unique_answers = reasoner.engine.posteriors(
-                keys, EvidenceBatch(nodes, np.where(patterns < 0, np.nan, patterns)))
+            unique_answers = reasoner.engine.posteriors(keys, EvidenceBatch(nodes, patterns))
         except ImpossibleEvidence as exc:
-            row = int(np.flatnonzero(inverse == exc.rows[0])[0])
-            raise InputError(f"{source}: line {lines[row]} (id {ids[row]!r}): {exc.message()}") from None
+            row_index = int(np.flatnonzero(inverse == exc.rows[0])[0])
+            raise InputError(f"{source}: line {line_numbers[row_index]} (id {ids[row_index]!r}): "
+                             f"{exc.message()}") from None
         answers = unique_answers[inverse]
+        if prior is not None:
+            answers = np.stack([answers, np.broadcast_to(prior, answers.shape), answers - prior],
+                               axis=2).reshape(len(answers), -1)
         distinct += len(patterns)
         if writer is not None:
             buffer = io.StringIO()
@@ -202,40 +414,28 @@ def _answer(reasoner: Reasoner, profiles: Path, handle: IO[str], out: IO[str], f
             out.write(buffer.getvalue())
         else:
             for ident, values in zip(ids, answers, strict=True):
-                out.write(("\n" if first else ",\n")
+                out.write(("\n" if first_row else ",\n")
                           + json.dumps({"id": ident, **{k: round_probability(v)
-                                                        for k, v in zip(keys, values, strict=True)}}))
-                first = False
-        total += len(block)
+                                                        for k, v in zip(names, values, strict=True)}},
+                                       ensure_ascii=False))
+                first_row = False
+        total += len(ids)
         meter.show(total)
     if writer is None:
         out.write("\n]\n")
     meter.close()
-    return CohortSummary(total, distinct, keys)
-
-
-def round_probability(value: float) -> float:
-    """A probability rounded to 12 significant digits: what a contraction leaves below that is noise.
-
-    >>> round_probability(-2.7755575615628914e-17), round_probability(0.30000000000000004)
-    (0.0, 0.3)
-    """
-    rounded = float(f"{value:.12g}")
-    return 0.0 if abs(rounded) < 1e-12 else rounded
-
-
-def probability_text(value: float) -> str:
-    """A probability as CSV text, without float noise."""
-    return f"{round_probability(value):.12g}"
+    return CohortSummary(total, distinct, keys, found.ignored, delimiter)
 
 
 class _SeenIds:
     """Duplicate ids across a file in bounded memory: 8 bytes an id (a sorted array of hashes),
     with a hash match confirmed by reading the file again before a duplicate is reported."""
 
-    def __init__(self, profiles: Path, source: str) -> None:
+    def __init__(self, profiles: Path, source: str, delimiter: str, id_index: int) -> None:
         self.profiles = profiles
         self.source = source
+        self.delimiter = delimiter
+        self.id_index = id_index
         self.hashes = np.empty(0, dtype=np.int64)
 
     def add(self, ids: list[str], lines: list[int]) -> None:
@@ -250,21 +450,19 @@ class _SeenIds:
                 raise InputError(f"{self.source}: line {line}: duplicate id {ident!r} (first on line {first[ident]})")
             first[ident] = line
             if earlier[index]:
-                found = _line_of(self.profiles, ident, line)
+                found = self._line_of(ident, line)
                 if found:
                     raise InputError(f"{self.source}: line {line}: duplicate id {ident!r} (first on line {found})")
         self.hashes = np.sort(np.concatenate([self.hashes, hashes]))
 
-
-def _line_of(profiles: Path, ident: str, before: int) -> int:
-    """The line where ``ident`` first appears before line ``before`` (0 if it does not)."""
-    with profiles.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
-        header = [h.strip() for h in next(reader)]
-        id_index = header.index("id")
-        for row in reader:
-            if reader.line_num >= before:
-                break
-            if len(row) > id_index and row[id_index].strip() == ident:
-                return reader.line_num
-    return 0
+    def _line_of(self, ident: str, before: int) -> int:
+        """The line where ``ident`` first appears before line ``before`` (0 if it does not)."""
+        with self.profiles.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle, delimiter=self.delimiter)
+            next(reader)
+            for row in reader:
+                if reader.line_num >= before:
+                    break
+                if len(row) > self.id_index and row[self.id_index].strip() == ident:
+                    return reader.line_num
+        return 0

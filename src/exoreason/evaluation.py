@@ -35,9 +35,10 @@ from typing import Any
 
 import numpy as np
 
+from .cohort import distinct_rows
 from .engine import Engine, EvidenceBatch, ImpossibleEvidence
 from .errors import ExoreasonError, InputError
-from .learning import DEFAULT_ITERATIONS, Cohort, distinct_rows, fit
+from .learning import DEFAULT_ITERATIONS, Cohort, cancer_label, fit
 from .model import CompiledNetwork
 
 __all__ = [
@@ -336,4 +337,4 @@ def evaluate(compiled: CompiledNetwork, cohort: Cohort, *, folds: int | None = N
         held_out = {given: float(engine.log_likelihood(cohort.batch).mean()), crossed: fitted_ll / len(cohort)}
     scores.sort(key=lambda s: (outcomes.index(s.outcome), s.parameters != given))
     return Evaluation(cohort.source, len(cohort), compiled.params.source, scores, bins, folds,
-                      seed, held_out, cohort.skipped, compiled.cancer)
+                      seed, held_out, cohort.skipped, cancer_label(compiled))

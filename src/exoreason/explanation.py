@@ -8,14 +8,23 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .display import signed
 from .errors import InferenceError
-from .evidence import Observations, describe_reading, reading
-from .inference import DISCLAIMER, EvidenceEffect, InferenceResult, OutcomePosterior
+from .evidence import Observations, reading
+from .inference import (
+    EdgeStep,
+    EvidenceEffect,
+    InferenceResult,
+    OutcomePosterior,
+    closing_lines,
+    edge_lines,
+    effect_lines,
+)
 
 if TYPE_CHECKING:
     from .inference import Reasoner
 
-__all__ = ["Explanation", "coerce_result", "explain", "short_citation"]
+__all__ = ["Explanation", "coerce_result", "explain"]
 
 
 def coerce_result(reasoner: Reasoner, given: Any) -> InferenceResult:
@@ -40,20 +49,13 @@ def coerce_result(reasoner: Reasoner, given: Any) -> InferenceResult:
                          f"got {type(given).__name__}")
 
 
-def short_citation(finding: Mapping[str, Any]) -> str:
-    """``Table 3, ref 27``: where in the review a finding is, and its reference numbers."""
-    refs = finding.get("review_refs") or []
-    ref = (", ref " if len(refs) == 1 else ", refs ") + ", ".join(str(r) for r in refs) if refs else ""
-    return f"{finding.get('source', '')}{ref}"
-
-
 @dataclass(frozen=True)
 class Explanation:
     """One outcome's prior and posterior, and each observation's paths to it."""
 
     outcome: OutcomePosterior
     result: InferenceResult
-    unconnected: tuple[str, ...]  # observed cargo with no path to the outcome
+    unconnected: tuple[str, ...]  # observed nodes with no path to the outcome
 
     @property
     def effects(self) -> tuple[EvidenceEffect, ...]:
@@ -63,41 +65,46 @@ class Explanation:
         return self.result.labels.get(key, key)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"outcome": self.outcome.key, "label": self.outcome.label,
-                "evidence": self.result.to_dict()["evidence"],
-                "prior": self.outcome.prior, "posterior": self.outcome.posterior,
-                "change": self.outcome.change,
-                "effects": [e.to_dict() for e in self.effects],
-                "unconnected": list(self.unconnected), "note": DISCLAIMER}
+        """The answer as documented in ``docs/answer.schema.json``: the same header and the same
+        outcome record as ``infer``'s, for one outcome, and the observations with no path to it."""
+        return {**self.result.header(), "outcome": self.outcome.to_dict(self.result.labels),
+                "unconnected": list(self.unconnected)}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
 
-    def render_table(self) -> str:
-        from .inference import cite
-
+    def render_table(self, verbose: bool = False, show_notes: bool = False) -> str:
+        """The paths as ``exoreason explain`` prints them: each observation's change to the
+        outcome and its numbered paths with their signs, then each edge on them once with its
+        strength and findings (``verbose``: every finding in full; ``show_notes``: the curator
+        notes)."""
         o = self.outcome
-        lines = [f"Evidence: {self.result.describe_evidence()}",
-                 f"{o.label} ({o.key}): prior {o.prior:.3f}, posterior {o.posterior:.3f} ({o.change:+.3f})"]
-        for effect in self.effects:
-            lines.append("")
-            lines.append(f"{self.label(effect.cargo)} {describe_reading(effect.reading)}: "
-                         f"{effect.posterior_without:.3f} without it -> {o.posterior:.3f} ({effect.shift:+.3f})")
-            for number, path in enumerate(effect.paths, 1):
-                chain = " -> ".join([self.label(path[0].parent)]
-                                    + [("-| " if s.sign == "-" else "") + self.label(s.child) for s in path])
-                lines.append(f"  path {number}: {chain}")
-                for step in path:
-                    verb = "promotes" if step.sign == "+" else "inhibits"
-                    lines.append(f"    {self.label(step.parent)} {verb} {self.label(step.child)} "
-                                 f"(strength {step.strength:.2f})")
-                    for finding in step.findings:
-                        lines.append(f"      {cite(finding)}")
+        labels = self.result.labels
+        interval = ""
+        if o.interval is not None and o.change_interval is not None and self.result.intervals:
+            level = f"{self.result.intervals['level']:.0%}"
+            interval = (f"; {level} intervals: posterior [{o.interval[0]:.3f}, {o.interval[1]:.3f}], change "
+                        f"[{signed(o.change_interval[0])}, {signed(o.change_interval[1])}]")
+        lines = [f"Evidence: {self.result.describe_evidence()}"
+                 + (f"; cancer: {self.result.cancer}" if self.result.cancer else ""),
+                 (f"{o.label} ({o.key}, {o.kind}): prior {o.prior:.3f}, posterior {o.posterior:.3f}, "
+                  f"change {signed(o.change)}{interval}"),
+                 "",
+                 "Paths from each observation (-> promotes, -| inhibits, => is required for; a path's sign is the product of its edges'):"]
+        lines += effect_lines(self.effects, labels, "  ", numbered=True, outcome=o.key)
         for key in self.unconnected:
+            lines.append(f"  {self.label(key)}: no path in the network leads from it to {o.label}")
+        steps: dict[tuple[str, str], EdgeStep] = {}
+        for effect in self.effects:
+            for path in effect.paths:
+                for step in path:
+                    steps.setdefault((step.parent, step.child), step)
+        if steps:
             lines.append("")
-            lines.append(f"{self.label(key)}: no path in the network leads from it to {o.label}")
+            lines.append("Edges on these paths (strength; findings: where the review states them, evidence):")
+            lines += edge_lines(list(steps.values()), labels, "  ", verbose=verbose, show_notes=show_notes)
         lines.append("")
-        lines.append(f"Note: {DISCLAIMER} Parameters: {self.result.parameters}.")
+        lines += closing_lines(self.result, any(s.notes for s in steps.values()) and not show_notes)
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -106,15 +113,24 @@ class Explanation:
         return f"<pre>{escape(self.render_table())}</pre>"
 
 
-def explain(reasoner: Reasoner, evidence: Any, outcome: str) -> Explanation:
-    """The paths from each observed cargo to ``outcome``, with the findings behind each edge.
+def explain(reasoner: Reasoner, evidence: Any, outcome: str, every_path: bool = False) -> Explanation:
+    """The paths from each observed cargo to ``outcome``, with the findings behind each edge: the
+    strongest path through each node on the way, so that every route shows (``every_path``: all).
 
     ``evidence`` is an :class:`InferenceResult`, a mapping {cargo name: reading} or cargo names.
     """
+    import dataclasses
+
+    from .inference import strongest
+
     key = reasoner.resolve_outcome(outcome)
     result = coerce_result(reasoner, evidence)
     if not result.evidence:
         raise InferenceError("no evidence to explain: give at least one cargo")
     found = result.outcome(key)
-    connected = {e.cargo for e in found.explanation}
+    effects = tuple(dataclasses.replace(e, paths=strongest(reasoner.paths_between(e.node, key),
+                                                           None if every_path else 1, covering=True))
+                    for e in found.explanation)
+    found = dataclasses.replace(found, explanation=effects)
+    connected = {e.node for e in found.explanation}
     return Explanation(found, result, tuple(k for k in result.evidence if k not in connected))

@@ -1,9 +1,12 @@
 """Exporting the ontology and the network for other tools.
 
-``owl`` and ``ttl`` are the built ontology (RDF/XML as built, and the same as Turtle); ``bif`` and ``xmlbif`` the Bayesian network (pgmpy
-writers; variable names are the node keys, states ``false`` then ``true``), readable by pgmpy,
-pyAgrum and GeNIe; ``dot`` (Graphviz) and ``graphml`` (Cytoscape, Gephi, yEd) the network's
-structure: nodes with their labels and kinds, signed edges with their strengths and findings.
+``owl`` and ``ttl`` are the built ontology (RDF/XML as built, and the same as Turtle); ``bif`` and
+``xmlbif`` the Bayesian network (pgmpy writers; variable names are the node keys, states ``false``
+then ``true``), readable by pgmpy and pyAgrum; ``dot`` (Graphviz) and ``graphml`` (Cytoscape,
+Gephi, yEd) the network's structure: nodes with their labels and kinds, signed edges with their
+strengths and findings. Tools choose their reader by the file's extension (pyAgrum reads XMLBIF
+only from ``.bifxml``): :data:`EXTENSIONS` lists what each format wants, and
+:func:`extension_warning` says when a file name does not match.
 """
 
 from __future__ import annotations
@@ -15,10 +18,32 @@ from .errors import InputError
 from .files import write_output
 from .resources import OWL_FILE, ontology_dir
 
-__all__ = ["EXPORT_FORMATS", "export", "network_dot", "network_graph", "network_graphml", "network_text"]
+__all__ = [
+    "EXPORT_FORMATS",
+    "EXTENSIONS",
+    "export",
+    "extension_warning",
+    "network_dot",
+    "network_graph",
+    "network_graphml",
+    "network_text",
+]
 
 EXPORT_FORMATS = ("owl", "ttl", "bif", "xmlbif", "dot", "graphml")
 NETWORK_FORMATS = ("bif", "xmlbif", "dot", "graphml")
+
+#: The file extensions other tools expect of each format (the first is the one to use), and why.
+#: pyAgrum's ``loadBN`` picks its reader by the extension and knows ``.bif`` and ``.bifxml`` (not
+#: ``.xml`` or ``.xmlbif``); pgmpy's readers take any name.
+EXTENSIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "owl": ((".owl", ".rdf"), "Protégé and OWL tools take RDF/XML from .owl"),
+    "ttl": ((".ttl",), "RDF tools take Turtle from .ttl"),
+    "bif": ((".bif",), "pyAgrum reads BIF only from a .bif file"),
+    "xmlbif": ((".bifxml",), ("pyAgrum reads XMLBIF only from a .bifxml file (it refuses .xml and .xmlbif); "
+                              "pgmpy reads any name")),
+    "dot": ((".dot", ".gv"), "Graphviz files are named .dot or .gv"),
+    "graphml": ((".graphml",), "Gephi and Cytoscape import GraphML from .graphml"),
+}
 
 
 def network_text(model: object, fmt: str) -> str:
@@ -37,8 +62,23 @@ def network_text(model: object, fmt: str) -> str:
 _KIND_COLOURS = {"cargo": "#fde0c5", "gene_effect": "#e5e5e5", "process": "#cfe2f3", "outcome": "#f4cccc"}
 
 
+def extension_warning(fmt: str, output: Path) -> str | None:
+    """A warning when ``output``'s extension is not the one tools expect of ``fmt`` (the file is
+    written all the same), else None.
+
+    >>> extension_warning("xmlbif", Path("net.xmlbif"))
+    'net.xmlbif: XMLBIF is read from .bifxml: pyAgrum reads XMLBIF only from a .bifxml file (it refuses .xml and .xmlbif); pgmpy reads any name'
+    >>> extension_warning("bif", Path("net.BIF")) is None
+    True
+    """
+    expected, why = EXTENSIONS[fmt]
+    if output.suffix.lower() in expected:
+        return None
+    return f"{output.name}: {fmt.upper()} is read from {' or '.join(expected)}: {why}"
+
+
 def _findings_text(findings: Any) -> str:
-    from .explanation import short_citation
+    from .inference import short_citation
 
     seen: list[str] = []
     for finding in findings:
@@ -106,6 +146,7 @@ def network_graphml(reasoner: Any) -> bytes:
 def export(fmt: str, output: Path, *, reasoner: object | None = None, force: bool = False) -> None:
     """Write the ontology (``owl``, ``ttl``) or the network (``bif``, ``xmlbif``, ``dot``,
     ``graphml``) to ``output``."""
+    fmt = fmt.lower()
     if fmt not in EXPORT_FORMATS:
         raise InputError(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
     if fmt in ("owl", "ttl"):

@@ -17,11 +17,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .display import json_ready, round_probability, row_key, shown, signed
 from .engine import Engine, EvidenceBatch
 from .errors import InferenceError
-from .evidence import Observations, describe_reading, parse_assignment, parse_observation
+from .evidence import (
+    Observations,
+    describe_reading,
+    parse_assignment,
+    parse_observation,
+    reading_json,
+)
 from .model import CompiledNetwork, Parameters, compile_network, load_parameters
-from .network import Edge, Finding, NetworkSpec, load_network
+from .network import EFFECTS, Edge, Finding, NetworkSpec, load_network
 from .resources import NETWORK_FILE, ontology_dir
 
 __all__ = [
@@ -32,14 +39,26 @@ __all__ = [
     "OutcomePosterior",
     "Reasoner",
     "cite",
+    "closing_lines",
+    "edge_lines",
+    "effect_lines",
     "finding_record",
-    "state_json",
+    "finding_summary",
+    "path_sign",
+    "path_text",
+    "short_citation",
 ]
+
+#: How many paths of each sign an explanation shows (the strongest), unless asked for all.
+PATHS_SHOWN = 3
 
 DISCLAIMER = ("Posteriors are estimates of a model whose structure and parameters come from the "
               "literature (one review and the studies it cites), not clinical predictions.")
 
 _OUTCOME_KINDS = ("process", "outcome")
+
+#: The marker of an edge a curator note qualifies (``--show-notes`` prints the notes).
+NOTE_MARK = "[note]"
 
 
 @dataclass(frozen=True)
@@ -52,26 +71,109 @@ class EdgeStep:
     strength: float
     findings: tuple[dict[str, Any], ...]
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"parent": self.parent, "child": self.child,
-                "effect": "promotes" if self.sign == "+" else "inhibits",
-                "strength": self.strength, "findings": list(self.findings)}
+    @property
+    def effect(self) -> str:
+        return EFFECTS[self.sign]
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """The curator notes of the findings behind the edge (how the review's text was read)."""
+        return tuple(dict.fromkeys(f["curator_note"] for f in self.findings if f.get("curator_note")))
+
+    def to_dict(self, labels: Mapping[str, str] | None = None) -> dict[str, Any]:
+        labels = labels or {}
+        return {"parent": self.parent, "parent_label": labels.get(self.parent, self.parent),
+                "child": self.child, "child_label": labels.get(self.child, self.child),
+                "effect": self.effect, "strength": self.strength,
+                "has_curator_note": bool(self.notes), "findings": list(self.findings)}
+
+
+def path_sign(path: Sequence[EdgeStep]) -> str:
+    """``+`` if the chain promotes its end, ``-`` if it inhibits it: the product of the edges'
+    signs (two inhibitions in a row promote)."""
+    return "-" if sum(step.sign == "-" for step in path) % 2 else "+"
+
+
+#: How a path shows each edge's sign.
+ARROWS = {"+": "->", "-": "-|", "!": "=>"}
+
+
+def path_text(path: Sequence[EdgeStep], labels: Mapping[str, str]) -> str:
+    """A path by labels: ``->`` for an edge that promotes, ``-|`` for one that inhibits, ``=>``
+    for a parent its child requires."""
+    parts = [labels.get(path[0].parent, path[0].parent)]
+    for step in path:
+        parts.append(f"{ARROWS[step.sign]} {labels.get(step.child, step.child)}")
+    return " ".join(parts)
+
+
+def path_weight(path: Sequence[EdgeStep]) -> float:
+    """How strongly a path links its ends: the product of its edges' strengths."""
+    weight = 1.0
+    for step in path:
+        weight *= step.strength
+    return weight
+
+
+def sign_counts(paths: Sequence[Sequence[EdgeStep]]) -> tuple[int, int]:
+    """How many paths promote and how many inhibit their end."""
+    up = sum(path_sign(path) == "+" for path in paths)
+    return up, len(paths) - up
+
+
+def strongest(paths: Sequence[tuple[EdgeStep, ...]], per_sign: int | None = PATHS_SHOWN,
+              covering: bool = False) -> tuple[tuple[EdgeStep, ...], ...]:
+    """The paths to show, strongest first (``paths`` come strongest first): ``per_sign`` of each
+    sign (None: all), or with ``covering`` each path that passes through a node no stronger path
+    shown passes through, so that every route, however weak (through MET, say), stays in sight."""
+    if per_sign is None:
+        return tuple(paths)
+    if covering:
+        seen: set[str] = set()
+        chosen = []
+        for path in paths:
+            nodes = {step.child for step in path}
+            if nodes - seen:
+                seen |= nodes
+                chosen.append(path)
+        return tuple(chosen)
+    up = [path for path in paths if path_sign(path) == "+"][:per_sign]
+    down = [path for path in paths if path_sign(path) == "-"][:per_sign]
+    return tuple(path for path in paths if path in up or path in down)
 
 
 @dataclass(frozen=True)
 class EvidenceEffect:
-    """How one observation moved an outcome, and by which paths it reaches it."""
+    """How one observation moved an outcome, and by which paths it reaches it.
 
-    cargo: str
+    ``change`` is the posterior minus ``posterior_without`` (the posterior with every other
+    observation but not this one)."""
+
+    node: str
     reading: float
     posterior_without: float
-    shift: float
-    paths: tuple[tuple[EdgeStep, ...], ...]
+    change: float
+    paths: tuple[tuple[EdgeStep, ...], ...]  # the strongest first (all of them, or the strongest few)
+    promoting: int = 0  # how many paths in all promote the outcome
+    inhibiting: int = 0  # and how many inhibit it
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"cargo": self.cargo, "observed": state_json(self.reading),
-                "posterior_without": self.posterior_without, "shift": self.shift,
-                "paths": [[step.to_dict() for step in path] for path in self.paths]}
+    @property
+    def dominant(self) -> str:
+        """Where paths of both signs lead here, which kind the change says wins ("" otherwise)."""
+        if not (self.promoting and self.inhibiting) or not shown(self.change):
+            return ""
+        return "promoting" if self.change > 0 else "inhibiting"
+
+    def to_dict(self, labels: Mapping[str, str] | None = None) -> dict[str, Any]:
+        labels = labels or {}
+        return {"node": self.node, "label": labels.get(self.node, self.node),
+                "observed": reading_json(self.reading),
+                "posterior_without": self.posterior_without, "change": self.change,
+                "paths_promoting": self.promoting, "paths_inhibiting": self.inhibiting,
+                **({"dominant": self.dominant} if self.dominant else {}),
+                "paths": [{"effect": "promotes" if path_sign(path) == "+" else "inhibits",
+                           "weight": round_probability(path_weight(path)),
+                           "edges": [step.to_dict(labels) for step in path]} for path in self.paths]}
 
 
 @dataclass(frozen=True)
@@ -85,17 +187,23 @@ class OutcomePosterior:
     explanation: tuple[EvidenceEffect, ...] = ()
     do_posterior: float | None = None
     interval: tuple[float, float] | None = None  # posterior interval under parameter uncertainty
+    change_interval: tuple[float, float] | None = None  # the same for the change from the prior
 
     @property
     def change(self) -> float:
         return self.posterior - self.prior
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"key": self.key, "label": self.label, "iri": self.iri, "kind": self.kind,
-                "prior": self.prior, "posterior": self.posterior, "change": self.change,
-                **({"interval": list(self.interval)} if self.interval is not None else {}),
-                "explanation": [e.to_dict() for e in self.explanation],
-                **({"do_posterior": self.do_posterior} if self.do_posterior is not None else {})}
+    def to_dict(self, labels: Mapping[str, str] | None = None) -> dict[str, Any]:
+        out: dict[str, Any] = {"key": self.key, "label": self.label, "iri": self.iri, "kind": self.kind,
+                               "prior": self.prior, "posterior": self.posterior, "change": self.change}
+        if self.interval is not None:
+            out["interval"] = list(self.interval)
+        if self.change_interval is not None:
+            out["change_interval"] = list(self.change_interval)
+        if self.do_posterior is not None:
+            out["do_posterior"] = self.do_posterior
+        out["explanation"] = [e.to_dict(labels) for e in self.explanation]
+        return json_ready(out)  # type: ignore[no-any-return]
 
 
 @dataclass
@@ -110,6 +218,7 @@ class InferenceResult:
     labels: dict[str, str] = field(default_factory=dict)
     do: dict[str, bool] = field(default_factory=dict)
     intervals: dict[str, Any] | None = None  # {"samples", "seed", "level"} when intervals were computed
+    context: str = ""  # what --cancer did to the link strengths (and so to the priors), in words
 
     def outcome(self, key: str) -> OutcomePosterior:
         for o in self.outcomes:
@@ -117,17 +226,28 @@ class InferenceResult:
                 return o
         raise KeyError(key)
 
+    @property
+    def rows(self) -> list[OutcomePosterior]:
+        """The outcomes as every rendering lists them: outcomes first, then processes, each by the
+        size of the change as shown, largest first (:func:`exoreason.display.row_key`)."""
+        return sorted(self.outcomes, key=lambda o: row_key(o.kind, o.change, o.label))
+
+    def header(self) -> dict[str, Any]:
+        """What every JSON answer starts with: the evidence (true, false or a reading), the
+        interventions, the names they were given by, the cancer type, the parameters, the note."""
+        out: dict[str, Any] = {"evidence": {k: reading_json(v) for k, v in self.evidence.items()}}
+        if self.do:
+            out["do"] = {k: bool(v) for k, v in self.do.items()}
+        out.update({"given_as": dict(self.names), "cancer": self.cancer,
+                    **({"context": self.context} if self.context else {}),
+                    "parameters": self.parameters, "note": DISCLAIMER})
+        if self.intervals is not None:
+            out["intervals"] = dict(self.intervals)
+        return out
+
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "evidence": {k: state_json(v) for k, v in self.evidence.items()},
-            **({"do": {k: "true" if v else "false" for k, v in self.do.items()}} if self.do else {}),
-            "given_as": self.names,
-            "cancer": self.cancer,
-            "parameters": self.parameters,
-            "note": DISCLAIMER,
-            **({"intervals": dict(self.intervals)} if self.intervals is not None else {}),
-            "outcomes": [o.to_dict() for o in self.outcomes],
-        }
+        """The answer as documented in ``docs/answer.schema.json`` (what ``--format json`` prints)."""
+        return {**self.header(), "outcomes": [o.to_dict(self.labels) for o in self.rows]}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
@@ -141,17 +261,29 @@ class InferenceResult:
         return observed or "no evidence"
 
     def to_dataframe(self) -> Any:
-        """One row per process and outcome (index: key), sorted by the size of the change:
-        label, kind, prior, posterior, change (and ``do_posterior`` under an intervention)."""
+        """One row per process and outcome (index: key), outcomes first, each group by the size of
+        the change: label, kind, prior, posterior, change (``do_posterior`` under an intervention;
+        the interval bounds with intervals)."""
         import pandas as pd
 
-        rows = sorted(self.outcomes, key=lambda o: (-abs(o.change), o.key))
-        frame = pd.DataFrame(
-            [{"key": o.key, "label": o.label, "kind": o.kind, "prior": o.prior,
-              "posterior": o.posterior, "change": o.change if abs(o.change) > 1e-9 else 0.0,
-              **({"do_posterior": o.do_posterior} if self.do else {})} for o in rows],
-            columns=["key", "label", "kind", "prior", "posterior", "change",
-                     *(["do_posterior"] if self.do else [])])
+        columns = ["key", "label", "kind", "prior", "posterior", "change"]
+        if self.do:
+            columns.append("do_posterior")
+        if self.intervals is not None:
+            columns += ["posterior_low", "posterior_high", "change_low", "change_high"]
+        records = []
+        for o in self.rows:
+            record: dict[str, Any] = {"key": o.key, "label": o.label, "kind": o.kind, "prior": o.prior,
+                                      "posterior": o.posterior, "change": o.change}
+            if self.do:
+                record["do_posterior"] = o.do_posterior
+            if self.intervals is not None:
+                low, high = o.interval or (float("nan"), float("nan"))
+                change_low, change_high = o.change_interval or (float("nan"), float("nan"))
+                record.update({"posterior_low": low, "posterior_high": high,
+                               "change_low": change_low, "change_high": change_high})
+            records.append(json_ready(record))
+        frame = pd.DataFrame(records, columns=columns)
         frame.attrs["evidence"] = self.describe_evidence()
         frame.attrs["note"] = DISCLAIMER
         return frame.set_index("key")
@@ -159,71 +291,192 @@ class InferenceResult:
     def _repr_html_(self) -> str:
         from html import escape
 
-        rows = sorted(self.outcomes, key=lambda o: (-abs(o.change), o.key))
-        head = "<tr><th>outcome</th><th>key</th><th>prior</th><th>posterior</th><th>change</th>" + (
-            "<th>under do</th>" if self.do else "") + "</tr>"
+        head = ("<tr><th>kind</th><th>process or outcome</th><th>key</th><th>prior</th><th>posterior</th>"
+                "<th>change</th>" + ("<th>under do</th>" if self.do else "") + "</tr>")
         body = []
-        for o in rows:
-            change = o.change if abs(o.change) >= 5e-4 else 0.0
+        for o in self.rows:
+            change = shown(o.change)
             style = ' style="font-weight:bold"' if change else ""
             do_cell = f"<td>{o.do_posterior:.3f}</td>" if o.do_posterior is not None else (
                 "<td></td>" if self.do else "")
-            body.append(f"<tr{style}><td>{escape(o.label)}</td><td><code>{escape(o.key)}</code></td>"
-                        f"<td>{o.prior:.3f}</td><td>{o.posterior:.3f}</td><td>{change:+.3f}</td>"
+            body.append(f"<tr{style}><td>{o.kind}</td><td>{escape(o.label)}</td><td><code>{escape(o.key)}</code></td>"
+                        f"<td>{o.prior:.3f}</td><td>{o.posterior:.3f}</td><td>{signed(o.change)}</td>"
                         f"{do_cell}</tr>")
         cancer = f"; cancer: {escape(self.cancer)}" if self.cancer else ""
         return (f"<table><caption>Evidence: {escape(self.describe_evidence())}{cancer}</caption>"
                 f"<thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
                 f"<p><small>{escape(DISCLAIMER)} Parameters: {escape(self.parameters)}.</small></p>")
 
-    def render_table(self) -> str:
-        rows = sorted(self.outcomes, key=lambda o: (-abs(o.change), o.key))
-        observed = ", ".join(f"{self.labels.get(k, k)} {describe_reading(v)}" for k, v in self.evidence.items()) or "none"
-        lines = [f"Evidence: {observed}" + (f"; cancer: {self.cancer}" if self.cancer else "")]
-        if self.do:
-            lines.append("Intervention: " + ", ".join(f"do({k}={'true' if v else 'false'})" for k, v in self.do.items()))
-        width = max([len("outcome")] + [len(o.label) for o in rows])
-        kw = max([len("key")] + [len(o.key) for o in rows])
-        do_head = f" {'under do':>9}" if self.do else ""
-        level = f"{self.intervals['level']:.0%} interval" if self.intervals else ""
-        do_head += f"  {level:>14}" if self.intervals else ""
-        lines.append(f"{'outcome'.ljust(width)}  {'key'.ljust(kw)}  {'prior':>7} {'posterior':>9} {'change':>8}{do_head}")
-        for o in rows:
-            change = o.change if abs(o.change) >= 5e-4 else 0.0
-            do_cell = f" {o.do_posterior:9.3f}" if o.do_posterior is not None else ""
-            do_cell += f"  [{o.interval[0]:.3f}, {o.interval[1]:.3f}]" if o.interval is not None else ""
-            lines.append(f"{o.label.ljust(width)}  {o.key.ljust(kw)}  {o.prior:7.3f} {o.posterior:9.3f} {change:+8.3f}{do_cell}")
-        why = [o for o in rows if o.explanation and abs(o.change) > 5e-4]
+    def render_table(self, verbose: bool = False, show_notes: bool = False) -> str:
+        """The answer as ``exoreason infer`` prints it: a row per outcome and process, then why
+        the evidence moved them: each observation's paths (with their sign), then each edge on
+        those paths once, with its strength and its findings summarised (``verbose``: every
+        finding in full; ``show_notes``: the curator notes that qualify them)."""
+        rows = self.rows
+        lines = [f"Evidence: {self.describe_evidence()}" + (f"; cancer: {self.cancer}" if self.cancer else "")]
+        lines += _outcome_table(rows, bool(self.do), self.intervals)
+        # Why each outcome moved; a process's paths are one `exoreason explain --outcome KEY` away.
+        why = [o for o in rows if o.kind == "outcome" and o.explanation and shown(o.change)]
         if why:
             lines.append("")
-            lines.append("Why (paths from the evidence, with the findings behind each edge):")
+            lines.append("Why (the paths from each observation: -> promotes, -| inhibits, => is required for):")
+        steps: dict[tuple[str, str], EdgeStep] = {}
         for o in why:
-            lines.append(f"  {o.label}:")
+            lines.append(f"  {o.label}: {o.prior:.3f} -> {o.posterior:.3f} ({signed(o.change)})")
+            lines += effect_lines(o.explanation, self.labels, "    ", outcome=o.key)
             for effect in o.explanation:
-                lines.append(f"    {self.labels.get(effect.cargo, effect.cargo)} "
-                             f"{describe_reading(effect.reading)}: "
-                             f"{effect.posterior_without:.3f} without it -> {o.posterior:.3f} "
-                             f"({effect.shift:+.3f})")
                 for path in effect.paths:
-                    chain = " -> ".join([self.labels.get(path[0].parent, path[0].parent)]
-                                        + [("-| " if s.sign == "-" else "") + self.labels.get(s.child, s.child)
-                                           for s in path])
-                    lines.append(f"      {chain}")
                     for step in path:
-                        for f in step.findings:
-                            lines.append(f"        {step.parent} -> {step.child} "
-                                         f"(strength {step.strength:.2f}): {cite(f)}")
+                        steps.setdefault((step.parent, step.child), step)
+        if steps:
+            lines.append("")
+            lines.append("Edges on these paths (strength; findings: where the review states them, evidence):")
+            lines += edge_lines(list(steps.values()), self.labels, "  ", verbose=verbose, show_notes=show_notes)
         lines.append("")
-        if self.intervals:
-            lines.append(f"Intervals: the middle {self.intervals['level']:.0%} of the posteriors under "
-                         f"{self.intervals['samples']} samples of the parameters (seed {self.intervals['seed']}).")
-        lines.append(f"Note: {DISCLAIMER} Parameters: {self.parameters}.")
+        lines += closing_lines(self, any(step.notes for step in steps.values()) and not show_notes)
         return "\n".join(lines)
 
 
-def state_json(q: float) -> str | float:
-    """A reading as the JSON contract writes it: ``"true"``, ``"false"`` or the number."""
-    return "true" if q == 1.0 else "false" if q == 0.0 else q
+#: The widest a label is shown in a table; a longer one is cut with an ellipsis (the key names it).
+LABEL_WIDTH = 44
+
+
+def _short(label: str) -> str:
+    return label if len(label) <= LABEL_WIDTH else label[:LABEL_WIDTH - 1].rstrip() + "…"
+
+
+def _outcome_table(rows: Sequence[OutcomePosterior], with_do: bool, intervals: Mapping[str, Any] | None) -> list[str]:
+    width = max([len("process or outcome")] + [len(_short(o.label)) for o in rows])
+    kw = max([len("key")] + [len(o.key) for o in rows])
+    level = f"{intervals['level']:.0%} interval" if intervals else ""
+    iw = max(len(level), len("[0.000, 0.000]"), len("[-0.000, -0.000]"))
+
+    def span(bounds: tuple[float, float] | None, change: bool) -> str:
+        if bounds is None:
+            return " " * iw
+        text = f"[{signed(bounds[0])}, {signed(bounds[1])}]" if change else f"[{bounds[0]:.3f}, {bounds[1]:.3f}]"
+        return text.ljust(iw)
+
+    head = f"{'kind':<7}  {'process or outcome'.ljust(width)}  {'key'.ljust(kw)}  {'prior':>6} {'posterior':>9}"
+    head += f"  {level.ljust(iw)}" if intervals else ""
+    head += f" {'change':>7}"
+    head += f"  {level.ljust(iw)}" if intervals else ""
+    head += f" {'under do':>9}" if with_do else ""
+    lines = [head.rstrip()]
+    for o in rows:
+        line = f"{o.kind:<7}  {_short(o.label).ljust(width)}  {o.key.ljust(kw)}  {o.prior:6.3f} {o.posterior:9.3f}"
+        line += f"  {span(o.interval, False)}" if intervals else ""
+        line += f" {signed(o.change, 7)}"
+        line += f"  {span(o.change_interval, True)}" if intervals else ""
+        if with_do:
+            line += f" {o.do_posterior:9.3f}" if o.do_posterior is not None else ""
+        lines.append(line.rstrip())
+    return lines
+
+
+def effect_lines(effects: Sequence[EvidenceEffect], labels: Mapping[str, str], indent: str,
+                 numbered: bool = False, outcome: str | None = None) -> list[str]:
+    """Each observation's change to ``outcome``, and its paths with their signs."""
+    lines = []
+    for effect in effects:
+        lines.append(f"{indent}{labels.get(effect.node, effect.node)} {describe_reading(effect.reading)}: "
+                     f"{signed(effect.change)} ({effect.posterior_without:.3f} without it)")
+        if effect.node == outcome:
+            lines.append(f"{indent}  the observation of this node itself")
+            continue
+        total = effect.promoting + effect.inhibiting
+        if total > len(effect.paths) or effect.dominant:
+            both = f"{effect.promoting} promote, {effect.inhibiting} inhibit" if effect.promoting and effect.inhibiting \
+                else ("all promote" if effect.promoting else "all inhibit")
+            won = f"; the {effect.dominant} paths dominate" if effect.dominant else ""
+            shown_note = f", the strongest {len(effect.paths)} shown (--verbose: all)" if total > len(effect.paths) else ""
+            lines.append(f"{indent}  {total} paths ({both}{won}){shown_note}:")
+        for number, path in enumerate(effect.paths, 1):
+            sign = "promotes" if path_sign(path) == "+" else "inhibits"
+            name = f"path {number}, {sign}" if numbered else sign
+            lines.append(f"{indent}  {name}: {path_text(path, labels)}")
+        if not effect.paths:
+            lines.append(f"{indent}  no path leads from it here: as evidence it also tells about its causes, "
+                         "which act here")
+    return lines
+
+
+def closing_lines(result: InferenceResult, marked: bool) -> list[str]:
+    """The lines after an answer: what the note marker means, how the intervals were made, and
+    that the posteriors are a model's estimates."""
+    lines = []
+    if marked:
+        lines.append(f"{NOTE_MARK}: a curator note qualifies a finding behind the edge (how the review's text "
+                     "was read, an inconsistency in it); --show-notes prints them.")
+    if result.intervals:
+        lines.append(f"Intervals: the middle {result.intervals['level']:.0%} of the posteriors and of the changes "
+                     f"under {result.intervals['samples']} samples of the parameters "
+                     f"(seed {result.intervals['seed']}).")
+    if result.context:
+        lines.append(f"Context: {result.context}")
+    lines.append(f"Note: {DISCLAIMER} Parameters: {result.parameters}.")
+    return lines
+
+
+def short_citation(finding: Mapping[str, Any]) -> str:
+    """``Table 3, ref 27``: where in the review a finding is, and its reference numbers.
+
+    >>> short_citation({"source": "Section: EMT", "review_refs": [102, 103]})
+    'Section: EMT, refs 102, 103'
+    """
+    refs = finding.get("review_refs") or []
+    ref = (", ref " if len(refs) == 1 else ", refs ") + ", ".join(str(r) for r in refs) if refs else ""
+    return f"{finding.get('source', '')}{ref}"
+
+
+def _identifier(study: Mapping[str, Any]) -> str:
+    if study.get("pmid"):
+        return f"PMID {study['pmid']}"
+    return f"DOI {study['doi']}" if study.get("doi") else ""
+
+
+def finding_summary(findings: Sequence[Mapping[str, Any]]) -> str:
+    """The findings behind an edge in one line: where the review states them (with the primary
+    studies' PMID or DOI) and the kinds of evidence.
+
+    >>> finding_summary([{"source": "Table 3", "review_refs": [27], "evidence_kinds":
+    ...     [{"id": "ECO:0007122", "label": "in vitro"}], "primary_studies": [{"pmid": "28198398"}]}])
+    'Table 3, ref 27, PMID 28198398 (in vitro)'
+    """
+    places: list[str] = []
+    kinds: list[str] = []
+    for finding in findings:
+        place = short_citation(finding)
+        ids = [i for i in (_identifier(s) for s in finding.get("primary_studies", [])) if i]
+        if ids:
+            place += ", " + ", ".join(ids)
+        if place not in places:
+            places.append(place)
+        for kind in finding.get("evidence_kinds", []):
+            if kind["label"] not in kinds:
+                kinds.append(kind["label"])
+    count = f"{len(findings)} findings: " if len(findings) > 1 else ""
+    return f"{count}{'; '.join(places)}" + (f" ({', '.join(kinds)})" if kinds else "")
+
+
+def edge_lines(steps: Sequence[EdgeStep], labels: Mapping[str, str], indent: str = "  ", *,
+               verbose: bool = False, show_notes: bool = False) -> list[str]:
+    """One line per edge: ``parent -> child``, its strength, its findings summarised and a
+    :data:`NOTE_MARK` where a curator note qualifies them; ``verbose`` adds every finding in full,
+    ``show_notes`` the notes."""
+    lines = []
+    for step in steps:
+        arrow = ARROWS[step.sign]
+        mark = f" {NOTE_MARK}" if step.notes and not show_notes else ""
+        lines.append(f"{indent}{labels.get(step.parent, step.parent)} {arrow} {labels.get(step.child, step.child)}"
+                     f": strength {step.strength:.2f}; {finding_summary(step.findings)}{mark}")
+        if verbose:
+            for finding in step.findings:
+                lines.append(f"{indent}    {cite(finding)}")
+        if show_notes:
+            for note in step.notes:
+                lines.append(f"{indent}    note: {note}")
+    return lines
 
 
 def cite(finding: Mapping[str, Any]) -> str:
@@ -232,21 +485,31 @@ def cite(finding: Mapping[str, Any]) -> str:
     if finding.get("review_refs"):
         parts.append("review ref " + ", ".join(str(r) for r in finding["review_refs"]))
     for study in finding.get("primary_studies", []):
-        ident = f"DOI {study['doi']}" if study.get("doi") else f"PMID {study['pmid']}"
-        parts.append(f"{study['title']} ({study['year']}, {ident})")
-    parts.append("evidence: " + ", ".join(finding.get("evidence_kinds", [])))
+        ids = ([f"PMID {study['pmid']}"] if study.get("pmid") else []) + (
+            [f"DOI {study['doi']}"] if study.get("doi") else [])
+        parts.append(f"{study.get('title', '')} ({', '.join([str(study.get('year', '')), *ids])})")
+    parts.append("evidence: " + ", ".join(f"{k['id']} ({k['label']})" for k in finding.get("evidence_kinds", [])))
     return "; ".join(parts)
 
 
+def _study(study: Mapping[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = dict(study)
+    year = str(study.get("year", ""))
+    if year.isdigit():
+        out["year"] = int(year)
+    return out
+
+
 def finding_record(finding: Finding, params: Parameters) -> dict[str, Any]:
-    """What a reader needs to check a finding, as a JSON-ready mapping."""
+    """What a reader needs to check a finding, as a JSON-ready mapping (its fields are documented
+    in ``docs/answer.schema.json``)."""
     return {
         "finding": finding.finding,
         "label": finding.label,
         "source": finding.source,
         "review_refs": list(finding.review_refs),
-        "primary_studies": list(finding.studies),
-        "evidence_kinds": [f"{k} ({params.kinds[k].name})" if k in params.kinds else k
+        "primary_studies": [_study(s) for s in finding.studies],
+        "evidence_kinds": [{"id": k, "label": params.kinds[k].name if k in params.kinds else k}
                            for k in finding.kinds],
         "diseases": list(finding.diseases),
         "quote": finding.quote,
@@ -263,7 +526,9 @@ class Reasoner:
         self.params = params or load_parameters(spec=spec)
         self.cancer_iri = self.resolve_cancer(cancer) if cancer else None
         self.cancer = cancer
-        self.compiled: CompiledNetwork = compile_network(spec, self.params, self.cancer_iri)
+        self.context = spec.cancer_context(self.cancer_iri) if self.cancer_iri else None
+        self.compiled: CompiledNetwork = compile_network(spec, self.params, self.context)
+        self.notes: list[str] = []  # how names were read (a related synonym), for the user
         self.engine = Engine(self.compiled)
 
     @classmethod
@@ -281,18 +546,33 @@ class Reasoner:
 
     # -- names ---------------------------------------------------------------------------------
 
+    def _noted(self, name: str, kinds: tuple[str, ...] | None, what: str) -> str:
+        found = self.spec.lookup(name, kinds, what)
+        if found.match == "related":
+            node = self.spec.node(found.key)
+            self.notes.append(f"{name!r} read as {node.label} ({node.key}): a related name, which may "
+                              "also denote another molecule")
+        return found.key
+
     def resolve_cargo(self, name: str) -> str:
-        """The cargo node a name denotes (label, exact synonym or key, case-insensitive)."""
+        """The cargo node a name denotes (label, exact synonym or key, case-insensitive; a related
+        synonym too, noted in :attr:`notes`)."""
         try:
-            return self.spec.resolve(name, ("cargo",), "cargo")
+            return self._noted(name, ("cargo",), "cargo")
         except InferenceError as exc:
-            if "closest" in str(exc) or "ambiguous" in str(exc):
+            if "closest" in str(exc) or "ambiguous" in str(exc) or "not in the network" in str(exc):
                 raise
-            raise InferenceError(f"{exc}; `exoreason query cargo-names` lists them") from None
+            try:
+                other = self.spec.resolve(name)
+            except InferenceError:
+                raise InferenceError(f"{exc}; `exoreason query cargo-names` lists them") from None
+            node = self.spec.node(other)
+            raise InferenceError(f"{name!r} is not exosomal cargo but a {node.kind.replace('_', ' ')} of the "
+                                 f"network ({node.label}); observe it with --observe '{node.key}=true'") from None
 
     def resolve_node(self, name: str) -> str:
         """Any node of the network by key, label or synonym."""
-        return self.spec.resolve(name, None, "network node")
+        return self._noted(name, None, "network node")
 
     def resolve_outcome(self, name: str) -> str:
         """A process or outcome node by key, label or synonym."""
@@ -301,13 +581,15 @@ class Reasoner:
         except InferenceError as exc:
             if "closest" in str(exc) or "ambiguous" in str(exc):
                 raise
-            known = ", ".join(sorted(self.outcome_keys))
-            raise InferenceError(f"{exc}; known: {known}") from None
+            outcomes = ", ".join(n.key for n in self.spec.nodes if n.kind == "outcome")
+            raise InferenceError(f"{exc}; the outcomes are {outcomes}, and every process "
+                                 "`exoreason infer` lists") from None
 
     def resolve_cancer(self, name: str) -> str:
-        wanted = name.strip().casefold()
+        """The cancer type a name denotes (key, label or synonym, case-insensitive): its IRI."""
+        wanted = " ".join(name.split()).casefold()
         for cancer in self.spec.cancers:
-            if wanted in {n.casefold() for n in (cancer.key, cancer.label, *cancer.names)}:
+            if wanted in {" ".join(n.split()).casefold() for n in (cancer.key, cancer.label, *cancer.names)}:
                 return cancer.iri
         known = sorted({c.label for c in self.spec.cancers})
         close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
@@ -371,7 +653,8 @@ class Reasoner:
 
         def walk(node: str, trail: list[Edge]) -> None:
             if node == target:
-                paths.append(list(trail))
+                if trail:  # an observation of the target itself is no path
+                    paths.append(list(trail))
                 return
             for e in children.get(node, []):
                 walk(e.child, trail + [e])
@@ -379,17 +662,26 @@ class Reasoner:
         walk(source, [])
         return paths
 
+    def paths_between(self, source: str, target: str) -> list[tuple[EdgeStep, ...]]:
+        """Every directed path from ``source`` to ``target``, each edge with its strength and
+        findings, the strongest first (:func:`path_weight`)."""
+        found = [tuple(self._step(e) for e in path) for path in self._paths(source, target)]
+        found.sort(key=lambda path: (-path_weight(path), path_text(path, {})))
+        return found
+
     def _step(self, edge: Edge) -> EdgeStep:
         return EdgeStep(edge.parent, edge.child, edge.sign,
                         self.compiled.strengths.get((edge.parent, edge.child), 0.0),
                         tuple(finding_record(f, self.params) for f in edge.findings))
 
     def infer(self, evidence: Mapping[str, bool | float], names: Mapping[str, str] | None = None,
-              explain: bool = True, do: Mapping[str, bool] | None = None) -> InferenceResult:
+              explain: bool = True, do: Mapping[str, bool] | None = None,
+              paths: int | None = PATHS_SHOWN) -> InferenceResult:
         """Prior and posterior of every process and outcome, with explanations.
 
         With ``do``, each outcome also gets its posterior under the intervention, beside the
-        observational one.
+        observational one. Each explanation keeps the ``paths`` strongest paths of each sign
+        (the product of their edges' strengths; None keeps them all) and counts them all.
         """
         readings = {k: float(v) for k, v in evidence.items()}
         targets = self.outcome_keys
@@ -411,12 +703,11 @@ class Reasoner:
                 continue
             effects = []
             for key, q in readings.items() if explain else ():
-                paths = self._paths(key, node.key)
-                shift = posterior[node.key] - without[key][node.key]
-                if paths or abs(shift) > 1e-12:
-                    effects.append(EvidenceEffect(
-                        key, q, without[key][node.key], shift,
-                        tuple(tuple(self._step(e) for e in path) for path in paths)))
+                found = self.paths_between(key, node.key)
+                change = posterior[node.key] - without[key][node.key]
+                if found or abs(change) > 1e-12:
+                    effects.append(EvidenceEffect(key, q, without[key][node.key], change,
+                                                  strongest(found, paths), *sign_counts(found)))
             outcomes.append(OutcomePosterior(
                 node.key, node.label, node.iri, node.kind, float(prior[node.key]), posterior[node.key],
                 tuple(effects), intervened.get(node.key) if do else None))
@@ -424,7 +715,21 @@ class Reasoner:
             evidence=readings, names=dict(names or {}), outcomes=outcomes,
             cancer=self.cancer, parameters=self.params.source,
             labels={n.key: n.label for n in self.spec.nodes}, do=dict(do or {}),
+            context=self.context_note(),
         )
+
+    def context_note(self) -> str:
+        """What the cancer asked about does to the answer, in words ("" without --cancer)."""
+        if not self.cancer_iri:
+            return ""
+        label = next(c.label for c in self.spec.cancers if c.iri == self.cancer_iri)
+        if len(self.spec.cancer_context(self.cancer_iri)) == len(self.spec.cancers):
+            return (f"asked about {label}, the root of the cancer types: every study counts fully, as "
+                    "without --cancer.")
+        return (f"priors and posteriors are under the context {label}: a study of {label} or of a "
+                f"narrower cancer type counts fully, one of another cancer type with weight "
+                f"{self.params.other_cancer_weight:g} (evidence.other_cancer_weight), so priors differ "
+                "from those without --cancer.")
 
     def infer_names(self, present: Iterable[str] = (), absent: Iterable[str] = ()) -> InferenceResult:
         evidence, names = self.evidence_from_names(present, absent)

@@ -56,34 +56,35 @@ The fitted parameters are written as a parameters file (``parameters.toml``'s la
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import json
 import math
 import re
 import textwrap
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .cohort import distinct_rows
 from .engine import Engine, EvidenceBatch, ImpossibleEvidence
 from .errors import ExoreasonError, InputError, NetworkError
-from .evidence import parse_cell
+from .evidence import Threshold
 from .model import CompiledNetwork, Parameters, compile_network
-from .network import NetworkSpec
+
+if TYPE_CHECKING:
+    from .inference import Reasoner
 
 __all__ = [
     "DEFAULT_ITERATIONS",
     "DEFAULT_TOLERANCE",
-    "ID_COLUMNS",
     "Cohort",
     "FitResult",
     "ParameterChange",
-    "distinct_rows",
+    "cancer_label",
     "fit",
     "forward_sample",
     "parameter_owners",
@@ -91,8 +92,6 @@ __all__ = [
     "read_cohort",
 ]
 
-#: Column names taken as the id column, case-insensitive (unless ``id_column`` names one).
-ID_COLUMNS = ("id", "sample", "sample_id", "patient", "patient_id", "subject", "subject_id", "case_id")
 DEFAULT_ITERATIONS = 200
 #: EM stops when an iteration raises the log posterior by less than this much per row.
 DEFAULT_TOLERANCE = 1e-6
@@ -134,125 +133,25 @@ class Cohort:
         return EvidenceBatch(tuple(self.nodes[j] for j in keep), self.readings[:, keep])
 
 
-def _delimiter(header_line: str) -> str:
-    counts = {d: header_line.count(d) for d in (",", "\t", ";")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
+def read_cohort(path: Path, reasoner: Reasoner, *, ignore_unknown: bool = False, id_column: str | None = None,
+                thresholds: Sequence[Threshold] = ()) -> Cohort:
+    """A cohort file read by the rules of ``infer --profiles`` (:class:`~exoreason.cohort.CohortReader`):
+    comma, tab or semicolon separated, an id column, one column per node (its key or any accepted
+    name), cells as :func:`~exoreason.evidence.parse_cell` reads them or measurements by a threshold.
+    Columns naming no node are all listed in one error, or skipped with ``ignore_unknown``."""
+    from .cohort import CohortReader, open_csv
 
-
-def read_cohort(path: Path, spec: NetworkSpec, *, ignore_unknown: bool = False,
-                id_column: str | None = None) -> Cohort:
-    """A cohort file: comma, tab or semicolon separated; an optional id column (``ID_COLUMNS`` or
-    ``id_column``) and one column per node (its key or any accepted name), cells as
-    :func:`~exoreason.evidence.parse_cell` reads them. Columns naming no node are all listed in one
-    error, or skipped with ``ignore_unknown``."""
-    from .cohort import open_csv
-
-    source = str(path)
     with open_csv(path, "cohort file") as handle:
-        try:
-            first = handle.readline()
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{source}: unreadable CSV ({exc})") from None
-        if not first.strip():
-            raise InputError(f"{source}: empty file, no header")
-        delimiter = _delimiter(first)
-        header = [h.strip() for h in next(csv.reader([first], delimiter=delimiter))]
-        id_index = _id_index(header, id_column, source)
-        columns, skipped, given = _columns(header, id_index, spec, ignore_unknown, source)
-        reader = csv.reader(handle, delimiter=delimiter)
-        cells: dict[str, float] = {}
-        rows: list[list[float]] = []
-        lines: list[int] = []
-        ids: list[str] = []
-        seen_ids: dict[str, int] = {}
-        try:
-            for row in reader:
-                line = reader.line_num + 1  # the header was read apart
-                if not row or all(not c.strip() for c in row):
-                    continue
-                if len(row) != len(header):
-                    raise InputError(f"{source}: line {line}: {len(row)} cells, the header has {len(header)}")
-                if id_index is not None:
-                    ident = row[id_index].strip()
-                    if not ident:
-                        raise InputError(f"{source}: line {line}: empty id")
-                    if ident in seen_ids:
-                        raise InputError(f"{source}: line {line}: duplicate id {ident!r} "
-                                         f"(first on line {seen_ids[ident]})")
-                    seen_ids[ident] = line
-                    ids.append(ident)
-                values = []
-                for index, _ in columns:
-                    text = row[index]
-                    value = cells.get(text)
-                    if value is None:
-                        try:
-                            parsed = parse_cell(text)
-                        except ValueError as exc:
-                            raise InputError(f"{source}: line {line}, column {header[index]!r}: {exc}") from None
-                        value = math.nan if parsed is None else parsed
-                        cells[text] = value
-                    values.append(value)
-                rows.append(values)
-                lines.append(line)
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise InputError(f"{source}: unreadable CSV ({exc})") from None
-    if not rows:
-        raise InputError(f"{source}: no data rows")
-    return Cohort(source, tuple(key for _, key in columns), np.array(rows, dtype=float).reshape(len(rows), len(columns)),
-                  np.array(lines), tuple(ids) if id_index is not None else None, tuple(skipped), tuple(given))
-
-
-def _id_index(header: list[str], id_column: str | None, source: str) -> int | None:
-    if id_column is not None:
-        if id_column not in header:
-            raise InputError(f"{source}: no id column {id_column!r} in the header")
-        return header.index(id_column)
-    for index, name in enumerate(header):
-        if name.casefold() in ID_COLUMNS:
-            return index
-    return None
-
-
-def _columns(header: list[str], id_index: int | None, spec: NetworkSpec, ignore_unknown: bool,
-             source: str) -> tuple[list[tuple[int, str]], list[str], list[str]]:
-    columns: list[tuple[int, str]] = []
-    given: list[str] = []
-    unknown: list[str] = []
-    skipped: list[str] = []
-    seen: dict[str, str] = {}
-    for index, name in enumerate(header):
-        if index == id_index:
-            continue
-        try:
-            key = spec.resolve(name, None, "network node")
-        except ExoreasonError as exc:
-            skipped.append(name)
-            hint = exc.message().partition("; closest: ")[2]
-            unknown.append(f"{name!r} (column {index + 1}{'; closest: ' + hint if hint else ''})")
-            continue
-        if key in seen:
-            raise InputError(f"{source}: columns {seen[key]!r} and {name!r} name the same node ({key})")
-        seen[key] = name
-        columns.append((index, key))
-        given.append(name)
-    if unknown and not ignore_unknown:
-        raise InputError(f"{source}: {len(unknown)} column{'s' if len(unknown) > 1 else ''} naming no node "
-                         f"of the network: {', '.join(unknown)}; pass --ignore-unknown to skip "
-                         f"{'them' if len(unknown) > 1 else 'it'}")
-    if not columns:
-        raise InputError(f"{source}: no column names a node of the network")
-    return columns, skipped, given
-
-
-def distinct_rows(readings: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The distinct rows, how many times each occurs, and for each row its distinct row's index."""
-    if readings.shape[0] == 0:
-        return readings, np.zeros(0), np.zeros(0, dtype=int)
-    marked = np.where(np.isnan(readings), -1.0, readings)  # NaN never equals itself
-    unique, inverse, counts = np.unique(marked, axis=0, return_inverse=True, return_counts=True)
-    return np.where(unique == -1.0, np.nan, unique), counts.astype(float), inverse.reshape(-1)
+        reader = CohortReader(reasoner, path, iter(handle), id_column=id_column, ignore_unknown=ignore_unknown,
+                              thresholds=thresholds)
+        blocks = list(reader.blocks(1 << 16))
+    if not blocks:
+        raise InputError(f"{reader.source}: no data rows")
+    found = reader.columns
+    return Cohort(reader.source, found.nodes, np.vstack([b for _, _, b in blocks]),
+                  np.array([n for _, lines, _ in blocks for n in lines]),
+                  tuple(i for ids, _, _ in blocks for i in ids), tuple(found.ignored),
+                  tuple(reader.header[index] for index, _, _ in found.columns))
 
 
 # -- the parameters and their tables ------------------------------------------------------------------
@@ -370,7 +269,7 @@ class FitResult:
     def metadata(self, when: datetime | None = None) -> dict[str, Any]:
         """The [fit] section: what was fitted from what."""
         compiled = self.compiled
-        cancer = next((c.label for c in compiled.spec.cancers if c.iri == compiled.cancer), compiled.cancer)
+        cancer = cancer_label(compiled)
         return {"cohort": Path(self.source).name if self.source else "", "rows": self.rows,
                 "fitted": int(self.fitted.sum()),
                 "date": (when or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -411,7 +310,7 @@ class FitResult:
              f"observing {len(self.nodes)} nodes) by expectation-maximisation: {self.iterations} iterations, "
              f"{status}"),
             (f"Prior: the literature's parameters ({self.compiled.params.source}"
-             + (f"; --cancer {self.metadata()['cancer']}" if self.compiled.cancer else "")
+             + (f"; --cancer {cancer_label(self.compiled)}" if self.compiled.cancer else "")
              + f"), each with its Beta distribution (weight {self.prior_weight:g})."),
             (f"Log-likelihood per row: {per_row[0]:.4f} with the literature's parameters, "
              f"{per_row[1]:.4f} fitted."),
@@ -437,6 +336,19 @@ class FitResult:
             lines += ["", f"Held at a literature value of 0 or 1 ({len(held)}): "
                           + ", ".join(_name(k, key) for k, key in held) + "."]
         return "\n".join(lines)
+
+
+def cancer_label(compiled: CompiledNetwork) -> str | None:
+    """The cancer type a network was compiled for (``--cancer``), by its label: the one of its cancer
+    context that every other in it is narrower than; None without one."""
+    context = compiled.cancer
+    if not context:
+        return None
+    spec = compiled.spec
+    for cancer in spec.cancers:
+        if cancer.iri in context and spec.cancer_context(cancer.iri) == frozenset(context):
+            return cancer.label
+    return ", ".join(sorted(c.label for c in spec.cancers if c.iri in context))
 
 
 def _name(kind: str, key: str) -> str:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import itertools
 import math
 import tomllib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,6 +84,7 @@ class Parameters:
 
     kinds: Mapping[str, EvidenceKind]
     other_cancer_weight: float
+    certainty: Mapping[str, float]
     leak: Mapping[str, float]
     leak_nodes: Mapping[str, float]
     base_rate: float
@@ -135,8 +136,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 # Sections, their plain keys, and their tables of named entries (checked against the network).
 _SECTIONS: dict[str, tuple[set[str], set[str]]] = {
-    "evidence": ({"other_cancer_weight"}, {"kinds"}),
-    "leak": ({"gene_effect", "process", "outcome"}, {"nodes"}),
+    "evidence": ({"other_cancer_weight"}, {"kinds", "certainty"}),
+    "leak": ({"gene_effect", "state", "process", "outcome"}, {"nodes"}),
     "base_rate": ({"cargo"}, {"nodes"}),
     "strength": (set(), {"edges"}),
     "network": ({"max_parents"}, set()),
@@ -176,6 +177,9 @@ def _unknown_keys(override: Mapping[str, Any], defaults: Mapping[str, Any],
                 unknown.append(f"{section}.{key}{closest(key, plain | named)}")
             elif not isinstance(entry, Mapping):
                 unknown.append(f"{section}.{key} (must be a table)")
+            elif section == "evidence" and key == "certainty":
+                unknown += [f"evidence.certainty.{k} (no such certainty)" for k in entry
+                            if k not in defaults["evidence"]["certainty"]]
             elif section == "evidence":
                 for code, spec_ in entry.items():
                     if code not in defaults["evidence"]["kinds"]:
@@ -259,7 +263,9 @@ def load_parameters(path: Path | None = None, spec: NetworkSpec | None = None) -
                 problems.append(f"evidence.kinds.{code}: random + systematic must not exceed 1")
             kinds[code] = EvidenceKind(str(spec_.get("name", code)), r, s)
         leak = {k: _probability(data["leak"][k], f"leak.{k}", problems)
-                for k in ("gene_effect", "process", "outcome")}
+                for k in sorted(_SECTIONS["leak"][0])}
+        certainty = {k: _probability(v, f"evidence.certainty.{k}", problems)
+                     for k, v in evidence["certainty"].items()}
         leak_nodes = {k: _probability(v, f"leak.nodes.{k}", problems)
                       for k, v in data["leak"].get("nodes", {}).items()}
         base_nodes = {k: _probability(v, f"base_rate.nodes.{k}", problems)
@@ -287,7 +293,7 @@ def load_parameters(path: Path | None = None, spec: NetworkSpec | None = None) -
     if problems:
         raise ConfigError(f"{where}: " + "; ".join(problems))
     return Parameters(
-        kinds=kinds, other_cancer_weight=other, leak=leak, leak_nodes=leak_nodes, base_rate=base_rate,
+        kinds=kinds, other_cancer_weight=other, certainty=certainty, leak=leak, leak_nodes=leak_nodes, base_rate=base_rate,
         base_rate_nodes=base_nodes, strength_edges=strengths, max_parents=max_parents,
         source=_source(path, fit), fit=fit, **concentrations,
     )
@@ -303,20 +309,24 @@ def _source(path: Path | None, fit: Mapping[str, Any]) -> str:
     return f"{path} over the defaults"
 
 
-def _studies_by_kind(edge: Edge, params: Parameters, cancer: str | None = None) -> dict[str, dict[str, float]]:
+def _studies_by_kind(edge: Edge, params: Parameters, cancer: Collection[str] | None = None
+                     ) -> dict[str, dict[str, float]]:
     """For each known evidence kind behind an edge: each distinct study and its chance of being wrong.
 
-    A study counts once per kind however often the review cites it (``Finding.study_keys``); with
-    ``cancer``, a study of another cancer type has its reliability scaled by other_cancer_weight.
+    A study counts once per kind however often the review cites it (``Finding.study_keys``); its
+    reliability is scaled by the weight of the finding's certainty and, under a cancer context
+    (``cancer``: the cancer asked about and every narrower one), by other_cancer_weight when the
+    finding's disease is none of those.
     """
     per_kind: dict[str, dict[str, float]] = {}
     for finding in edge.findings:
-        off_cancer = bool(cancer and finding.diseases and cancer not in finding.diseases)
+        off_cancer = bool(cancer is not None and finding.diseases and not set(finding.diseases) & set(cancer))
+        weight = params.certainty.get(finding.certainty, 0.0)
         for code in finding.kinds:
             kind = params.kinds.get(code)
             if kind is None:
                 continue
-            reliability = (1.0 - kind.random) * (params.other_cancer_weight if off_cancer else 1.0)
+            reliability = (1.0 - kind.random) * weight * (params.other_cancer_weight if off_cancer else 1.0)
             studies = per_kind.setdefault(code, {})
             for study in finding.study_keys():
                 studies[study] = min(studies.get(study, 1.0), 1.0 - reliability)
@@ -334,7 +344,7 @@ def study_count(edge: Edge, params: Parameters) -> int:
     return sum(len(studies) for studies in _studies_by_kind(edge, params).values())
 
 
-def edge_strength(edge: Edge, params: Parameters, cancer: str | None = None) -> float:
+def edge_strength(edge: Edge, params: Parameters, cancer: Collection[str] | None = None) -> float:
     """The link strength of an edge from its findings (the formula in ``parameters.toml``).
 
     >>> from exoreason.network import Edge, Finding
@@ -445,7 +455,7 @@ class CompiledNetwork:
     params: Parameters
     space: ParameterSpace
     families: dict[str, Family]  # in a topological order
-    cancer: str | None = None
+    cancer: Collection[str] | None = None  # the cancer context: disease IRIs that count fully
     auxiliary: set[str] = field(default_factory=set)
     tables: dict[str, Table] = field(init=False)
     strengths: dict[tuple[str, str], float] = field(init=False)
@@ -519,7 +529,7 @@ class CompiledNetwork:
         return model
 
 
-def _space(spec: NetworkSpec, params: Parameters, cancer: str | None) -> ParameterSpace:
+def _space(spec: NetworkSpec, params: Parameters, cancer: Collection[str] | None) -> ParameterSpace:
     kinds: list[str] = []
     keys: list[str] = []
     means: list[float] = []
@@ -576,8 +586,13 @@ def _group(key: str, items: list[_Parent], budget: int, tag: str, limit: int,
     return items
 
 
-def compile_network(spec: NetworkSpec, params: Parameters, cancer: str | None = None) -> CompiledNetwork:
-    """Every node's family and the parameter vector, from the structure and the parameters."""
+def compile_network(spec: NetworkSpec, params: Parameters, cancer: Collection[str] | None = None
+                    ) -> CompiledNetwork:
+    """Every node's family and the parameter vector, from the structure and the parameters.
+
+    ``cancer`` is the cancer context (:meth:`NetworkSpec.cancer_context`): the disease IRIs whose
+    studies count fully; None counts every study fully.
+    """
     space = _space(spec, params, cancer)
     index = {(kind, key): i for i, (kind, key) in enumerate(zip(space.kinds, space.keys, strict=True))}
     families: dict[str, Family] = {}

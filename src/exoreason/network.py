@@ -1,10 +1,23 @@
 """The network's structure, derived from the graph by the SPARQL queries in ``queries/network-*.rq``.
 
-Nodes are exosomal cargo (observed present or absent), target-gene effects in the recipient cell
-(the gene repressed), processes and outcomes. Edges are the causal findings of the graph, each
-with its provenance. Nothing about the biology is written here: change the graph and the network
-changes. The result is kept beside the ontology as ``exoreason-network.json`` so that inference
-need not parse the graph.
+The queries say which relations of the ontology become edges (``network-edges.rq`` documents the
+mapping) and where each entity sits in the ontology (``network-nodes.rq``). This module turns
+entities into nodes by a small set of rules about the ontology's shape, never about the biology:
+
+* an outcome or a process is a node of that kind;
+* a gene acted on by a Table 3 miRNA is a *gene effect* node in the recipient cell, one per
+  effect (``PTEN repressed``, ``MMP2 induced``, ``TP53INP1 changed``); a gene whose loss or effect
+  the text states otherwise is a *state* node (``loss of TP53 function``);
+* a molecule that extracellular vesicles carry, and an exosome population narrower than exosomes
+  as such (tumour-derived, CSC-derived), is observable *cargo*; another specific molecule, a cell
+  type or a cell state is a *state* of the tumour (``cancer stem cell``, ``dormant state``);
+* left out, each with its reason: exosomes as such (every sample holds them), environments
+  (every tumour has one), broad classes of molecules (nothing observes "a protein"), and every
+  node from which no path reaches an outcome.
+
+Nothing about the biology is written here: change the graph and the network changes. The result
+is kept beside the ontology as ``exoreason-network.json`` so that inference need not parse the
+graph; the same queries run on a SPARQL server give the same file (``build --endpoint``).
 """
 
 from __future__ import annotations
@@ -13,21 +26,21 @@ import hashlib
 import json
 import re
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .errors import BuildError, ExoreasonError, NetworkError
 
-if TYPE_CHECKING:
-    from rdflib import Graph
-
 __all__ = [
+    "EFFECTS",
     "Edge",
     "Finding",
-    "Node",
+    "LeftOut",
+    "NODE_KINDS",
     "NetworkSpec",
+    "Node",
     "derive_network",
     "digest",
     "load_network",
@@ -35,8 +48,13 @@ __all__ = [
     "read_json_file",
 ]
 
-FORMAT_VERSION = 1
-_NODE_KINDS = ("cargo", "gene_effect", "process", "outcome")
+FORMAT_VERSION = 2
+#: The kinds of node, in the order reports list them.
+NODE_KINDS = ("cargo", "gene_effect", "state", "process", "outcome")
+#: Edge signs, and what each says: promotes, inhibits, or a parent the child requires (the child
+#: is suppressed without it).
+EFFECTS = {"+": "promotes", "-": "inhibits", "!": "is required for"}
+SIGNS = tuple(EFFECTS)
 
 
 @dataclass(frozen=True)
@@ -52,14 +70,16 @@ class Finding:
     studies: tuple[dict[str, str], ...]
     diseases: tuple[str, ...]
     note: str = ""
+    certainty: str = "asserted"
+    ref_studies: tuple[str, ...] = ()  # publications the review references name, where identified
 
     def study_keys(self) -> tuple[str, ...]:
-        """What counts as one study: the primary study, else the review reference, else the review.
-
-        A primary study cited several times by the review counts once.
-        """
-        if self.studies:
-            return tuple(s["iri"] for s in self.studies)
+        """What counts as one study: each primary study and each publication its review references
+        name (the same publication however it is cited), else each review reference number, else
+        the review itself. A source the review cites several times counts once."""
+        keys = {s["iri"] for s in self.studies} | set(self.ref_studies)
+        if keys:
+            return tuple(sorted(keys))
         if self.review_refs:
             return tuple(f"review-ref-{r}" for r in self.review_refs)
         # A statement the review makes without a citation rests on the review alone.
@@ -68,13 +88,20 @@ class Finding:
 
 @dataclass(frozen=True)
 class Node:
-    """A binary node: ``false`` then ``true``; its key is the same in BIF, CSV and JSON."""
+    """A binary node: ``false`` then ``true``; its key is the same in BIF, CSV and JSON.
+
+    ``names`` are its label and exact synonyms; ``related`` names that are accepted but do not
+    denote it exactly (a precursor gene symbol, an arm-less miRNA name); ``broader`` (cancers only)
+    the IRIs of the cancer types it is a kind of.
+    """
 
     key: str
     iri: str
     label: str
     kind: str
     names: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+    broader: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -83,7 +110,7 @@ class Edge:
 
     parent: str
     child: str
-    sign: str  # "+" promotes, "-" inhibits
+    sign: str  # "+" promotes, "-" inhibits, "!" required (the child is suppressed without it)
     findings: tuple[Finding, ...]
 
     @property
@@ -91,15 +118,38 @@ class Edge:
         """``parent->child``: how parameter files and reports name the edge."""
         return f"{self.parent}->{self.child}"
 
+    @property
+    def effect(self) -> str:
+        return EFFECTS[self.sign]
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """An entity with causal statements that the network leaves out, and why."""
+
+    iri: str
+    label: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The node a name denotes, and how the name matched (``exact`` or ``related``)."""
+
+    key: str
+    match: str
+
 
 @dataclass
 class NetworkSpec:
-    """The derived structure: nodes, signed edges with their evidence, and the known cancers."""
+    """The derived structure: nodes, signed edges with their findings, the known cancers, and
+    what was left out."""
 
     nodes: list[Node]
     edges: list[Edge]
     cancers: list[Node] = field(default_factory=list)
     graph_digest: str = ""
+    left_out: list[LeftOut] = field(default_factory=list)
 
     def node(self, key: str) -> Node:
         for node in self.nodes:
@@ -110,36 +160,43 @@ class NetworkSpec:
     def parents(self, key: str) -> list[Edge]:
         return [e for e in self.edges if e.child == key]
 
-    def resolve(self, name: str, kinds: Collection[str] | None = None, what: str = "node") -> str:
-        """The key of the node a name denotes: its key, label or a synonym, case-insensitive.
-
-        ``kinds`` limits the answer to nodes of those kinds (e.g. ``("cargo",)``); ``what`` names
-        them in the error, which suggests the closest names.
-
-        >>> spec = NetworkSpec([Node("EMT", "iri", "epithelial to mesenchymal transition", "process")], [])
-        >>> spec.resolve("emt"), spec.resolve("Epithelial to mesenchymal transition")
-        ('EMT', 'EMT')
+    def lookup(self, name: str, kinds: Collection[str] | None = None, what: str = "node") -> Resolution:
+        """The node a name denotes (key, label or exact synonym first, then a related synonym),
+        case-insensitive; ``kinds`` limits the answer to nodes of those kinds; ``what`` names them
+        in the error, which suggests the closest names or says why a known entity is not a node.
         """
         from .errors import InferenceError
 
         candidates = [n for n in self.nodes if kinds is None or n.kind in kinds]
-        wanted = " ".join(name.split()).casefold()
-        found = {n.key for n in candidates
-                 if wanted in {" ".join(x.split()).casefold() for x in (n.key, n.label, *n.names)}}
-        if len(found) == 1:
-            return found.pop()
-        if found:
-            raise InferenceError(f"ambiguous {what} {name!r}: it names {', '.join(sorted(found))}")
+        wanted = _fold(name)
+        for match, names_of in (("exact", lambda n: (n.key, n.label, *n.names)), ("related", lambda n: n.related)):
+            found = {n.key for n in candidates if wanted in {_fold(x) for x in names_of(n)}}
+            if len(found) == 1:
+                return Resolution(found.pop(), match)
+            if found:
+                raise InferenceError(f"ambiguous {what} {name!r}: it names {', '.join(sorted(found))}")
+        out = next((x for x in self.left_out if _fold(x.label) == wanted), None)
+        if out is not None:
+            raise InferenceError(f"{name!r} is in the graph but not in the network: {out.reason}")
         import difflib
 
         # Each suggested node once, by its key or label where those are close, else by a synonym.
         close: dict[str, str] = {}
         for names in ({x: n.key for n in candidates for x in (n.key, n.label)},
-                      {x: n.key for n in candidates for x in n.names}):
+                      {x: n.key for n in candidates for x in (*n.names, *n.related)}):
             for x in difflib.get_close_matches(name, sorted(names), n=12, cutoff=0.6):
                 close.setdefault(names[x], x)
         hint = f"; closest: {', '.join(list(close.values())[:3])}" if close else ""
         raise InferenceError(f"unknown {what} {name!r}{hint}")
+
+    def resolve(self, name: str, kinds: Collection[str] | None = None, what: str = "node") -> str:
+        """The key of the node a name denotes (see :meth:`lookup`).
+
+        >>> spec = NetworkSpec([Node("EMT", "iri", "epithelial to mesenchymal transition", "process")], [])
+        >>> spec.resolve("emt"), spec.resolve("Epithelial to mesenchymal transition")
+        ('EMT', 'EMT')
+        """
+        return self.lookup(name, kinds, what).key
 
     def ancestors(self, key: str) -> set[str]:
         """The node and every node with a directed path to it."""
@@ -155,6 +212,22 @@ class NetworkSpec:
                     stack.append(parent)
         return seen
 
+    def cancer_context(self, iri: str) -> frozenset[str]:
+        """The cancer types a study counts fully for when ``iri`` is asked about: that cancer and
+        every narrower one (a study of a narrower cancer is a study of the broader one too)."""
+        narrower: dict[str, set[str]] = defaultdict(set)
+        for cancer in self.cancers:
+            for broader in cancer.broader:
+                narrower[broader].add(cancer.iri)
+        seen = {iri}
+        stack = [iri]
+        while stack:
+            for child in narrower[stack.pop()]:
+                if child not in seen:
+                    seen.add(child)
+                    stack.append(child)
+        return frozenset(seen)
+
     @property
     def keys(self) -> list[str]:
         return [n.key for n in self.nodes]
@@ -166,29 +239,54 @@ class NetworkSpec:
             "graph_digest": self.graph_digest,
             "nodes": [asdict(n) for n in self.nodes],
             "edges": [{"parent": e.parent, "child": e.child, "sign": e.sign,
-                       "evidence": [asdict(f) for f in e.findings]} for e in self.edges],
+                       "findings": [asdict(f) for f in e.findings]} for e in self.edges],
             "cancers": [asdict(c) for c in self.cancers],
+            "left_out": [asdict(x) for x in self.left_out],
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> NetworkSpec:
         def node(d: dict[str, Any]) -> Node:
-            return Node(d["key"], d["iri"], d["label"], d["kind"], tuple(d.get("names", ())))
+            return Node(d["key"], d["iri"], d["label"], d["kind"], tuple(d.get("names", ())),
+                        tuple(d.get("related", ())), tuple(d.get("broader", ())))
 
         def finding(d: dict[str, Any]) -> Finding:
             return Finding(
                 finding=d["finding"], label=d["label"], source=d["source"], quote=d["quote"],
                 kinds=tuple(d["kinds"]), review_refs=tuple(d["review_refs"]),
                 studies=tuple(d["studies"]), diseases=tuple(d["diseases"]), note=d.get("note", ""),
+                certainty=d.get("certainty", "asserted"), ref_studies=tuple(d.get("ref_studies", ())),
             )
 
+        edges = []
+        for e in data["edges"]:
+            if e["sign"] not in SIGNS:
+                raise ValueError(f"sign {e['sign']!r}")
+            edges.append(Edge(e["parent"], e["child"], e["sign"], tuple(finding(x) for x in e["findings"])))
         return cls(
             nodes=[node(n) for n in data["nodes"]],
-            edges=[Edge(e["parent"], e["child"], e["sign"], tuple(finding(x) for x in e["evidence"]))
-                   for e in data["edges"]],
+            edges=edges,
             cancers=[node(c) for c in data.get("cancers", [])],
             graph_digest=data.get("graph_digest", ""),
+            left_out=[LeftOut(x["iri"], x["label"], x["reason"]) for x in data.get("left_out", [])],
         )
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+_LONG_KEY = 32
+
+
+def _key_of(iri: str, label: str) -> str:
+    """A node's key: its label made an identifier, or, for a long label, the local name of its
+    IRI in snake case where that is a name (``NichePhenotypicChangeInduction``)."""
+    key = _sanitize(label)
+    local = re.split(r"[/#]", iri)[-1]
+    if len(key) > _LONG_KEY and re.fullmatch(r"[A-Z][A-Za-z0-9]+", local):
+        return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", local).lower()
+    return key
 
 
 def _sanitize(label: str) -> str:
@@ -196,115 +294,224 @@ def _sanitize(label: str) -> str:
     return key if key and not key[0].isdigit() else f"n_{key}"
 
 
-def _query(graph: Graph, name: str) -> list[dict[str, Any]]:
-    from .query import load_named_query, run_select
+# --------------------------------------------------------------------------- derivation
 
-    return run_select(graph, load_named_query(name).text)
+#: Why an entity with causal statements is not a node, by where it sits in the ontology.
+_NOT_A_NODE = {
+    "exosomes": "exosomes as such: every sample holds them, so observing them says nothing (the "
+                "network has nodes for tumour-derived and CSC-derived exosomes)",
+    "environment": "an environment every tumour has; its effects are part of each node's leak",
+    "broad": "a broad class of molecules, which no measurement observes as such; its specific "
+             "members are nodes where the review states their effects",
+    "other": "not an entity the network can observe or infer (not a process, outcome, molecule, "
+             "cell, cell state or exosome population)",
+    "dead end": "none of its effects the review states leads to an outcome (metastasis, "
+                "chemoresistance, recurrence, ...)",
+    "no effect": "a molecule the review names (as cargo, a marker or a target), but none of its "
+                 "statements says what it causes",
+}
+_FORM_WORDS = {"reduced": "repressed", "induced": "induced", "changed": "changed"}
 
 
-def derive_network(graph: Graph, graph_digest: str = "") -> NetworkSpec:
-    """Derive the network's structure from a built graph.
+def _rows(source: Any, name: str, endpoint: str | None) -> list[dict[str, str]]:
+    from .query import load_named_query, run_query
 
-    Keeps the nodes reachable from an exosomal cargo: causes that exosomes do not carry are
-    absorbed into each node's leak. Raises :class:`BuildError` naming a cycle if there is one.
+    return run_query(source, load_named_query(name).text, endpoint=endpoint).plain_rows()
+
+
+def derive_network(source: Any = None, graph_digest: str | None = None, *, endpoint: str | None = None
+                   ) -> NetworkSpec:
+    """Derive the network's structure from the graph: a pyoxigraph Store, an RDF file, an rdflib
+    Graph, or (with ``endpoint``) a SPARQL server holding it.
+
+    ``graph_digest`` names the graph version; by default it is a digest of the derived structure
+    itself, so the same facts give the same file from any source. Raises :class:`BuildError`
+    naming a cycle if there is one, or an edge the graph both asserts and contradicts.
     """
     import networkx as nx
 
-    entities: dict[str, dict[str, Any]] = {}
-    for row in _query(graph, "network-nodes"):
-        iri = row["entity"]
-        info = entities.setdefault(iri, {"kinds": set(), "label": row["label"], "key": None,
-                                         "names": set(), "cargo": False, "target": False})
-        info["kinds"].add(row["kind"])
-        if row.get("key"):
-            info["key"] = row["key"]
-        if row.get("synonym"):
-            info["names"].add(row["synonym"])
-        info["cargo"] |= row.get("isCargo") == "true"
-        info["target"] |= row.get("isTarget") == "true"
+    if source is not None and endpoint is None and not isinstance(source, (str, Path)):
+        from .query import store_from_graph
 
-    findings = _findings(graph)
-    edge_rows: dict[tuple[str, str, str], list[str]] = defaultdict(list)
-    for row in _query(graph, "network-edges"):
-        edge_rows[(row["parent"], row["child"], row["sign"])].append(row["finding"])
+        if not _is_store(source):
+            source = store_from_graph(source)  # rdflib Graph: answered by Oxigraph, much faster
+    entities = _entities(_rows(source, "network-nodes", endpoint))
+    findings = _findings(_rows(source, "network-findings", endpoint))
+    edge_rows: dict[tuple[tuple[str, str], tuple[str, str], str], set[str]] = defaultdict(set)
+    for row in _rows(source, "network-edges", endpoint):
+        parent = (row["parent"], row.get("parentForm", ""))
+        child = (row["child"], row.get("childForm", ""))
+        edge_rows[(parent, child, row["sign"])].add(row["finding"])
 
-    def role(iri: str) -> str | None:
+    # A gene acted on by a Table 3 miRNA is a gene effect in the recipient cell.
+    targeted = {child[0] for (parent, child, _s) in edge_rows if child[1] and parent[0] in entities
+                and entities[parent[0]]["carried"]}
+    left_out: dict[str, LeftOut] = {}
+
+    def role(entity: tuple[str, str]) -> str | None:
+        iri, form = entity
         info = entities.get(iri)
-        if info is None:
-            return None
-        if "outcome" in info["kinds"]:
-            return "outcome"
-        if "process" in info["kinds"]:
-            return "process"
-        if info["target"]:
-            return "gene_effect"
-        if info["cargo"]:
-            return "cargo"
+        reason = "other"
+        if info is not None:
+            kinds = info["kinds"]
+            if form:
+                return "gene_effect" if iri in targeted else "state"
+            if "outcome" in kinds:
+                return "outcome"
+            if "process" in kinds:
+                return "process"
+            if "vesicle" in kinds:
+                if info["population"]:
+                    return "cargo"
+                reason = "exosomes"
+            elif "molecule" in kinds:
+                if info["carried"] and (info["specific"] or info["family"]):
+                    return "cargo"
+                if info["specific"]:
+                    return "state"
+                reason = "broad"
+            elif "cell" in kinds or "state" in kinds:
+                return "state"
+            elif "environment" in kinds:
+                reason = "environment"
+        label = info["label"] if info else iri
+        left_out.setdefault(iri, LeftOut(iri, label, _NOT_A_NODE[reason]))
         return None
 
     dag = nx.DiGraph()
-    for (parent, child, _sign), _ in edge_rows.items():
-        if role(parent) and role(child) and role(child) != "cargo":
-            dag.add_edge(parent, child)
-    roots = [n for n in dag.nodes if role(n) == "cargo"]
-    keep: set[str] = set(roots)
-    for root in roots:
-        keep |= nx.descendants(dag, root)
+    signs: dict[tuple[Any, Any], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for (parent, child, sign), finding_iris in edge_rows.items():
+        parent_role, child_role = role(parent), role(child)
+        if parent_role is None or child_role is None:
+            continue
+        dag.add_node(parent, role=parent_role)
+        dag.add_node(child, role=child_role)
+        dag.add_edge(parent, child)
+        signs[(parent, child)][sign] |= finding_iris
+
+    # No dead ends: keep only what reaches an outcome.
+    outcomes = [n for n, data in dag.nodes(data=True) if data["role"] == "outcome"]
+    keep = set(outcomes)
+    for outcome in outcomes:
+        keep |= nx.ancestors(dag, outcome)
+    for entity in sorted(set(dag.nodes) - keep):
+        iri = entity[0]
+        label = _node_label(entities[iri]["label"], entity[1], dag.nodes[entity]["role"])
+        left_out.setdefault(f"{iri}#{entity[1]}", LeftOut(iri, label, _NOT_A_NODE["dead end"]))
     sub = dag.subgraph(keep)
     try:
         cycle = nx.find_cycle(sub)
     except nx.NetworkXNoCycle:
         cycle = []
     if cycle:
-        names = [entities[a]["label"] for a, _ in cycle] + [entities[cycle[0][0]]["label"]]
+        names = [_node_label(entities[a[0]]["label"], a[1], "") for a, _ in cycle]
+        names.append(names[0])
         raise BuildError("cycle in the derived network: " + " -> ".join(names))
 
-    keys: dict[str, str] = {}
+    # Cargo the graph knows but no causal statement involves: named, so that asking for it says why.
+    in_network = {entity[0] for entity in sub.nodes}
+    for iri, info in entities.items():
+        if "molecule" in info["kinds"] and info["specific"] and iri not in in_network and iri not in left_out \
+                and not any(x.iri == iri for x in left_out.values()):
+            left_out[iri] = LeftOut(iri, info["label"], _NOT_A_NODE["no effect"])
+
+    keys: dict[tuple[str, str], str] = {}
     nodes: list[Node] = []
-    for iri in nx.lexicographical_topological_sort(sub):
-        info, kind = entities[iri], role(iri)
-        assert kind is not None
-        base = info["key"] or _sanitize(info["label"])
-        label = info["label"]
-        if kind == "gene_effect":
-            base, label = f"{_sanitize(info['label'])}_repressed", f"{info['label']} repressed in recipient cell"
-        if base in keys.values():
-            other = next(i for i, k in keys.items() if k == base)
-            raise BuildError(f"two network nodes share the key {base!r}: {other} and {iri}")
-        keys[iri] = base
-        names = tuple(sorted({info["label"], *info["names"]}))
-        nodes.append(Node(base, iri, label, kind, names))
+    for entity in nx.lexicographical_topological_sort(sub, key=lambda e: f"{e[0]}#{e[1]}"):
+        iri, form = entity
+        info, kind = entities[iri], sub.nodes[entity]["role"]
+        key = info["key"] if info["key"] and not form else _key_of(iri, info["label"])
+        if form:
+            key = f"{key}_{_FORM_WORDS[form] if kind == 'gene_effect' else 'loss' if form == 'reduced' else form}"
+        if key in keys.values():
+            other = next(e for e, k in keys.items() if k == key)
+            raise BuildError(f"two network nodes share the key {key!r}: {other[0]} and {iri}")
+        keys[entity] = key
+        label = _node_label(info["label"], form, kind)
+        names = () if form else tuple(sorted({info["label"], *info["names"]}))
+        related = () if form else tuple(sorted(info["related"] - set(names)))
+        nodes.append(Node(key, iri, label, kind, names, related))
 
     edges: list[Edge] = []
-    for (parent, child, sign), finding_iris in sorted(edge_rows.items()):
-        if parent in keys and child in keys:
-            behind = tuple(findings[f] for f in sorted(set(finding_iris)) if f in findings)
-            edges.append(Edge(keys[parent], keys[child], sign, behind))
-    _check_signs(edges)
-    return NetworkSpec(nodes=nodes, edges=edges, cancers=_cancers(graph), graph_digest=graph_digest)
+    for (parent, child), by_sign in sorted(signs.items(), key=lambda item: (keys.get(item[0][0], ""),
+                                                                             keys.get(item[0][1], ""))):
+        if parent not in keys or child not in keys:
+            continue
+        sign = _one_sign(by_sign, entities[parent[0]]["label"], entities[child[0]]["label"])
+        behind = sorted({f for found in by_sign.values() for f in found})
+        edges.append(Edge(keys[parent], keys[child], sign, tuple(findings[f] for f in behind if f in findings)))
+    spec = NetworkSpec(nodes=nodes, edges=edges, cancers=_cancers(_rows(source, "cancers", endpoint)),
+                       left_out=sorted(left_out.values(), key=lambda x: (x.reason, x.label.lower(), x.iri)))
+    spec.graph_digest = graph_digest if graph_digest is not None else digest(network_json(spec))
+    return spec
 
 
-def _check_signs(edges: list[Edge]) -> None:
-    """A parent that both promotes and inhibits the same child is a contradiction to resolve in curation."""
-    signs: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for e in edges:
-        signs[(e.parent, e.child)].add(e.sign)
-    for (parent, child), found in signs.items():
-        if len(found) > 1:
-            raise BuildError(f"the graph says {parent} both promotes and inhibits {child}")
+def _is_store(source: Any) -> bool:
+    try:
+        import pyoxigraph
+    except ImportError:  # pragma: no cover - a runtime dependency
+        return False
+    return isinstance(source, pyoxigraph.Store)
 
 
-def _findings(graph: Graph) -> dict[str, Finding]:
+def _node_label(label: str, form: str, kind: str) -> str:
+    if not form:
+        return label
+    if kind == "gene_effect":
+        return {"reduced": f"{label} repressed in recipient cell",
+                "induced": f"{label} induced in recipient cell",
+                "changed": f"{label} changed in recipient cell (direction not stated)"}[form]
+    return {"reduced": f"loss of {label} function", "induced": f"{label} raised",
+            "changed": f"{label} changed"}[form]
+
+
+def _one_sign(by_sign: dict[str, set[str]], parent: str, child: str) -> str:
+    """One sign for a pair: where the review says both that a parent promotes a child and that the
+    child needs it, the parent is a required one (its findings all weigh the edge); promoting and
+    inhibiting together is a contradiction to resolve in curation."""
+    found = set(by_sign)
+    if len(found) == 1:
+        return found.pop()
+    if found == {"+", "!"}:
+        return "!"
+    raise BuildError(f"the graph says {parent} both {' and '.join(sorted(EFFECTS[s] for s in found))} "
+                     f"{child}")
+
+
+
+
+def _entities(rows: Iterable[dict[str, str]]) -> dict[str, dict[str, Any]]:
+    entities: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        iri = row["entity"]
+        info = entities.setdefault(iri, {"kinds": set(), "label": row["label"], "key": None,
+                                         "names": set(), "related": set(), "carried": False,
+                                         "specific": False, "family": False, "population": False})
+        info["kinds"].add(row["kind"])
+        if row.get("key"):
+            info["key"] = row["key"]
+        if row.get("name"):
+            info["names" if row.get("nameType") == "exact" else "related"].add(row["name"])
+        for flag in ("carried", "specific", "family", "population"):
+            info[flag] |= row.get(f"is{flag.capitalize()}") == "true"
+    return entities
+
+
+def _findings(rows: Iterable[dict[str, str]]) -> dict[str, Finding]:
     collected: dict[str, dict[str, Any]] = {}
-    for row in _query(graph, "network-findings"):
+    for row in rows:
         f = collected.setdefault(row["finding"], {
             "label": row["label"], "source": row["source"], "quote": row["quote"],
-            "note": row.get("note") or "", "kinds": set(), "refs": set(), "studies": {}, "diseases": set(),
+            "note": row.get("note") or "", "certainty": row.get("certainty") or "asserted",
+            "kinds": set(), "refs": set(), "ref_studies": set(), "studies": {}, "diseases": set(),
+            "studied": set(),
         })
         if row.get("evidence"):
             f["kinds"].add(_obo_curie(row["evidence"]))
         if row.get("ref"):
             f["refs"].add(int(row["ref"]))
+        if row.get("refStudy"):
+            f["ref_studies"].add(row["refStudy"])
         if row.get("study"):
             f["studies"][row["study"]] = {
                 "iri": row["study"], "title": row["studyTitle"], "year": row["studyYear"],
@@ -312,12 +519,16 @@ def _findings(graph: Graph) -> dict[str, Finding]:
             }
         if row.get("disease"):
             f["diseases"].add(row["disease"])
+        if row.get("studiedDisease"):
+            f["studied"].add(row["studiedDisease"])
     return {
         iri: Finding(
             finding=iri, label=f["label"], source=f["source"], quote=f["quote"],
             kinds=tuple(sorted(f["kinds"])), review_refs=tuple(sorted(f["refs"])),
             studies=tuple(f["studies"][k] for k in sorted(f["studies"])),
-            diseases=tuple(sorted(f["diseases"])), note=f["note"],
+            # The disease a study is weighed by: the one it studied where known, else as printed.
+            diseases=tuple(sorted(f["studied"] or f["diseases"])), note=f["note"],
+            certainty=f["certainty"], ref_studies=tuple(sorted(f["ref_studies"])),
         )
         for iri, f in collected.items()
     }
@@ -328,15 +539,17 @@ def _obo_curie(iri: str) -> str:
     return local.replace("_", ":", 1)
 
 
-def _cancers(graph: Graph) -> list[Node]:
+def _cancers(rows: Iterable[dict[str, str]]) -> list[Node]:
     found: dict[str, dict[str, Any]] = {}
-    for row in _query(graph, "cancers"):
-        info = found.setdefault(row["cancer"], {"label": row["label"], "names": set()})
+    for row in rows:
+        info = found.setdefault(row["cancer"], {"label": row["label"], "names": set(), "broader": set()})
         if row.get("synonym"):
             info["names"].add(row["synonym"])
+        if row.get("broader"):
+            info["broader"].add(row["broader"])
     return [
         Node(_sanitize(info["label"]), iri, info["label"], "cancer",
-             tuple(sorted({info["label"], *info["names"]})))
+             tuple(sorted({info["label"], *info["names"]})), (), tuple(sorted(info["broader"])))
         for iri, info in sorted(found.items())
     ]
 

@@ -56,6 +56,7 @@ __all__ = [
     "ontology_turtle",
     "parse_edit_file",
     "render_release",
+    "stable_copy",
     "write_files_atomically",
 ]
 
@@ -112,14 +113,28 @@ def _from_cell(column: str) -> Callable[[Row], str]:
     return lambda row: row.get(column)
 
 
+#: What a Table 3 row says of its target genes, by its ``target_effect``: the miRNA's relation to
+#: each gene, and the relation between that effect on the gene and the row's function.
+TARGET_EFFECT_RELATIONS: dict[str, tuple[URIRef, URIRef]] = {
+    "repressed": (EXO.targets, EXO.lossPromotes),
+    "induced": (EXO.increasesExpressionOf, EXO.gainPromotes),
+    "unspecified": (v.OBO["RO_0011003"], EXO.changePromotes),
+}
+
+
+def _target_effect(position: int) -> Callable[[Row], str]:
+    return lambda row: v.curie(str(TARGET_EFFECT_RELATIONS[row.get("target_effect") or "unspecified"][position]))
+
+
 #: Table 3 (``mirna-transfer*.tsv``): the binary facts of one row, each an annotated class axiom.
-#: The miRNA represses each target gene in the recipient cell and has the row's function; it is
-#: taken up by the recipient cell; repression of each target gene promotes the function.
+#: The miRNA acts on each target gene in the recipient cell as the row's target_effect says
+#: (represses it, raises it, or changes it in a direction no source states) and has the row's
+#: function; it is taken up by the recipient cell; that effect on each gene promotes the function.
 MIRNA_TRANSFER_AXIOMS: tuple[RowAxiom, ...] = (
-    RowAxiom("mirna", _always(EXO.targets), "target"),
+    RowAxiom("mirna", _target_effect(0), "target"),
     RowAxiom("mirna", _always(EXO.promotes), "function"),
     RowAxiom("mirna", _always(EXO.takenUpBy), "recipient"),
-    RowAxiom("target", _always(EXO.lossPromotes), "function"),
+    RowAxiom("target", _target_effect(1), "function"),
 )
 
 #: Table 3 context carried by every axiom of a row (the finding keeps the whole row).
@@ -143,7 +158,15 @@ _PROVENANCE: tuple[tuple[str, URIRef, Callable[[str], Node]], ...] = (
     ("evidence", EXO.evidence, v.expand),
     ("quote", EXO.quote, _lit),
     ("curator_note", EXO.curatorNote, _lit),
+    ("certainty", EXO.certainty, Literal),
+    ("target_effect", EXO.targetEffect, Literal),
+    ("target_effect_source", EXO.targetEffectSource, _lit),
+    ("studied_disease", EXO.studiedDisease, v.expand),
+    ("studied_disease_source", EXO.studiedDiseaseSource, _lit),
 )
+
+#: A finding stated as no more than a record: its row keeps its provenance, no axiom is built.
+UNASSERTED = "unasserted"
 
 
 # --------------------------------------------------------------------------- the build
@@ -299,6 +322,8 @@ def _add_terms(ctx: _Context, rows: Iterable[Row]) -> None:
         # what the row says about it is a note on how this project uses it.
         own = str(term).startswith(str(EXO))
         _describe(g, term, row.get("label"), row.get("definition") if own else "", row.all("synonyms"))
+        for synonym in row.all("related_synonyms"):
+            g.add((term, v.HAS_RELATED_SYNONYM, _lit(synonym)))
         if not own and row.get("definition"):
             g.add((term, v.RDFS.comment, _lit(row.get("definition"))))
         for xref in row.all("xrefs"):
@@ -412,6 +437,7 @@ def _apply(ctx: _Context, finding: _Finding, rules: Iterable[RowAxiom],
     """State every axiom the rules give for a row; return the (subject, relation, object) stated."""
     row = finding.row
     extra = tuple(extra)
+    record_only = row.get("certainty") == UNASSERTED
     stated: list[tuple[URIRef, URIRef, URIRef]] = []
     for rule in rules:
         relation = _relation(ctx, row, rule)
@@ -420,7 +446,8 @@ def _apply(ctx: _Context, finding: _Finding, rules: Iterable[RowAxiom],
             continue
         for subject in subjects:
             for obj in objects:
-                _state(ctx, finding, subject, relation, obj, extra)
+                if not record_only:
+                    _state(ctx, finding, subject, relation, obj, extra)
                 stated.append((subject, relation, obj))
     return stated
 
@@ -631,7 +658,7 @@ def _blank_node_names(graph: Graph) -> dict[Node, Node]:
     return names
 
 
-def _sorted_copy(graph: Graph) -> Graph:
+def stable_copy(graph: Graph) -> Graph:
     """A copy whose store holds the triples in a fixed order, so serialisation is repeatable.
 
     Blank nodes the build made keep their names (given by content); those a parser made are
@@ -648,14 +675,14 @@ def _sorted_copy(graph: Graph) -> Graph:
 
 
 def _turtle(graph: Graph) -> bytes:
-    ttl = _sorted_copy(graph).serialize(format="turtle", encoding="utf-8")
+    ttl = stable_copy(graph).serialize(format="turtle", encoding="utf-8")
     return b"# " + GENERATED_NOTICE.encode() + b"\n\n" + ttl
 
 
 def render_release(ontology: Graph, kg: Graph) -> Release:
     """Serialise the ontology to RDF/XML and the knowledge graph to Turtle, byte-identical for
     the same input."""
-    return Release(owl=_rdf_xml(_sorted_copy(ontology)), kg=_turtle(kg))
+    return Release(owl=_rdf_xml(stable_copy(ontology)), kg=_turtle(kg))
 
 
 def ontology_turtle(owl_file: Path) -> bytes:

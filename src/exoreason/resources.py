@@ -26,6 +26,11 @@ OWL_FILE = "exoreason.owl"
 #: The knowledge-graph release (Turtle): the ontology plus the direct edges its axioms imply.
 KG_FILE = "exoreason-kg.ttl"
 NETWORK_FILE = "exoreason-network.json"
+#: The release file SPARQL reads (`exoreason query`, `push`, `coverage`), and the one `build`
+#: derives the entailed graph and docs/vocabulary.md from.
+QUERY_GRAPH_FILE = KG_FILE
+#: That graph with its OWL 2 RL closure (`query --reason`, `push --reason`), written by `build`.
+ENTAILED_FILE = "exoreason-entailed.nt"
 
 _PACKAGE = Path(__file__).resolve().parent
 _CHECKOUT = _PACKAGE.parent.parent

@@ -2,38 +2,34 @@
 
 from __future__ import annotations
 
-import re
-import urllib.error
-import urllib.parse
-import urllib.request
 from pathlib import Path
 
-from .errors import EndpointError, InputError
+from .errors import InputError
 
-__all__ = ["push"]
+__all__ = ["MEDIA_TYPES", "push"]
+
+#: The media type of each RDF file extension a graph may be pushed from.
+MEDIA_TYPES = {".ttl": "text/turtle", ".nt": "application/n-triples", ".owl": "application/rdf+xml",
+               ".rdf": "application/rdf+xml", ".jsonld": "application/ld+json"}
 
 
-def push(store_url: str, turtle_file: Path, graph_iri: str | None = None, *, replace: bool = True,
-         timeout: float = 60.0) -> int:
-    """Send a Turtle file to a Graph Store Protocol endpoint (e.g. Oxigraph's ``/store``).
+def push(store_url: str, rdf_file: Path, graph_iri: str | None = None, *, replace: bool = True,
+         timeout: float = 60.0, retries: int = 2) -> int:
+    """Send an RDF file to a Graph Store Protocol endpoint (e.g. Oxigraph's ``/store``).
 
     ``replace`` uses PUT (the graph becomes exactly the file), otherwise POST (triples are added).
     Returns the HTTP status. The default graph is used unless ``graph_iri`` names one.
     """
-    if not re.match(r"^https?://", store_url):
-        raise InputError(f"not an http(s) graph store URL: {store_url!r}")
+    from .endpoint import check_url, send_graph
+
+    check_url(store_url, "graph store")
+    media_type = MEDIA_TYPES.get(rdf_file.suffix)
+    if media_type is None:
+        raise InputError(f"cannot tell the RDF format of {rdf_file} from its extension")
     try:
-        data = turtle_file.read_bytes()
+        data = rdf_file.read_bytes()
     except OSError:
-        raise InputError(f"{turtle_file} not found; run `exoreason build`") from None
-    query = urllib.parse.urlencode({"graph": graph_iri}) if graph_iri else "default"
-    url = f"{store_url}{'&' if '?' in store_url else '?'}{query}"
-    request = urllib.request.Request(url, data=data, method="PUT" if replace else "POST",
-                                     headers={"Content-Type": "text/turtle"})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (http(s) checked above)
-            return int(response.status)
-    except urllib.error.HTTPError as exc:
-        raise EndpointError(f"graph store {store_url} answered HTTP {exc.code} {exc.reason}") from None
-    except (urllib.error.URLError, OSError, TimeoutError) as exc:
-        raise EndpointError(f"graph store {store_url} unreachable: {getattr(exc, 'reason', exc)}") from None
+        raise InputError(f"{rdf_file} not found; run `exoreason build`") from None
+    # PUT is idempotent; a repeated POST could add blank nodes twice, so it is sent once
+    return send_graph(store_url, data, media_type, graph_iri, replace=replace, timeout=timeout,
+                      retries=retries if replace else 0)

@@ -50,6 +50,7 @@ import numpy as np
 from .errors import InferenceError, InputError
 from .evidence import describe_reading
 from .model import CompiledNetwork
+from .network import EFFECTS
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -146,10 +147,12 @@ def posterior_intervals(compiled: CompiledNetwork, evidence: Mapping[str, float]
 
 def with_intervals(result: InferenceResult, compiled: CompiledNetwork, samples: int = 1000,
                    seed: int = 0, engine: Engine | None = None) -> InferenceResult:
-    """``result`` with an interval on each outcome (a new result; ``result`` is unchanged)."""
+    """``result`` with an interval on each outcome's posterior and on its change from the prior (a
+    new result; ``result`` is unchanged)."""
     keys = [o.key for o in result.outcomes]
     found = posterior_intervals(compiled, result.evidence, keys, samples, seed, engine=engine)
-    outcomes = [dataclasses.replace(o, interval=found.interval(o.key)) for o in result.outcomes]
+    outcomes = [dataclasses.replace(o, interval=found.interval(o.key), change_interval=found.change_interval(o.key))
+                for o in result.outcomes]
     return dataclasses.replace(result, outcomes=outcomes, intervals=found.meta())
 
 
@@ -171,7 +174,9 @@ class Sensitivity:
     def description(self) -> str:
         if self.kind == "edge":
             parent, _, child = self.key.partition("->")
-            return f"strength {parent} {'-|' if self.sign == '-' else '->'} {child}"
+            from .inference import ARROWS
+
+            return f"strength {parent} {ARROWS[self.sign]} {child}"
         return f"{'leak of' if self.kind == 'leak' else 'base rate of'} {self.key}"
 
     def to_dict(self) -> dict[str, Any]:
@@ -180,7 +185,7 @@ class Sensitivity:
         if self.kind == "edge":
             parent, _, child = self.key.partition("->")
             out.update({"parent": parent, "child": child,
-                        "effect": "promotes" if self.sign == "+" else "inhibits",
+                        "effect": EFFECTS[self.sign],
                         "studies": self.studies, "findings": list(self.findings)})
         return out
 
@@ -199,14 +204,16 @@ class SensitivityResult:
     labels: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self, top: int | None = None) -> dict[str, Any]:
-        from .inference import DISCLAIMER, state_json
+        from .display import json_ready
+        from .evidence import reading_json
+        from .inference import DISCLAIMER
 
-        return {"outcome": self.outcome, "label": self.label,
-                "evidence": {k: state_json(v) for k, v in self.evidence.items()},
-                "cancer": self.cancer, "parameters": self.parameters, "posterior": self.posterior,
-                "method": "central finite differences on the tables (step 1e-5)",
-                "note": DISCLAIMER,
-                "sensitivities": [r.to_dict() for r in self.rows[:top]]}
+        return json_ready({"outcome": self.outcome, "label": self.label,  # type: ignore[no-any-return]
+                           "evidence": {k: reading_json(v) for k, v in self.evidence.items()},
+                           "cancer": self.cancer, "parameters": self.parameters, "posterior": self.posterior,
+                           "method": "central finite differences on the tables (step 1e-5)",
+                           "note": DISCLAIMER,
+                           "sensitivities": [r.to_dict() for r in self.rows[:top]]})
 
     def to_json(self, top: int | None = None) -> str:
         return json.dumps(self.to_dict(top), indent=2, ensure_ascii=False)

@@ -1,13 +1,18 @@
-"""Every IRI exoreason's code uses, in one place.
+"""Every IRI exoreason's code uses, in one place, as rdflib terms.
 
-SPARQL queries live in ``queries/*.rq`` with their own PREFIX lines; Python code refers to terms
-only through the constants here.
+The namespaces and CURIE prefixes themselves are plain strings in :mod:`exoreason.prefixes` (so
+the SPARQL command line can use them without importing rdflib); this module builds the rdflib
+terms from them. SPARQL queries live in ``queries/*.rq``; Python code refers to terms only
+through the constants here.
 """
 
 from __future__ import annotations
 
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, XSD
+
+from . import prefixes
+from .prefixes import CURIE_PREFIXES, curie, expand_curie
 
 __all__ = [
     "AXIOM_FINDING",
@@ -36,13 +41,13 @@ __all__ = [
     "expand",
 ]
 
-EXO = Namespace("https://w3id.org/exoreason/")
-FINDING = Namespace("https://w3id.org/exoreason/finding/")
-PUBLICATION = Namespace("https://w3id.org/exoreason/publication/")
-OBO = Namespace("http://purl.obolibrary.org/obo/")
-OBOINOWL = Namespace("http://www.geneontology.org/formats/oboInOwl#")
-HGNC = Namespace("https://identifiers.org/hgnc:")
-MIRBASE = Namespace("https://identifiers.org/mirbase.mature:")
+EXO = Namespace(prefixes.EXO)
+FINDING = Namespace(prefixes.FINDING)
+PUBLICATION = Namespace(prefixes.PUBLICATION)
+OBO = Namespace(prefixes.OBO)
+OBOINOWL = Namespace(prefixes.OBOINOWL)
+HGNC = Namespace(prefixes.HGNC)
+MIRBASE = Namespace(prefixes.MIRBASE)
 
 ONTOLOGY_IRI = URIRef("https://w3id.org/exoreason/exoreason.owl")
 REVIEW = PUBLICATION["liu2022"]
@@ -61,21 +66,6 @@ CLASS_LEVEL_CLAIM = EXO["classLevelClaim"]
 #: their local name, and dcterms:source would clash there with exo:source (the review's section).
 AXIOM_FINDING = RDFS.seeAlso
 
-#: CURIE prefixes an identifier in a template may use, and what they expand to.
-CURIE_PREFIXES: dict[str, str] = {
-    "exo": str(EXO),
-    "GO": str(OBO) + "GO_",
-    "CL": str(OBO) + "CL_",
-    "UBERON": str(OBO) + "UBERON_",
-    "DOID": str(OBO) + "DOID_",
-    "ECO": str(OBO) + "ECO_",
-    "RO": str(OBO) + "RO_",
-    "BFO": str(OBO) + "BFO_",
-    "IAO": str(OBO) + "IAO_",
-    "HGNC": str(HGNC),
-    "miRBase": str(MIRBASE),
-}
-
 #: Prefixes allowed in cross-references (oboInOwl:hasDbXref) but never expanded to IRIs.
 XREF_ONLY_PREFIXES = frozenset({"MONDO", "DOI", "PMID", "MIMAT", "NCIT", "MESH", "HGNC", "GO", "CL",
                                 "UBERON", "DOID", "miRBase", "ECO"})
@@ -89,9 +79,6 @@ EVIDENCE_KINDS: dict[str, str] = {
 }
 
 
-_NOT_IN_IRI = frozenset('<>"{}|\\^`')
-
-
 def expand(curie_text: str) -> URIRef:
     """Expand a CURIE such as ``GO:0001837`` to its IRI.
 
@@ -102,20 +89,4 @@ def expand(curie_text: str) -> URIRef:
 
     Raises KeyError for an unknown prefix and ValueError for text that is not a CURIE.
     """
-    prefix, sep, local = curie_text.partition(":")
-    if not sep or not prefix or not local or any(c.isspace() or c in _NOT_IN_IRI for c in curie_text):
-        raise ValueError(f"not a CURIE: {curie_text!r}")
-    return URIRef(CURIE_PREFIXES[prefix] + local)
-
-
-def curie(iri: str) -> str:
-    """Compress an IRI to a CURIE where a prefix fits, else return it unchanged.
-
-    >>> curie("http://purl.obolibrary.org/obo/GO_0001837")
-    'GO:0001837'
-    """
-    best = ""
-    for prefix, base in CURIE_PREFIXES.items():
-        if iri.startswith(base) and len(base) > len(CURIE_PREFIXES.get(best, "")):
-            best = prefix
-    return f"{best}:{iri[len(CURIE_PREFIXES[best]):]}" if best else iri
+    return URIRef(expand_curie(curie_text))

@@ -1,0 +1,96 @@
+"""How answers are shown: the same rounding and the same row order in tables, files and pictures.
+
+* Files (CSV, JSON) carry numbers rounded to 12 significant digits: an exact contraction leaves
+  float noise below that (``-2.7755575615628914e-17`` is 0, ``0.30000000000000004`` is 0.3).
+* Tables and pictures show three decimals; a change that rounds to zero is ``0.000``, never
+  ``-0.000``.
+* Rows: outcomes first, then processes (then any other kind of node), each group by the size of
+  its change as shown (rounded to three decimals, so that noise never reorders equal changes),
+  largest first, then by label.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "KIND_ORDER",
+    "json_ready",
+    "probability_text",
+    "round_probability",
+    "row_key",
+    "shown",
+    "signed",
+]
+
+KIND_ORDER = ("outcome", "process", "gene_effect", "cargo")
+
+_DECIMALS = 3
+
+
+def round_probability(value: float) -> float:
+    """A number rounded to 12 significant digits: what a contraction leaves below that is noise.
+
+    >>> round_probability(-2.7755575615628914e-17), round_probability(0.30000000000000004)
+    (0.0, 0.3)
+    """
+    rounded = float(f"{value:.12g}")
+    return 0.0 if abs(rounded) < 1e-12 else rounded
+
+
+def probability_text(value: float) -> str:
+    """A number as CSV text, without float noise.
+
+    >>> probability_text(0.30000000000000004), probability_text(-1e-17), probability_text(1.0)
+    ('0.3', '0', '1')
+    """
+    return f"{round_probability(value):.12g}"
+
+
+def json_ready(value: Any) -> Any:
+    """``value`` with every float in it rounded as :func:`round_probability` does (booleans,
+    integers and strings unchanged): what the JSON answers carry.
+
+    >>> json_ready({"change": -2.7755575615628914e-17, "observed": True, "refs": [27]})
+    {'change': 0.0, 'observed': True, 'refs': [27]}
+    """
+    if isinstance(value, float):
+        return round_probability(value)
+    if isinstance(value, Mapping):
+        return {k: json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_ready(v) for v in value]
+    return value
+
+
+def shown(value: float) -> float:
+    """A number as a table shows it (three decimals), with -0.0 made 0.0.
+
+    >>> shown(-0.0002), shown(0.2114)
+    (0.0, 0.211)
+    """
+    return round(value, _DECIMALS) + 0.0
+
+
+def signed(value: float, width: int = 0) -> str:
+    """A change for a table: ``+0.192``, ``-0.070`` and, when it rounds to zero, ``0.000``.
+
+    >>> signed(0.19236), signed(-0.0701), signed(-2.7e-17)
+    ('+0.192', '-0.070', '0.000')
+    """
+    value = shown(value)
+    text = f"{value:+.{_DECIMALS}f}" if value else f"{0:.{_DECIMALS}f}"
+    return text.rjust(width)
+
+
+def row_key(kind: str, change: float, label: str) -> tuple[int, float, str]:
+    """Sort key of a row: outcomes first, then processes; within each, the largest change as
+    shown first, then by label.
+
+    >>> rows = [("process", 0.3, "EMT"), ("outcome", 0.1, "recurrence"), ("outcome", 0.1000001, "metastasis")]
+    >>> [label for _, _, label in sorted(rows, key=lambda r: row_key(*r))]
+    ['metastasis', 'recurrence', 'EMT']
+    """
+    rank = KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
+    return rank, -abs(shown(change)), label.casefold()
