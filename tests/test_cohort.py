@@ -1,4 +1,4 @@
-"""Cohorts: batch inference, what to measure next, interventions and learning from data."""
+"""Cohorts: batch inference, what to measure next and interventions (learning: test_learning.py)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,7 @@ from rdflib import Graph
 from exoreason.engine import EvidenceBatch
 from exoreason.inference import Reasoner
 from exoreason.information import entropy, suggest
-from exoreason.learning import fit, forward_sample
-from exoreason.model import compile_network, load_parameters
+from exoreason.model import load_parameters
 from exoreason.network import derive_network
 
 from .conftest import EXOREASON, TINY_CONFIG, assert_one_line_error, run_cli
@@ -228,71 +227,6 @@ def test_do_on_the_cli_is_shown_beside_observation():
     assert outcomes["invasion"]["do_posterior"] < outcomes["invasion"]["posterior"]
     assert_one_line_error(run_cli("infer", "--cargo", "miR-155", "--do", "EMT=maybe"), 2, "EMT=maybe")
     assert_one_line_error(run_cli("infer", "--cargo", "miR-155", "--do", "EMTT=false"), 2, "unknown network node 'EMTT'")
-
-
-# --- learning ---------------------------------------------------------------------------------------
-
-def _table_error(a, b):
-    return float(np.mean([np.abs(a.tables[k].p_true - b.tables[k].p_true).mean() for k in a.tables]))
-
-
-def test_fitted_tables_approach_the_generating_network(reasoner, tmp_path):
-    """Data drawn from a 'true' network (other strengths and leaks) pulls the literature tables to it."""
-    truth_config = tmp_path / "truth.toml"
-    truth_config.write_text("[leak]\ngene_effect = 0.3\nprocess = 0.35\noutcome = 0.25\n"
-                            "[base_rate]\ncargo = 0.4\n"
-                            "[evidence.kinds.\"ECO:0000304\"]\nrandom = 0.2\nsystematic = 0.05\n")
-    truth = compile_network(reasoner.spec, load_parameters(truth_config))
-    prior_error = _table_error(reasoner.compiled, truth)
-    errors = []
-    for n in (100, 1_000, 20_000):
-        columns, matrix = forward_sample(truth, n, seed=n)
-        fitted = fit(reasoner, (columns, matrix), equivalent_sample_size=10).compiled
-        errors.append(_table_error(fitted, truth))
-    assert errors[0] > errors[1] > errors[2], errors
-    assert errors[2] < 0.2 * prior_error, (errors, prior_error)
-
-
-def test_fit_cli_missing_values_and_model_use(tmp_path, reasoner):
-    data = _write(tmp_path / "cohort.csv", [
-        ["id", "miR-155", "chemoresistance", "EMT"],
-        *[[f"p{i}", "true", "true", ""] for i in range(30)],
-        *[[f"q{i}", "false", "", "false"] for i in range(30)],
-    ])
-    out = tmp_path / "model.json"
-    done = run_cli("fit", str(data), "--output", str(out))
-    assert done.returncode == 0, done.stderr
-    model = json.loads(out.read_text())
-    # miR-155 was seen in every row: its base rate moves from 0.2 toward 0.5 (10 pseudo-observations).
-    assert model["tables"]["hsa_miR_155_5p"]["p_true"] == [pytest.approx((2 + 30) / (10 + 60))]
-    # TP53INP1 repression is never observed: its table stays the literature's.
-    assert model["tables"]["TP53INP1_changed"]["p_true"] == pytest.approx(
-        list(reasoner.compiled.tables["TP53INP1_changed"].p_true))
-    with_model = json.loads(run_cli("infer", "--cargo", "miR-155", "--model", str(out), "--format", "json").stdout)
-    without = json.loads(run_cli("infer", "--cargo", "miR-155", "--format", "json").stdout)
-    prior = {o["key"]: o["prior"] for o in with_model["outcomes"]}
-    assert prior != {o["key"]: o["prior"] for o in without["outcomes"]}
-    model["graph_digest"] = "0" * 64
-    stale = tmp_path / "stale.json"
-    stale.write_text(json.dumps(model))
-    assert_one_line_error(run_cli("infer", "--cargo", "miR-155", "--model", str(stale)), 1, "another version of the graph")
-
-
-@pytest.mark.parametrize(("rows", "needles"), [
-    ([["miR-155", "metastasys"], ["true", "true"]], ["column 2", "metastasys"]),
-    ([["miR-155", "metastasis"], ["true", "0.5"]], ["line 2", "true, false or empty"]),
-    ([["miR-155", "metastasis"], ["true"]], ["line 2", "1 cells"]),
-])
-def test_fit_bad_input(tmp_path, rows, needles):
-    out = tmp_path / "model.json"
-    assert_one_line_error(run_cli("fit", str(_write(tmp_path / "d.csv", rows)), "--output", str(out)), 2, *needles)
-    assert not out.exists()
-
-
-def test_fit_refuses_bad_sample_size(tmp_path):
-    data = _write(tmp_path / "d.csv", [["miR-155"], ["true"]])
-    assert_one_line_error(run_cli("fit", str(data), "--output", str(tmp_path / "m.json"), "--ess", "0"), 2,
-                          "equivalent-sample-size")
 
 
 def test_duplicate_ids_are_found_across_chunks(tmp_path, reasoner):

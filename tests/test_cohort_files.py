@@ -234,7 +234,7 @@ def test_example_cohort_has_cargo_and_outcome_columns(reasoner):
 
 def _help_examples() -> list[str]:
     found = []
-    for command in ("infer", "explain", "export", "suggest", "sensitivity", "fit", "query"):
+    for command in ("infer", "explain", "export", "suggest", "sensitivity", "fit", "evaluate", "query"):
         done = run_cli(command, "--help")
         found += [e.strip() for e in re.findall(r"Example: (exoreason .+)", done.stdout) if "examples/" in e]
     return found

@@ -185,23 +185,26 @@ def test_an_endpoint_stopped_mid_run(tmp_path):
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
-def test_interrupted_fit_leaves_the_previous_model(tmp_path, signum):
+def test_interrupted_fit_leaves_the_previous_parameters_file(tmp_path, signum):
+    import tomllib
+
     data = tmp_path / "cohort.csv"
     with data.open("w") as handle:
-        handle.write("id,miR-155,chemoresistance,EMT\n")
-        handle.writelines(f"p{i},{'true' if i % 2 else 'false'},{'true' if i % 3 else ''},false\n" for i in range(20_000))
-    model = tmp_path / "model.json"
-    model.write_text("the previous model")
+        handle.write("id,miR-155,miR-21,chemoresistance,metastasis,EMT\n")
+        handle.writelines(f"p{i},{'true' if i % 2 else 'false'},{'true' if i % 5 else 'false'},"
+                          f"{'true' if i % 3 else ''},{'true' if i % 7 < 3 else 'false'},false\n" for i in range(20_000))
+    fitted = tmp_path / "fitted.toml"
+    fitted.write_text("the previous parameters")
     for delay in (0.8, 1.5, 2.5):
-        process = subprocess.Popen([EXOREASON, "fit", str(data), "--output", str(model), "--force"],
+        process = subprocess.Popen([EXOREASON, "fit", str(data), "--output", str(fitted), "--force"],
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         time.sleep(delay)
         process.send_signal(signum)
         _, err = process.communicate(timeout=120)
         assert b"Traceback" not in err
-        text = model.read_text()
-        assert text == "the previous model" or json.loads(text)["format"].startswith("exoreason-fitted-model")
-        assert sorted(p.name for p in tmp_path.iterdir()) == ["cohort.csv", "model.json"]
+        text = fitted.read_text()
+        assert text == "the previous parameters" or tomllib.loads(text)["fit"]["rows"] == 20_000
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["cohort.csv", "fitted.toml"]
 
 
 def test_updates_only_with_allow_update_and_only_on_an_endpoint(tmp_path):

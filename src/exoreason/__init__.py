@@ -42,7 +42,7 @@ _EXPORTS: dict[str, str] = {
     "load_named_query": "query",
     "NamedQuery": "query",
     "QueryResult": "query",
-    # many profiles, what to measure, learning
+    # many profiles, what to measure, learning and scoring
     "Engine": "engine",
     "EvidenceBatch": "engine",
     "infer_frame": "api",
@@ -50,9 +50,14 @@ _EXPORTS: dict[str, str] = {
     "suggest": "information",
     "Suggestion": "information",
     "fit": "learning",
-    "FitReport": "learning",
-    "load_model": "learning",
+    "FitResult": "learning",
+    "Cohort": "learning",
+    "read_cohort": "learning",
+    "parameters_toml": "learning",
     "forward_sample": "learning",
+    "evaluate": "evaluation",
+    "Evaluation": "evaluation",
+    "OutcomeScore": "evaluation",
     # the network, explanations, pictures and exports
     "load_network": "network",
     "NetworkSpec": "network",
@@ -62,6 +67,7 @@ _EXPORTS: dict[str, str] = {
     "network_dot": "export",
     "plot_posteriors": "plots",
     "plot_explanation": "plots",
+    "plot_calibration": "plots",
     "Picture": "plots",
     # errors
     "ExoreasonError": "errors",
@@ -151,9 +157,10 @@ if TYPE_CHECKING:  # for type checkers and IDEs only; at run time names load laz
         Reasoner,
     )
     from .information import Suggestion, suggest
-    from .learning import FitReport, fit, forward_sample, load_model
+    from .evaluation import Evaluation, OutcomeScore, evaluate
+    from .learning import Cohort, FitResult, fit, forward_sample, parameters_toml, read_cohort
     from .network import NetworkSpec, load_network
-    from .plots import Picture, plot_explanation, plot_posteriors
+    from .plots import Picture, plot_calibration, plot_explanation, plot_posteriors
     from .query import NamedQuery, QueryResult, list_queries, load_named_query, run_query
 
 

@@ -8,6 +8,7 @@ owlready2) are imported inside the functions that need them, so ``--help`` is in
 # No `from __future__ import annotations` here: typer would then evaluate every command's
 # annotation strings at each start, a tenth of a cold `exoreason query`.
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -32,7 +33,7 @@ _DEBUG = False
 Cargo = Annotated[list[str], typer.Option("--cargo", "-c", help="Cargo observed present in exosomes (any name: miR-155, hsa-miR-155-5p, MIR155). Repeatable.")]
 Absent = Annotated[list[str], typer.Option("--absent", "-a", help="Cargo measured and found absent. Repeatable.")]
 Cancer = Annotated[str | None, typer.Option("--cancer", help="Cancer type asked about (e.g. PDAC, 'lung cancer'): findings from other cancer types count for less.")]
-Config = Annotated[Path | None, typer.Option("--config", help="TOML file overriding network parameters (see parameters.toml).")]
+Config = Annotated[Path | None, typer.Option("--config", help="TOML file overriding network parameters (see parameters.toml), such as one written by `exoreason fit`.")]
 Output = Annotated[Path, typer.Option("--output", "-o", help="File to write (whole or not at all).")]
 Force = Annotated[bool, typer.Option("--force", help="Overwrite an existing output file.")]
 Observe = Annotated[list[str], typer.Option("--observe", help="NODE=true|false|Q: any node seen in the tumour or the sample (a process such as EMT, a tumour state, an outcome). Repeatable.")]
@@ -53,6 +54,11 @@ def _version(value: bool) -> None:
 
         typer.echo(f"exoreason {__version__}")
         raise typer.Exit()
+IgnoreUnknown = Annotated[bool, typer.Option("--ignore-unknown", help="Skip columns that name no node of the network (they are listed) instead of refusing the file.")]
+IdColumn = Annotated[str | None, typer.Option("--id-column", help="The id column's name, if not id, ID, sample, Sample or sample_id.")]
+MaxIterations = Annotated[int | None, typer.Option("--max-iterations", help="Stop expectation-maximisation after this many iterations (default 200; it stops earlier once converged).")]
+Thresholds = Annotated[list[str], typer.Option("--threshold", metavar="[COLUMN]OP VALUE", help="Read numbers as measurements, present when they pass: '<=35' (Ct values, every cargo column), 'miR-21>=10' (TPM, one column); OP is <=, <, >= or >. Quote it. Repeatable.")]
+PriorWeight = Annotated[float, typer.Option("--prior-weight", help="How much the literature's Beta priors weigh: 1 as the uncertainty model says, 0 for maximum likelihood.")]
 
 
 @app.callback()
@@ -270,7 +276,6 @@ def infer(
     show_notes: ShowNotes = False,
     force: Force = False,
     do: Annotated[list[str], typer.Option("--do", help="Intervention NODE=true|false on any node (e.g. EMT=false, a blocked miRNA), answered beside the observation. Repeatable.")] = [],  # noqa: B006
-    model: Annotated[Path | None, typer.Option("--model", help="Tables fitted by `exoreason fit` instead of the literature tables (not with --config or --cancer, which make literature tables).")] = None,
     intervals: Annotated[bool, typer.Option("--intervals", help="Add a 90% interval to each posterior and change, from sampling the literature-derived parameters (see [uncertainty] in parameters.toml).")] = False,
     samples: Annotated[str | None, typer.Option("--samples", metavar="N", help="With --intervals: how many parameter samples (default 1000).")] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="With --intervals: seed of the sampler (default 0); the same seed gives the same intervals.")] = None,
@@ -318,16 +323,9 @@ def infer(
     from .evidence import parse_threshold
 
     thresholds = [parse_threshold(text) for text in threshold]
-    if model is not None and (config is not None or cancer is not None):
-        raise InputError("--model holds fitted tables; it cannot be combined with --config or --cancer, "
-                         "which make the literature tables")
     from .inference import PATHS_SHOWN, Reasoner
 
     reasoner = Reasoner.from_files(config=config, cancer=cancer)
-    if model is not None:
-        from .learning import load_model
-
-        reasoner.use_tables(load_model(reasoner, model))
     if profiles is not None:
         if cargo or absent or do or observe:
             raise InputError("--profiles cannot be combined with --cargo, --absent, --observe or --do")
@@ -350,13 +348,9 @@ def infer(
     interventions = reasoner.parse_do(do) if do else None
     result = reasoner.infer(evidence, names, do=interventions, paths=None if verbose else PATHS_SHOWN)
     _notes(reasoner)
-    if model is not None:
-        result.parameters = f"tables fitted in {model}"
     if intervals:
         from .uncertainty import with_intervals
 
-        if model is not None:
-            raise InputError("--intervals samples the literature-derived parameters; it cannot be used with --model")
         result = with_intervals(result, reasoner.compiled, _sample_count(samples), 0 if seed is None else seed,
                                 engine=reasoner.engine)
     elif samples is not None or seed is not None:
@@ -506,28 +500,123 @@ def explain(
 
 @app.command()
 def fit(
-    data: Annotated[Path, typer.Argument(help="CSV: optional id column, one column per cargo, process or outcome; cells true/false/empty.")],
+    cohort: Annotated[Path, typer.Argument(help="A cohort file, read as --profiles files are (comma, tab or semicolon separated; an id column; one column per observed node: cargo, process or outcome); cells true/false, empty/NA (not observed) or a reading in [0, 1].")],
     output: Output,
-    equivalent_sample_size: Annotated[float, typer.Option("--equivalent-sample-size", "--ess", help="How many observations the literature table of each parent configuration weighs.")] = 10.0,
     force: Force = False,
-    config: Config = None,
+    config: Annotated[Path | None, typer.Option("--config", help="Parameters to start from and use as the prior (TOML, see parameters.toml); its settings are carried into the output.")] = None,
+    cancer: Annotated[str | None, typer.Option("--cancer", help="Cancer type of the cohort: findings from other cancer types count for less in the prior strengths.")] = None,
+    ignore_unknown: IgnoreUnknown = False,
+    id_column: IdColumn = None,
+    threshold: Thresholds = [],  # noqa: B006
+    max_iterations: MaxIterations = None,
+    prior_weight: PriorWeight = 1.0,
+    fmt: Annotated[str, typer.Option("--format", "-f", callback=_lowercase, help="Report as table or json.")] = "table",
 ) -> None:
-    """Update the network's tables from your cohort, the literature tables serving as the prior.
+    """Fit the network's link strengths, leaks and base rates to a cohort observing any nodes (cargo,
+    outcomes; gene effects and processes may stay unobserved), by expectation-maximisation with the
+    literature's Beta distributions as priors. Writes a parameters file (parameters.toml's layout,
+    with the posterior concentrations) for --config of every command; reports what moved and what
+    the data cannot inform. Fitted strengths are used as given: --cancer later weighs only the
+    strengths still made by the formula.
 
-    Example: exoreason fit cohort.csv --output fitted.json --force
+    Example: exoreason fit examples/cohort.csv --output fitted.toml --force
     """
+    from .evidence import parse_threshold
     from .files import check_writable, write_output
     from .inference import Reasoner
+    from .learning import DEFAULT_ITERATIONS, parameters_toml, read_cohort
     from .learning import fit as run_fit
-    from .learning import model_json
 
+    if fmt not in ("table", "json"):
+        raise InputError(f"unknown format {fmt!r}; use table or json")
     check_writable(output, force)
-    reasoner = Reasoner.from_files(config=config)
-    report = run_fit(reasoner, data, equivalent_sample_size)
-    write_output(output, model_json(report, equivalent_sample_size), force)
-    typer.echo(f"fitted {len(report.updated)} tables from {report.rows} rows; wrote {output}")
-    for node, why in report.kept.items():
-        typer.echo(f"kept the literature table of {node}: {why}", err=True)
+    thresholds = [parse_threshold(text) for text in threshold]
+    reasoner = Reasoner.from_files(config=config, cancer=cancer)
+    data = read_cohort(cohort, reasoner, ignore_unknown=ignore_unknown, id_column=id_column, thresholds=thresholds)
+    progress = _progress("iteration", "log-likelihood per row")
+    result = run_fit(reasoner.compiled, data, engine=reasoner.engine, prior_weight=prior_weight,
+                     max_iterations=DEFAULT_ITERATIONS if max_iterations is None else max_iterations,
+                     progress=progress)
+    if progress:
+        typer.echo("", err=True)
+    write_output(output, parameters_toml(result, config=config).encode(), force)
+    if fmt == "json":
+        import json
+
+        typer.echo(json.dumps({**result.to_dict(), "output": str(output)}, indent=2))
+    else:
+        typer.echo(result.render())
+        typer.echo(f"\nWrote {output}: use it with --config (e.g. exoreason infer --config {output} --intervals).")
+
+
+@app.command()
+def evaluate(
+    cohort: Annotated[Path, typer.Argument(help="A cohort file as for fit, with recorded outcomes: every process or outcome column holding true/false cells is scored, predicted from the row's other columns.")],
+    config: Config = None,
+    cancer: Cancer = None,
+    folds: Annotated[int | None, typer.Option("--folds", help="Also fit the parameters on K-1 folds and score the held-out fold (K-fold cross-validation), against the literature's parameters.")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="With --folds: seed of the fold assignment (the same seed, the same folds).")] = 0,
+    bins: Annotated[int, typer.Option("--bins", help="Equal-width bins of the predicted probability for the calibration table.")] = 10,
+    plot: Annotated[Path | None, typer.Option("--plot", help="Draw the calibration curves to FILE.png, FILE.svg or FILE.pdf (written whole or not at all).")] = None,
+    force: Force = False,
+    fmt: Annotated[str, typer.Option("--format", "-f", callback=_lowercase, help="table, json or csv.")] = "table",
+    ignore_unknown: IgnoreUnknown = False,
+    id_column: IdColumn = None,
+    threshold: Thresholds = [],  # noqa: B006
+    max_iterations: MaxIterations = None,
+    prior_weight: PriorWeight = 1.0,
+) -> None:
+    """Score the model on a cohort with recorded outcomes: for every outcome column, the rows, ROC
+    AUC, Brier score, log loss and a calibration table (--plot draws the curves); with --folds,
+    the literature's parameters against parameters fitted by cross-validation.
+
+    Example: exoreason evaluate examples/cohort.csv --folds 5
+    """
+    from .evaluation import evaluate as run_evaluate
+    from .evidence import parse_threshold
+    from .inference import Reasoner
+    from .learning import DEFAULT_ITERATIONS, read_cohort
+
+    if fmt not in ("table", "json", "csv"):
+        raise InputError(f"unknown format {fmt!r}; use table, json or csv")
+    if plot is not None:
+        from .plots import check_picture_path
+
+        check_picture_path(plot, force)
+    if folds is None and (max_iterations is not None or prior_weight != 1.0):
+        raise InputError("--max-iterations and --prior-weight go with --folds (they set how each fold is fitted)")
+    thresholds = [parse_threshold(text) for text in threshold]
+    reasoner = Reasoner.from_files(config=config, cancer=cancer)
+    data = read_cohort(cohort, reasoner, ignore_unknown=ignore_unknown, id_column=id_column, thresholds=thresholds)
+    progress = _progress("", "")
+    found = run_evaluate(reasoner.compiled, data, folds=folds, seed=seed, bins=bins,
+                         max_iterations=DEFAULT_ITERATIONS if max_iterations is None else max_iterations,
+                         prior_weight=prior_weight, engine=reasoner.engine,
+                         progress=(lambda text: progress(text, None)) if progress else None)
+    if progress:
+        typer.echo("", err=True)
+    if plot is not None:
+        from .plots import plot_calibration
+
+        plot_calibration(found, plot, force=force)
+    typer.echo(found.to_json() if fmt == "json" else found.to_csv() if fmt == "csv" else found.render_table(),
+               nl=fmt != "csv")
+    if plot is not None:
+        typer.echo(f"wrote {plot}", err=True)
+
+
+def _progress(what: str, value: str) -> Callable[[object, float | None], None] | None:
+    """A one-line progress report on stderr, on a terminal only (None elsewhere)."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(step: object, number: float | None) -> None:
+        text = f"{what} {step}" if what else str(step)
+        if number is not None and value:
+            text += f", {value} {number:.6f}"
+        typer.echo(f"\rexoreason: {text}   ", err=True, nl=False)
+
+    return show
 
 
 @app.command()

@@ -57,7 +57,9 @@ __all__ = [
     "ID_COLUMNS",
     "CohortSummary",
     "ProfileColumns",
+    "CohortReader",
     "detect_delimiter",
+    "distinct_rows",
     "open_csv",
     "read_header",
     "run_profiles",
@@ -220,6 +222,92 @@ def _rows(lines: Iterator[str], delimiter: str) -> Iterator[tuple[int, list[str]
         yield reader.line_num, row
 
 
+def distinct_rows(readings: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct rows of a block of readings, how many times each occurs, and for each row its
+    distinct row's index (NaN, not observed, is equal to NaN here).
+
+    >>> rows, counts, inverse = distinct_rows(np.array([[1.0, np.nan], [1.0, np.nan], [0.0, 1.0]]))
+    >>> rows.tolist(), counts.tolist(), inverse.tolist()
+    ([[0.0, 1.0], [1.0, nan]], [1.0, 2.0], [1, 1, 0])
+    """
+    if readings.shape[0] == 0:
+        return readings, np.zeros(0), np.zeros(0, dtype=int)
+    marked = np.where(np.isnan(readings), -1.0, readings)  # NaN never equals itself; readings are >= 0
+    unique, inverse, counts = np.unique(marked, axis=0, return_inverse=True, return_counts=True)
+    return np.where(unique == -1.0, np.nan, unique), counts.astype(float), inverse.reshape(-1)
+
+
+class CohortReader:
+    """A cohort file read by one set of rules, whatever it is for (``infer --profiles``, ``fit``,
+    ``evaluate``): the delimiter from the header line, the header by :func:`read_header`, and the
+    rows in blocks of readings (NaN: not observed), every cell checked, every id once.
+
+    ``lines`` is the file's text line by line (``handle`` itself, or a progress meter over it).
+    """
+
+    def __init__(self, reasoner: Reasoner, path: Path, lines: Iterator[str], *, id_column: str | None = None,
+                 ignore_unknown: bool = False, thresholds: Sequence[Threshold] = ()) -> None:
+        self.source = source = str(path)
+        try:
+            first = next(lines)
+        except StopIteration:
+            raise InputError(f"{source}: empty file, no header") from None
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{source}: line 1: unreadable CSV ({exc})") from None
+        if not first.strip():
+            raise InputError(f"{source}: empty file, no header")
+        self.delimiter = delimiter = detect_delimiter(first)
+        self.decimal_comma = delimiter == ";"
+        self._rows = _rows(itertools.chain([first], lines), delimiter)
+        try:
+            _, header = next(self._rows)
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise InputError(f"{source}: line 1: unreadable CSV ({exc})") from None
+        self.header = [h.strip() for h in header]
+        self.columns = read_header(reasoner, header, source, id_column=id_column, ignore_unknown=ignore_unknown,
+                                   thresholds=thresholds)
+        self._seen = _SeenIds(path, source, delimiter, self.columns.id_index)
+
+    def blocks(self, size: int) -> Iterator[tuple[list[str], list[int], np.ndarray]]:
+        """The rows, at most ``size`` at a time: their ids, their line numbers in the file and their
+        readings (rows x the columns' nodes)."""
+        source, header, columns = self.source, self.header, self.columns.columns
+        id_index = self.columns.id_index
+        while True:
+            ids: list[str] = []
+            lines: list[int] = []
+            block: list[np.ndarray] = []
+            try:
+                for line, row in self._rows:
+                    if not row or all(not c.strip() for c in row):
+                        continue
+                    if len(row) != len(header):
+                        raise InputError(f"{source}: line {line}: {len(row)} cells, the header has {len(header)}")
+                    ident = row[id_index].strip()
+                    if not ident:
+                        raise InputError(f"{source}: line {line}: empty id")
+                    readings = np.full(len(columns), np.nan)
+                    for position, (index, _key, threshold) in enumerate(columns):
+                        try:
+                            value = (parse_cell(row[index], self.decimal_comma) if threshold is None
+                                     else parse_measurement(row[index], threshold, self.decimal_comma))
+                        except ValueError as exc:
+                            raise InputError(f"{source}: line {line}, column {header[index]!r}: {exc}") from None
+                        if value is not None:
+                            readings[position] = value
+                    ids.append(ident)
+                    lines.append(line)
+                    block.append(readings)
+                    if len(block) >= size:
+                        break
+            except (csv.Error, UnicodeDecodeError) as exc:
+                raise InputError(f"{source}: unreadable CSV ({exc})") from None
+            if not block:
+                return
+            self._seen.add(ids, lines)
+            yield ids, lines, np.vstack(block)
+
+
 class _Progress:
     """A progress bar on stderr, by the share of the file read (only on a terminal)."""
 
@@ -288,26 +376,13 @@ def _answer(reasoner: Reasoner, profiles: Path, handle: IO[str], out: IO[str], f
     kinds = {n.key: n.kind for n in reasoner.spec.nodes}
     keys = sorted(reasoner.outcome_keys, key=lambda k: rank.get(kinds[k], len(rank)))  # outcomes first
     meter = _Progress(handle, profiles.stat().st_size, progress)
-    lines = meter.lines()
-    try:
-        first = next(lines)
-    except StopIteration:
-        raise InputError(f"{source}: empty file, no header") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{source}: line 1: unreadable CSV ({exc})") from None
-    delimiter = detect_delimiter(first)
-    decimal_comma = delimiter == ";"
-    rows = _rows(itertools.chain([first], lines), delimiter)
-    try:
-        _, header = next(rows)
-    except (csv.Error, UnicodeDecodeError) as exc:
-        raise InputError(f"{source}: line 1: unreadable CSV ({exc})") from None
-    found = read_header(reasoner, header, source, id_column=id_column, ignore_unknown=ignore_unknown,
-                        thresholds=thresholds)
+    reader = CohortReader(reasoner, profiles, meter.lines(), id_column=id_column, ignore_unknown=ignore_unknown,
+                          thresholds=thresholds)
+    found, delimiter = reader.columns, reader.delimiter
     if found.ignored and warn is not None:
         warn(f"{source}: ignoring {len(found.ignored)} unknown column{'s' if len(found.ignored) > 1 else ''}: "
              + ", ".join(found.ignored))
-    id_index, columns, nodes = found.id_index, found.columns, found.nodes
+    nodes = found.nodes
     prior = reasoner.engine.posteriors(keys)[0] if with_prior else None
     names = [f"{k}{suffix}" for k in keys for suffix in (("", "_prior", "_change") if with_prior else ("",))]
     writer = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
@@ -315,49 +390,13 @@ def _answer(reasoner: Reasoner, profiles: Path, handle: IO[str], out: IO[str], f
         writer.writerow(["id", *names])
     else:
         out.write("[")
-    seen = _SeenIds(profiles, source, delimiter, id_index)
     first_row = True
     total = 0
     distinct = 0
-    while True:
-        ids: list[str] = []
-        line_numbers: list[int] = []
-        block = []
+    for ids, line_numbers, matrix in reader.blocks(chunk):
+        patterns, _, inverse = distinct_rows(matrix)  # identical profiles are answered once
         try:
-            for line, row in rows:
-                if not row or all(not c.strip() for c in row):
-                    continue
-                if len(row) != len(header):
-                    raise InputError(f"{source}: line {line}: {len(row)} cells, the header has {len(header)}")
-                ident = row[id_index].strip()
-                if not ident:
-                    raise InputError(f"{source}: line {line}: empty id")
-                line_numbers.append(line)
-                readings = np.full(len(nodes), np.nan)
-                for position, (index, _key, threshold) in enumerate(columns):
-                    try:
-                        value = (parse_cell(row[index], decimal_comma) if threshold is None
-                                 else parse_measurement(row[index], threshold, decimal_comma))
-                    except ValueError as exc:
-                        raise InputError(f"{source}: line {line}, column {header[index].strip()!r}: {exc}") from None
-                    if value is not None:
-                        readings[position] = value
-                ids.append(ident)
-                block.append(readings)
-                if len(block) >= chunk:
-                    break
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise InputError(f"{source}: unreadable CSV ({exc})") from None
-        if not block:
-            break
-        seen.add(ids, line_numbers)
-        matrix = np.vstack(block)
-        # Identical profiles are answered once (NaN compares unequal, so it is encoded first).
-        patterns, inverse = np.unique(np.where(np.isnan(matrix), -1.0, matrix), axis=0, return_inverse=True)
-        inverse = inverse.reshape(-1)
-        try:
-            unique_answers = reasoner.engine.posteriors(
-                keys, EvidenceBatch(nodes, np.where(patterns < 0, np.nan, patterns)))
+            unique_answers = reasoner.engine.posteriors(keys, EvidenceBatch(nodes, patterns))
         except ImpossibleEvidence as exc:
             row_index = int(np.flatnonzero(inverse == exc.rows[0])[0])
             raise InputError(f"{source}: line {line_numbers[row_index]} (id {ids[row_index]!r}): "
@@ -380,7 +419,7 @@ def _answer(reasoner: Reasoner, profiles: Path, handle: IO[str], out: IO[str], f
                                                         for k, v in zip(names, values, strict=True)}},
                                        ensure_ascii=False))
                 first_row = False
-        total += len(block)
+        total += len(ids)
         meter.show(total)
     if writer is None:
         out.write("\n]\n")

@@ -97,6 +97,11 @@ class Parameters:
     per_study_concentration: float = 4.0
     leak_concentration: float = 10.0
     base_rate_concentration: float = 10.0
+    # Per-parameter concentrations (a fitted parameters file: the posterior's), by edge or node key.
+    concentration_edges: Mapping[str, float] = field(default_factory=dict)
+    concentration_leak_nodes: Mapping[str, float] = field(default_factory=dict)
+    concentration_base_rate_nodes: Mapping[str, float] = field(default_factory=dict)
+    fit: Mapping[str, Any] = field(default_factory=dict)  # [fit]: what a fitted file was fitted from
 
     def leak_of(self, key: str, kind: str) -> float:
         return self.leak_nodes.get(key, self.leak.get(kind, 0.0))
@@ -137,8 +142,13 @@ _SECTIONS: dict[str, tuple[set[str], set[str]]] = {
     "strength": (set(), {"edges"}),
     "network": ({"max_parents"}, set()),
     "uncertainty": ({"base_concentration", "per_study_concentration", "leak_concentration",
-                     "base_rate_concentration"}, set()),
+                     "base_rate_concentration"}, {"edges", "leak_nodes", "base_rate_nodes"}),
+    # What `exoreason fit` fitted from what (informational; named in the answers' notes).
+    "fit": ({"cohort", "rows", "fitted", "date", "prior", "prior_weight", "iterations", "converged",
+             "cancer"}, set()),
 }
+#: Per-parameter concentrations: the [uncertainty] table, and the section whose keys it shares.
+_SPREAD_TABLES = {"edges": "strength", "leak_nodes": "leak", "base_rate_nodes": "base_rate"}
 _KIND_KEYS = {"name", "random", "systematic"}
 
 
@@ -177,11 +187,12 @@ def _unknown_keys(override: Mapping[str, Any], defaults: Mapping[str, Any],
                     elif isinstance(spec_, Mapping):
                         unknown += [f"evidence.kinds.{code}.{k}" for k in spec_ if k not in _KIND_KEYS]
             elif spec is not None:
-                unknown += _unknown_entries(section, entry, spec)
+                unknown += _unknown_entries(_SPREAD_TABLES.get(key, section) if section == "uncertainty"
+                                            else section, entry, spec, f"{section}.{key}")
     return unknown
 
 
-def _unknown_entries(section: str, entries: Mapping[str, Any], spec: NetworkSpec) -> list[str]:
+def _unknown_entries(section: str, entries: Mapping[str, Any], spec: NetworkSpec, where: str) -> list[str]:
     import difflib
 
     kinds = {n.key: n.kind for n in spec.nodes}
@@ -199,7 +210,7 @@ def _unknown_entries(section: str, entries: Mapping[str, Any], spec: NetworkSpec
         if key not in known:
             close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
             hint = f"; closest: {close[0]}" if close else ""
-            out.append(f"{section}.{'edges' if section == 'strength' else 'nodes'}.{key} (no such {what}{hint})")
+            out.append(f"{where}.{key} (no such {what}{hint})")
     return out
 
 
@@ -265,11 +276,16 @@ def load_parameters(path: Path | None = None, spec: NetworkSpec | None = None) -
         if isinstance(max_parents, bool) or not isinstance(max_parents, int) or not 2 <= max_parents <= 16:
             problems.append(f"network.max_parents must be an integer from 2 to 16, got {max_parents!r}")
         uncertainty = data.get("uncertainty", {})
-        concentrations = {
+        concentrations: dict[str, Any] = {
             k: _concentration(uncertainty.get(k, getattr(Parameters, k)), f"uncertainty.{k}", problems,
                               zero=k == "per_study_concentration")
             for k in sorted(_SECTIONS["uncertainty"][0])
         }
+        for table in _SPREAD_TABLES:
+            concentrations[f"concentration_{table}"] = {
+                k: _concentration(v, f"uncertainty.{table}.{k}", problems)
+                for k, v in uncertainty.get(table, {}).items()}
+        fit = dict(data.get("fit", {}))
         other = _probability(evidence["other_cancer_weight"], "evidence.other_cancer_weight", problems)
         base_rate = _probability(data["base_rate"]["cargo"], "base_rate.cargo", problems)
     except KeyError as exc:
@@ -279,8 +295,18 @@ def load_parameters(path: Path | None = None, spec: NetworkSpec | None = None) -
     return Parameters(
         kinds=kinds, other_cancer_weight=other, certainty=certainty, leak=leak, leak_nodes=leak_nodes, base_rate=base_rate,
         base_rate_nodes=base_nodes, strength_edges=strengths, max_parents=max_parents,
-        source="defaults" if path is None else f"{path} over the defaults", **concentrations,
+        source=_source(path, fit), fit=fit, **concentrations,
     )
+
+
+def _source(path: Path | None, fit: Mapping[str, Any]) -> str:
+    """What the answers' notes name as the parameters used."""
+    if path is None:
+        return "defaults"
+    if fit:
+        return (f"{path} over the defaults ({fit.get('fitted', '?')} parameters fitted to "
+                f"{fit.get('cohort') or 'a cohort'}, {fit.get('rows', '?')} rows, used as given)")
+    return f"{path} over the defaults"
 
 
 def _studies_by_kind(edge: Edge, params: Parameters, cancer: Collection[str] | None = None
@@ -514,21 +540,22 @@ def _space(spec: NetworkSpec, params: Parameters, cancer: Collection[str] | None
         kinds.append("edge")
         keys.append(edge.key)
         means.append(edge_strength(edge, params, cancer))
-        kappa.append(params.base_concentration + params.per_study_concentration * n)
+        kappa.append(params.concentration_edges.get(
+            edge.key, params.base_concentration + params.per_study_concentration * n))
         studies.append(n)
     for node in spec.nodes:
         if node.kind != "cargo":
             kinds.append("leak")
             keys.append(node.key)
             means.append(params.leak_of(node.key, node.kind))
-            kappa.append(params.leak_concentration)
+            kappa.append(params.concentration_leak_nodes.get(node.key, params.leak_concentration))
             studies.append(0)
     for node in spec.nodes:
         if node.kind == "cargo":
             kinds.append("base_rate")
             keys.append(node.key)
             means.append(params.base_rate_of(node.key))
-            kappa.append(params.base_rate_concentration)
+            kappa.append(params.concentration_base_rate_nodes.get(node.key, params.base_rate_concentration))
             studies.append(0)
     return ParameterSpace(tuple(kinds), tuple(keys), np.array(means, dtype=float),
                           np.array(kappa, dtype=float), np.array(studies, dtype=int))

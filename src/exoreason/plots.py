@@ -32,6 +32,7 @@ from .errors import InputError
 from .inference import DISCLAIMER, NOTE_MARK, InferenceResult, short_citation
 
 if TYPE_CHECKING:
+    from .evaluation import Evaluation
     from .inference import Reasoner
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "check_picture_path",
     "explanation_figure",
     "picture_format",
+    "plot_calibration",
     "plot_explanation",
     "plot_posteriors",
     "posteriors_figure",
@@ -516,3 +518,53 @@ def plot_explanation(reasoner: Reasoner, result_or_evidence: Any, outcome: str,
     if path is not None:
         picture_format(path)
     return _deliver(explanation_figure(reasoner, result_or_evidence, outcome), path, force, fmt)
+
+
+_SETS = {"literature": ("#7f7f7f", "o", "literature parameters"),
+         "fitted": ("#c0392b", "s", "fitted parameters"),
+         "refitted": ("#2471a3", "D", "refitted parameters")}
+
+
+def plot_calibration(evaluation: Evaluation, path: Path | str | None = None, *, force: bool = False,
+                     fmt: str | None = None) -> Picture:
+    """Calibration curves: for each scored outcome, the mean predicted P of each bin against the
+    share of its rows recorded true (marker area: the bin's rows), one curve per parameter set,
+    beside the diagonal a calibrated model would follow."""
+    if path is not None:
+        picture_format(path)
+    outcomes = list(dict.fromkeys(s.outcome for s in evaluation.scores))
+    columns = min(3, len(outcomes))
+    rows = -(-len(outcomes) // columns)
+    figure = _figure(3.6 * columns, 3.5 * rows + 0.9)
+    for i, outcome in enumerate(outcomes):
+        ax = figure.add_subplot(rows, columns, i + 1)
+        ax.plot([0, 1], [0, 1], color="#bbbbbb", lw=1, ls="--", zorder=1, label="calibrated")
+        for score in (s for s in evaluation.scores if s.outcome == outcome):
+            colour, marker, name = _SETS.get(score.parameters, ("#2471a3", "o", score.parameters))
+            shown = [b for b in score.calibration if b.rows]
+            x = [b.mean_predicted for b in shown]
+            y = [b.observed for b in shown]
+            auc = "n/a" if score.auc is None else f"{score.auc:.2f}"
+            ax.plot(x, y, color=colour, lw=1.2, zorder=2,
+                    label=f"{name} (AUC {auc}, Brier {score.brier:.3f})")
+            ax.scatter(x, y, s=[12 + 120 * b.rows / max(score.rows, 1) for b in shown], color=colour,
+                       marker=marker, zorder=3)
+        label = evaluation.scores[[s.outcome for s in evaluation.scores].index(outcome)].label
+        title = label if label.casefold() == outcome.casefold() else f"{label} ({outcome})"
+        ax.set_title("\n".join(textwrap.wrap(title, 40)), fontsize=9, loc="left")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_aspect("equal")
+        ax.set_xlabel("predicted P(true)", fontsize=8)
+        ax.set_ylabel("share recorded true", fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.grid(color="#eeeeee", zorder=0)
+        ax.legend(loc="upper left", fontsize=6, frameon=False)
+    how = f", {evaluation.folds}-fold cross-validation (seed {evaluation.seed})" if evaluation.folds else ""
+    figure.suptitle(f"Calibration on {Path(evaluation.source).name} ({evaluation.rows} rows){how}",
+                    fontsize=10, x=0.01, ha="left")
+    text = f"{DISCLAIMER} Parameters: {evaluation.parameters}."
+    figure.text(0.01, 0.0, "\n".join(textwrap.wrap(text, 40 * columns)), fontsize=6.5, color="#555555",
+                va="top", ha="left")
+    figure.tight_layout()
+    return _deliver(figure, path, force, fmt)
