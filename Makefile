@@ -38,6 +38,7 @@ docs: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_startup.py
 	$(BIN)/python bench/bench_sparql.py
+	$(BIN)/python bench/bench_fit.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache

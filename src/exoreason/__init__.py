@@ -84,17 +84,19 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = [
     "BuildError",
+    "Cohort",
     "ConfigError",
     "CurationError",
     "DISCLAIMER",
     "EdgeStep",
     "EndpointError",
     "Engine",
+    "Evaluation",
     "EvidenceBatch",
     "EvidenceEffect",
     "ExoreasonError",
     "Explanation",
-    "FitReport",
+    "FitResult",
     "InferenceError",
     "InferenceResult",
     "InputError",
@@ -102,6 +104,7 @@ __all__ = [
     "NetworkError",
     "NetworkSpec",
     "OutcomePosterior",
+    "OutcomeScore",
     "Picture",
     "QueryError",
     "QueryResult",
@@ -109,20 +112,23 @@ __all__ = [
     "Suggestion",
     "ValidationFailure",
     "__version__",
+    "evaluate",
     "explain",
     "fit",
     "forward_sample",
     "infer_frame",
     "list_queries",
     "load_graph",
-    "load_model",
     "load_named_query",
     "load_network",
     "network_dot",
     "network_graph",
+    "parameters_toml",
+    "plot_calibration",
     "plot_explanation",
     "plot_posteriors",
     "query_frame",
+    "read_cohort",
     "run_profiles",
     "run_query",
     "suggest",
@@ -146,6 +152,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs only; at run time names load laz
         QueryError,
         ValidationFailure,
     )
+    from .evaluation import Evaluation, OutcomeScore, evaluate
     from .explanation import Explanation, explain
     from .export import network_dot, network_graph
     from .inference import (
@@ -157,7 +164,6 @@ if TYPE_CHECKING:  # for type checkers and IDEs only; at run time names load laz
         Reasoner,
     )
     from .information import Suggestion, suggest
-    from .evaluation import Evaluation, OutcomeScore, evaluate
     from .learning import Cohort, FitResult, fit, forward_sample, parameters_toml, read_cohort
     from .network import NetworkSpec, load_network
     from .plots import Picture, plot_calibration, plot_explanation, plot_posteriors

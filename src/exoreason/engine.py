@@ -431,7 +431,7 @@ class Engine:
         if not grads:
             return z, {}
         joints: dict[str, np.ndarray] = {}
-        for index, (node, sub) in enumerate(zip(relevant, terms)):
+        for index, (node, sub) in enumerate(zip(relevant, terms, strict=True)):
             if per_row and node not in wanted:
                 continue
             joint = operands[index] * grads[index]
@@ -477,8 +477,8 @@ class _Plan:
                                            optimize=opt_einsum.RandomGreedy(max_repeats=16))
         self.output = output
         self.count = len(terms)
-        live: list[tuple[str, tuple[int, ...], int]] = [(t, s, i) for i, (t, s) in enumerate(zip(terms, shapes))]
-        size = {c: n for t, s in zip(terms, shapes) for c, n in zip(t, s)}
+        live: list[tuple[str, tuple[int, ...], int]] = [(t, s, i) for i, (t, s) in enumerate(zip(terms, shapes, strict=True))]
+        size = {c: n for t, s in zip(terms, shapes, strict=True) for c, n in zip(t, s, strict=True)}
         self.steps: list[tuple[tuple[int, ...], list[int], int, Any, list[tuple[Any, str, str]]]] = []
         ident = len(terms)
         for step in info.contraction_list:
@@ -518,12 +518,12 @@ class _Plan:
         grads: dict[int, np.ndarray] = {self.last: weights if batched else np.asarray(weights.sum())}
         for _, inputs, ident, _, steps in reversed(self.steps):
             upstream = grads.pop(ident)
-            for i, (own, (expression, present, sub)) in enumerate(zip(inputs, steps)):
+            for i, (own, (expression, present, sub)) in enumerate(zip(inputs, steps, strict=True)):
                 others = [values[j] for k, j in enumerate(inputs) if k != i]
                 grad = np.asarray(expression(upstream, *others))
                 if present != sub:  # axes summed within this input alone: flat along them
                     shape = values[own].shape
-                    grad = np.broadcast_to(grad.reshape([n if c in present else 1 for c, n in zip(sub, shape)]),
+                    grad = np.broadcast_to(grad.reshape([n if c in present else 1 for c, n in zip(sub, shape, strict=True)]),
                                            shape)
                 grads[own] = grads[own] + grad if own in grads else grad
         return z, grads
@@ -537,7 +537,7 @@ def _step(opt_einsum: Any, terms: list[str], shapes: list[tuple[int, ...]], out:
         return cast(Callable[..., np.ndarray],
                     opt_einsum.contract_expression(",".join(terms) + "->" + out, *shapes))
     (a_sub, b_sub), (a_shape, b_shape) = terms, shapes
-    size = {**dict(zip(a_sub, a_shape)), **dict(zip(b_sub, b_shape))}
+    size = {**dict(zip(a_sub, a_shape, strict=True)), **dict(zip(b_sub, b_shape, strict=True))}
     shared = [c for c in out if c in a_sub and c in b_sub]
     a_only = [c for c in out if c in a_sub and c not in b_sub]
     b_only = [c for c in out if c in b_sub and c not in a_sub]
