@@ -45,14 +45,7 @@ def serving(status: int, media_type: str, body: bytes) -> Iterator[str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Fixed)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    yield from _run(ThreadingHTTPServer(("127.0.0.1", 0), Fixed))
 
 
 @contextmanager
@@ -64,7 +57,11 @@ def not_http() -> Iterator[str]:
             self.request.recv(65536)
             self.request.sendall(b"SSH-2.0-OpenSSH_9.6\r\n")
 
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Garbage)
+    yield from _run(socketserver.ThreadingTCPServer(("127.0.0.1", 0), Garbage))
+
+
+def _run(server: socketserver.ThreadingTCPServer) -> Iterator[str]:
+    """Serve in a thread while the caller uses the base URL; shut the server down after."""
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:

@@ -214,16 +214,21 @@ class Engine:
             joint = self._contract(target, evidence_nodes, factors, do, tables, batched_tables, size)
             total = joint.sum(axis=1)
             if not checked:
-                impossible = np.flatnonzero(~(total > 0.0))
-                if impossible.size:
-                    rows = [int(i) + offset for i in impossible]
-                    raise ImpossibleEvidence(
-                        "the evidence has probability zero under the model (for instance a node whose "
-                        f"probability is 0 observed present): {self._describe(nodes, values, do, impossible[0])}",
-                        rows)
+                self._check_possible(total, nodes, values, do, offset)
                 checked = True
             out[:, column] = joint[:, 1] / total
         return out
+
+    def _check_possible(self, z: np.ndarray, nodes: tuple[str, ...], values: np.ndarray,
+                        do: Mapping[str, bool], offset: int) -> None:
+        """:class:`ImpossibleEvidence` naming the rows (counted from ``offset``) whose evidence has
+        probability ``z`` zero (or NaN) under the model."""
+        impossible = np.flatnonzero(~(z > 0.0))
+        if impossible.size:
+            raise ImpossibleEvidence(
+                "the evidence has probability zero under the model (for instance a node whose "
+                f"probability is 0 observed present): {self._describe(nodes, values, do, impossible[0])}",
+                [int(i) + offset for i in impossible])
 
     def _describe(self, nodes: tuple[str, ...], values: np.ndarray, do: Mapping[str, bool], row: int) -> str:
         parts = [f"{n}={_reading_text(values[row, j])}" for j, n in enumerate(nodes)
@@ -421,13 +426,7 @@ class Engine:
             self._plans[key] = plan
         z, grads = plan.run(operands, size, lambda z: (1.0 / z) if weights is None else weights / z,
                             backward=weights is not None or bool(wanted))
-        impossible = np.flatnonzero(~(z > 0.0))
-        if impossible.size:
-            rows = [int(i) + offset for i in impossible]
-            raise ImpossibleEvidence(
-                "the evidence has probability zero under the model (for instance a node whose "
-                f"probability is 0 observed present): {self._describe(nodes, values, {}, impossible[0])}",
-                rows)
+        self._check_possible(z, nodes, values, {}, offset)
         if not grads:
             return z, {}
         joints: dict[str, np.ndarray] = {}
