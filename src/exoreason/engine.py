@@ -47,9 +47,10 @@ from .model import CompiledNetwork
 __all__ = ["Engine", "EvidenceBatch", "FamilyCounts", "ImpossibleEvidence"]
 
 _CHUNK = 8192
-# Rows per contraction of the family passes (every intermediate of the forward pass is kept for
-# the backward one: a few megabytes a chunk on the review's network).
-_FAMILY_CHUNK = 4096
+# Rows per contraction of the family passes. Every intermediate of the forward pass is kept for the
+# backward one; small chunks keep them in the processor's caches: on the review's network an E-step
+# over 8,163 distinct rows took 0.52 s at 128 rows a chunk, 1.52 s at 1,024 and 2.37 s at 4,096.
+_FAMILY_CHUNK = 128
 #: Entries per evidence row of the largest intermediate above which a contraction's greedy order is
 #: compared with randomised ones (2^12: twelve binary axes).
 _GREEDY_WIDTH = 1 << 12
