@@ -244,7 +244,7 @@ class Engine:
 
         families = self.compiled.families
         cut = tuple(sorted(do))
-        relevant = self._relevant_nodes(target, evidence_nodes, cut)
+        relevant = self._relevant_nodes((target, *evidence_nodes), cut)
         batch, sym = self._batch, self._symbol
         terms = [batch]
         operands: list[np.ndarray] = [np.ones(size)]
@@ -285,13 +285,14 @@ class Engine:
             self._expressions[key] = expression
         return np.asarray(expression(*operands))
 
-    def _relevant_nodes(self, target: str, evidence_nodes: tuple[str, ...], cut: tuple[str, ...]) -> list[str]:
-        """The ancestors of the target and the observed nodes, in the network cut at ``cut``."""
-        key = (target, evidence_nodes, cut)
+    def _relevant_nodes(self, nodes: tuple[str, ...], cut: tuple[str, ...] = ()) -> list[str]:
+        """The nodes and their ancestors in the network cut at ``cut`` (the incoming edges of the
+        intervened nodes removed), in the network's order."""
+        key = (tuple(sorted(set(nodes))), cut)
         found = self._relevant.get(key)
         if found is None:
             families = self.compiled.families
-            seen = {target, *evidence_nodes}
+            seen = set(nodes)
             stack = list(seen)
             while stack:
                 node = stack.pop()
@@ -401,7 +402,7 @@ class Engine:
                 q = values[:, j]
                 seen = ~np.isnan(q)
                 factors[node] = np.stack([np.where(seen, 1.0 - q, 1.0), np.where(seen, q, 1.0)], axis=1)
-        relevant = self._ancestors_of((*observed, *wanted))
+        relevant = self._relevant_nodes((*observed, *wanted))
         batch, sym = self._batch, self._symbol
         terms: list[str] = []
         operands: list[np.ndarray] = []
@@ -439,22 +440,6 @@ class Engine:
                 joint = joint.sum(axis=0)
             joints[node] = joint
         return z, joints
-
-    def _ancestors_of(self, nodes: tuple[str, ...]) -> list[str]:
-        key = ("ancestors", tuple(sorted(set(nodes))))
-        found = self._relevant.get(key)
-        if found is None:
-            families = self.compiled.families
-            seen = set(nodes)
-            stack = list(seen)
-            while stack:
-                for parent in families[stack.pop()].parents:
-                    if parent not in seen:
-                        seen.add(parent)
-                        stack.append(parent)
-            found = [n for n in families if n in seen]
-            self._relevant[key] = found
-        return found
 
 
 class _Plan:
