@@ -71,10 +71,13 @@ class EdgeStep:
     sign: str
     strength: float
     findings: tuple[dict[str, Any], ...]
+    #: A step from a detection in exosomes to the molecule in tumour cells it is evidence of (the
+    #: measurement edge read backwards: what the reading tells, not what causes what).
+    measured: bool = False
 
     @property
     def effect(self) -> str:
-        return EFFECTS[self.sign]
+        return "is evidence of" if self.measured else EFFECTS[self.sign]
 
     @property
     def notes(self) -> tuple[str, ...]:
@@ -97,14 +100,20 @@ def path_sign(path: Sequence[EdgeStep]) -> str:
 
 #: How a path shows each edge's sign.
 ARROWS = {"+": "->", "-": "-|", "!": "=>"}
+#: How a path shows a detection in exosomes read as evidence of the molecule in tumour cells.
+MEASURED_ARROW = "~>"
+
+
+def arrow(step: EdgeStep) -> str:
+    return MEASURED_ARROW if step.measured else ARROWS[step.sign]
 
 
 def path_text(path: Sequence[EdgeStep], labels: Mapping[str, str]) -> str:
     """A path by labels: ``->`` for an edge that promotes, ``-|`` for one that inhibits, ``=>``
-    for a parent its child requires."""
+    for a parent its child requires, ``~>`` from a detection in exosomes to what it is evidence of."""
     parts = [labels.get(path[0].parent, path[0].parent)]
     for step in path:
-        parts.append(f"{ARROWS[step.sign]} {labels.get(step.child, step.child)}")
+        parts.append(f"{arrow(step)} {labels.get(step.child, step.child)}")
     return " ".join(parts)
 
 
@@ -329,7 +338,9 @@ class InferenceResult:
         why = [o for o in rows if o.kind == "outcome" and o.explanation and shown(o.change)]
         if why:
             lines.append("")
-            lines.append("Why (the paths from each observation: -> promotes, -| inhibits, => is required for):")
+            measured = any(step.measured for o in why for e in o.explanation for path in e.paths for step in path)
+            lines.append("Why (the paths from each observation: -> promotes, -| inhibits, => is required for"
+                         + (", ~> a detection in exosomes is evidence of" if measured else "") + "):")
         steps: dict[tuple[str, str], EdgeStep] = {}
         for o in why:
             lines.append(f"  {o.label}: {o.prior:.3f} -> {o.posterior:.3f} ({signed(o.change)})")
@@ -483,9 +494,13 @@ def edge_lines(steps: Sequence[EdgeStep], labels: Mapping[str, str], indent: str
     ``show_notes`` the notes."""
     lines = []
     for step in steps:
-        arrow = ARROWS[step.sign]
         mark = f" {NOTE_MARK}" if step.notes and not show_notes else ""
-        lines.append(f"{indent}{labels.get(step.parent, step.parent)} {arrow} {labels.get(step.child, step.child)}"
+        if step.measured:
+            lines.append(f"{indent}{labels.get(step.parent, step.parent)} {arrow(step)} "
+                         f"{labels.get(step.child, step.child)}: measurement model, P(detected in exosomes | "
+                         f"expressed in tumour cells) {step.strength:.2f} (effect.measurement in parameters.toml)")
+            continue
+        lines.append(f"{indent}{labels.get(step.parent, step.parent)} {arrow(step)} {labels.get(step.child, step.child)}"
                      f": strength {step.strength:.2f}; {finding_summary(step.findings)}{mark}")
         if verbose:
             for finding in step.findings:
@@ -686,8 +701,15 @@ class Reasoner:
 
     def paths_between(self, source: str, target: str) -> list[tuple[EdgeStep, ...]]:
         """Every directed path from ``source`` to ``target``, each edge with its strength and
-        findings, the strongest first (:func:`path_weight`)."""
+        findings, the strongest first (:func:`path_weight`). From a cargo that measures a molecule
+        in tumour cells, the paths start with that measurement read backwards (``~>``) and go on
+        from the molecule in the cells."""
         found = [tuple(self._step(e) for e in path) for path in self._paths(source, target)]
+        for edge in self.spec.parents(source):
+            if edge.relation == "measurement" and edge.parent != target:
+                back = EdgeStep(source, edge.parent, "+", self.compiled.strengths.get((edge.parent, source), 0.0),
+                                (), measured=True)
+                found += [(back, *(self._step(e) for e in path)) for path in self._paths(edge.parent, target)]
         found.sort(key=lambda path: (-path_weight(path), path_text(path, {})))
         return found
 
