@@ -617,20 +617,32 @@ def _summaries(edges: list[Edge]) -> tuple[list[Edge], list[Summary]]:
 
 
 def fixed_nodes(spec: NetworkSpec) -> list[Fixed]:
-    """Nodes no observable node (``OBSERVABLE_KINDS``) has a path to: each stays at its reference
-    prior unless it, or a node it affects, is observed."""
+    """Nodes no observable node (``OBSERVABLE_KINDS``) can move: with nothing else observed, an
+    observation of O moves X exactly when one causes the other or both share a cause (a trek
+    between them), so X is fixed when no observable node is its ancestor, its descendant, or a
+    descendant of one of its ancestors. Each such node stays at its reference prior unless it, or
+    a node it leads to, is observed."""
+    parents: dict[str, list[str]] = defaultdict(list)
     children: dict[str, list[str]] = defaultdict(list)
     for e in spec.edges:
+        parents[e.child].append(e.parent)
         children[e.parent].append(e.child)
-    moved: set[str] = set()
-    stack = [n.key for n in spec.nodes if n.kind in OBSERVABLE_KINDS]
-    while stack:
-        node = stack.pop()
-        if node not in moved:
-            moved.add(node)
-            stack.extend(children[node])
-    return [Fixed(n.key, "no exosomal cargo or tumour state has a path to it: it stays at its reference "
-                         "prior unless it, or a node it affects, is observed")
+
+    def closure(start: Iterable[str], step: dict[str, list[str]]) -> set[str]:
+        seen: set[str] = set()
+        stack = list(start)
+        while stack:
+            node = stack.pop()
+            if node not in seen:
+                seen.add(node)
+                stack.extend(step[node])
+        return seen
+
+    observable = [n.key for n in spec.nodes if n.kind in OBSERVABLE_KINDS]
+    moved = closure(closure(observable, parents), children)
+    return [Fixed(n.key, "no exosomal cargo or tumour state causes it, is caused by it or shares a cause "
+                         "with it: it stays at its reference prior unless it, or a node it leads to, is "
+                         "observed")
             for n in spec.nodes if n.key not in moved]
 
 
