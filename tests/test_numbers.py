@@ -336,3 +336,18 @@ def test_the_network_file_says_what_each_edge_is(reasoner):
     relations = {e["relation"] for e in data["edges"]}
     assert relations == {"regulation", "step", "necessity", "targeting", "gene effect", "measurement"}
     assert data["summaries"] and data["fixed"]
+
+
+def test_explain_says_which_side_dominates_where_observations_compete():
+    """miR-21 raises metastasis (through MMP induction), exosomal miR-200c lowers it (through EMT):
+    explain says which side wins and by how much, in the table and the JSON."""
+    data = json.loads(run_cli("explain", "--cargo", "miR-21", "--cargo", "miR-200c", "--outcome", "metastasis",
+                              "--format", "json").stdout)
+    changes = {e["node"]: e["change"] for e in data["outcome"]["explanation"]}
+    assert changes["hsa_miR_21_5p"] > 0 > changes["hsa_miR_200c_3p"]
+    assert data["competing"].startswith("Competing evidence: raising it hsa-miR-21-5p +")
+    assert "the raising evidence dominates" in data["competing"]
+    table = run_cli("explain", "--cargo", "miR-21", "--cargo", "miR-200c", "--outcome", "metastasis").stdout
+    assert data["competing"] in table
+    one_way = json.loads(run_cli("explain", "--cargo", "miR-21", "--outcome", "metastasis", "--format", "json").stdout)
+    assert "competing" not in one_way
