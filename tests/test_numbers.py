@@ -63,11 +63,13 @@ def test_a_prior_below_what_the_causes_give_is_reached_by_a_gate(reasoner):
     """At a low population prior the parents of metastasis alone would make it likelier: its leak is
     0 and its table is gated (calibration.py), and no evidence takes it above the gate."""
     population = Reasoner(reasoner.spec, reasoner.params, priors={"metastasis": 0.05})
-    family = population.compiled.families["metastasis"]
-    assert 0.0 < family.gate < 1.0
+    space = population.compiled.space
+    gate = space.means[space.index("gate", "metastasis")]
+    assert population.compiled.families["metastasis"].gate == space.index("gate", "metastasis")
+    assert 0.0 < gate < 1.0 and space.means[space.index("leak", "metastasis")] == 0.0
     assert population.marginals({}, ["metastasis"])["metastasis"] == pytest.approx(0.05, abs=1e-9)
     everything = {n.key: 1.0 for n in population.spec.nodes if n.kind == "cargo"}
-    assert population.marginals(everything, ["metastasis"])["metastasis"] <= family.gate + 1e-12
+    assert population.marginals(everything, ["metastasis"])["metastasis"] <= gate + 1e-12
 
 
 def test_a_prior_no_leak_reaches_is_an_error_naming_the_node(reasoner):
@@ -328,7 +330,7 @@ def test_build_reports_summaries_and_fixed_nodes(reasoner):
     keys = {e.key for e in spec.edges}
     assert not set(summaries) & keys
     for summary in spec.summaries:
-        assert {f"{a}->{b}" for a, b in zip(summary.path, summary.path[1:])} <= keys
+        assert {f"{a}->{b}" for a, b in zip(summary.path, summary.path[1:], strict=False)} <= keys
 
 
 def test_the_network_file_says_what_each_edge_is(reasoner):
