@@ -150,7 +150,11 @@ class Parameters:
         """These parameters with a population's priors for one run (``--prior NODE=P``)."""
         import dataclasses
 
-        return dataclasses.replace(self, run_priors={**self.run_priors, **priors})
+        given = {**self.run_priors, **priors}
+        base = self.source.split("; population prior", 1)[0]
+        named = ", ".join(f"{k}={v:g}" for k, v in given.items())
+        return dataclasses.replace(self, run_priors=given,
+                                   source=f"{base}; population prior{'s' if len(given) > 1 else ''} {named}")
 
 
 def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
