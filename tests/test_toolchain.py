@@ -292,3 +292,13 @@ def test_version_is_the_ontology_version_regression():
     done = run_cli("--version")
     info = re.search(r"<owl:versionInfo>([^<]+)</owl:versionInfo>", OWL.read_text()).group(1)
     assert done.stdout.split() == ["exoreason", info]
+
+
+def test_coverage_tsv_is_plain_values_like_csv_regression():
+    """Issue 22: `coverage --format tsv` printed RDF term syntax ("Abstract"@en, ?source)."""
+    tsv, csv_text = run_cli("coverage", "--format", "tsv"), run_cli("coverage", "--format", "csv")
+    assert tsv.returncode == 0 and csv_text.returncode == 0, (tsv.stderr, csv_text.stderr)
+    as_tsv = [line.split("\t") for line in tsv.stdout.strip().splitlines()]
+    as_csv = list(csv.reader(csv_text.stdout.strip().splitlines()))
+    assert as_tsv == as_csv
+    assert as_tsv[0] == ["source", "findings"] and ["Abstract", as_tsv[1][1]] == as_tsv[1]

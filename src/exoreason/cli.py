@@ -146,7 +146,9 @@ def coverage(
     from .query import check_format, load_named_query, run_query
 
     fmt = check_format(fmt, "SELECT")
-    typer.echo(run_query(None, load_named_query("coverage").text).render(fmt))
+    counts = run_query(None, load_named_query("coverage").text)
+    # a report: its tsv is plain values, like its csv (not the W3C SPARQL TSV of `query`)
+    typer.echo(counts.plain_tsv() if fmt == "tsv" else counts.render(fmt))
     missing = run_query(None, load_named_query("finding-provenance-violation").text)
     if missing.rows:
         typer.echo(missing.render("table"), err=True)

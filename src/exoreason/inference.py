@@ -625,13 +625,13 @@ class Reasoner:
     def resolve_cancer(self, name: str) -> str:
         """The cancer type a name denotes: its CURIE (``DOID:3498``) or IRI, or any label or
         synonym of a disease term the graph holds (case-insensitive). Its IRI."""
-        from .prefixes import SPARQL_PREFIXES, expand_curie
+        from .prefixes import SPARQL_PREFIXES, expand_curie, standardize_iri
 
         text = name.strip().removeprefix("<").removesuffix(">")
         try:
             iri = expand_curie(text, SPARQL_PREFIXES)
         except (KeyError, ValueError):
-            iri = text
+            iri = standardize_iri(text)
         wanted = " ".join(name.split()).casefold()
         for cancer in self.spec.cancers:
             if cancer.iri == iri or wanted in {" ".join(n.split()).casefold()
