@@ -452,7 +452,7 @@ def test_blank_nodes_and_errors_cross_the_deadline(store):
 # --------------------------------------------------------------------------------------------
 
 
-HEAVY = ("rdflib", "pandas", "pgmpy", "owlready2", "owlrl", "SPARQLWrapper")
+HEAVY = ("rdflib", "pandas", "pgmpy", "owlready2", "owlrl", "SPARQLWrapper", "curies", "pydantic")
 
 
 @pytest.mark.parametrize("args", [
