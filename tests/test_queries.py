@@ -244,6 +244,19 @@ VIOLATION_CASES = {
         exo:X rdfs:subClassOf [ a owl:Restriction ; owl:onProperty exo:oldRel ; owl:someValuesFrom exo:New ] .
         exo:X exo:oldRel exo:New .""",
         {(EXO + "Old", "hierarchy"), (EXO + "oldRel", "restriction"), (EXO + "oldRel", "edge")}),
+    "obsolete-label-violation": ("""
+        exo:Old a owl:Class ; owl:deprecated true ; rdfs:label "obsolete old" .
+        exo:Bare a owl:Class ; owl:deprecated true ; rdfs:label "bare" .
+        exo:Live a owl:Class ; rdfs:label "obsolete but live" .
+        exo:Fine a owl:Class ; rdfs:label "fine" .""",
+        {(EXO + "Bare", "bare", "deprecated, not labelled obsolete"),
+         (EXO + "Live", "obsolete but live", "labelled obsolete, not deprecated")}),
+    "ontology-header-violation": ("""
+        @prefix dcterms: <http://purl.org/dc/terms/> .
+        exo:o a owl:Ontology ; dcterms:title "t" ; dcterms:license exo:l .
+        exo:A obo:IAO_0000115 "A thing." . exo:B obo:IAO_0000115 "a thing." . exo:C obo:IAO_0000115 "Another.".""",
+        {(EXO + "o", "no dcterms:description"), (EXO + "A", f"definition shared with {EXO}B"),
+         (EXO + "B", f"definition shared with {EXO}A")}),
     "missing-definition-violation": ("""
         exo:Mine a owl:Class . obo:GO_0001837 a owl:Class . exo:Defined a owl:Class ; obo:IAO_0000115 "d" .""",
         {(EXO + "Mine",)}),
