@@ -44,6 +44,9 @@ class BuildReport:
 
 
 def _render(directory: Path) -> tuple[dict[Path, bytes], int, NetworkSpec]:
+    from .prefixes import converter
+
+    converter()  # the prefix map the release declares: curies refuses a duplicate prefix or namespace
     ontology = build_graph(directory)
     kg = knowledge_graph(ontology)
     release = render_release(ontology, kg)
