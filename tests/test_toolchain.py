@@ -100,10 +100,10 @@ def runoak():
     from click.testing import CliRunner
     from oaklib.cli import main
 
-    def run(*args: str):
+    def run(*args: str, adapter: str = "pronto:"):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return CliRunner().invoke(main, ["-i", f"pronto:{OWL}", *args])
+            return CliRunner().invoke(main, ["-i", f"{adapter}{OWL}", *args])
 
     return run
 
@@ -118,6 +118,15 @@ def test_runoak_searches_and_labels_mirnas_and_genes_offline_regression(runoak):
     assert labels.exit_code == 0, labels.output
     rows = dict(line.split("\t") for line in labels.output.strip().splitlines() if line.startswith("http"))
     assert rows == {MIR155: "hsa-miR-155-5p", TP53INP1: "TP53INP1"}
+
+
+def test_runoak_rdf_adapter_knows_the_declared_prefixes_regression(runoak):
+    """Issue 22: oaklib's default (RDF) adapter showed label None for the 37 miRBase and HGNC
+    classes, whose namespaces the release did not declare. It now reads them by CURIE."""
+    labels = runoak("labels", "HGNC:18022", "mirbase.mature:MIMAT0000646", adapter="")
+    assert labels.exit_code == 0, labels.output
+    rows = dict(line.split("\t") for line in labels.output.strip().splitlines() if "\t" in line)
+    assert rows["HGNC:18022"] == "TP53INP1" and rows["mirbase.mature:MIMAT0000646"] == "hsa-miR-155-5p"
 
 
 # --------------------------------------------------------------------------------------------
