@@ -26,7 +26,7 @@ EXOREASON = str(Path(sys.executable).with_name("exoreason"))
 # first run (an installed wheel has it from the start), whatever PYTHONDONTWRITEBYTECODE says here.
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 TARGET = 0.35  # a cold infer at most this share of importing pgmpy and rdflib
-HEAVY = ("pgmpy", "rdflib", "pandas", "sklearn", "matplotlib", "owlready2", "networkx", "scipy")
+HEAVY = ("pgmpy", "rdflib", "pandas", "sklearn", "matplotlib", "owlready2", "networkx", "scipy", "curies", "pydantic")
 
 
 def timed(command: list[str]) -> float:

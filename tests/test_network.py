@@ -228,6 +228,28 @@ def test_the_same_network_from_a_sparql_server(private_oxigraph_server, tmp_path
     assert len(data["nodes"]) > 60 and len(data["edges"]) > 80
 
 
+def test_build_endpoint_after_push_reason_refuses_the_closure_then_matches_regression(private_oxigraph_server, tmp_path):
+    """Issue 22: after `push --reason`, `build --endpoint` silently wrote a network of 61 nodes
+    (the closure's inferred triples reshaped it). It now refuses, saying why, and leaves the file;
+    after a plain push it writes the local network byte for byte."""
+    from .conftest import assert_one_line_error
+
+    base = private_oxigraph_server
+    copy = tmp_path / "ontology"
+    shutil.copytree(ONTOLOGY, copy)
+    before = (copy / "exoreason-network.json").read_bytes()
+    env = {"EXOREASON_ONTOLOGY_DIR": str(copy)}
+    assert run_cli("push", "--endpoint", f"{base}/store", "--reason").returncode == 0
+    done = run_cli("build", "--endpoint", f"{base}/query", env=env)
+    assert_one_line_error(done, 2, "entailed graph", "push --reason", "without --reason")
+    assert (copy / "exoreason-network.json").read_bytes() == before
+    assert run_cli("push", "--endpoint", f"{base}/store").returncode == 0
+    (copy / "exoreason-network.json").unlink()
+    done = run_cli("build", "--endpoint", f"{base}/query", env=env)
+    assert done.returncode == 0, done.stderr
+    assert (copy / "exoreason-network.json").read_bytes() == (ONTOLOGY / "exoreason-network.json").read_bytes()
+
+
 def test_build_from_an_unreachable_endpoint_is_one_line(tmp_path):
     from .conftest import assert_one_line_error
 

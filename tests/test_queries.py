@@ -31,6 +31,7 @@ from rdflib import URIRef
 from rdflib.compare import isomorphic
 
 from exoreason.ontology import load_graph
+from exoreason.prefixes import HGNC, MIRBASE
 from exoreason.query import load_named_query, load_store, run_query
 from exoreason.resources import ENTAILED_FILE, QUERY_GRAPH_FILE
 
@@ -243,6 +244,19 @@ VIOLATION_CASES = {
         exo:X rdfs:subClassOf [ a owl:Restriction ; owl:onProperty exo:oldRel ; owl:someValuesFrom exo:New ] .
         exo:X exo:oldRel exo:New .""",
         {(EXO + "Old", "hierarchy"), (EXO + "oldRel", "restriction"), (EXO + "oldRel", "edge")}),
+    "obsolete-label-violation": ("""
+        exo:Old a owl:Class ; owl:deprecated true ; rdfs:label "obsolete old" .
+        exo:Bare a owl:Class ; owl:deprecated true ; rdfs:label "bare" .
+        exo:Live a owl:Class ; rdfs:label "obsolete but live" .
+        exo:Fine a owl:Class ; rdfs:label "fine" .""",
+        {(EXO + "Bare", "bare", "deprecated, not labelled obsolete"),
+         (EXO + "Live", "obsolete but live", "labelled obsolete, not deprecated")}),
+    "ontology-header-violation": ("""
+        @prefix dcterms: <http://purl.org/dc/terms/> .
+        exo:o a owl:Ontology ; dcterms:title "t" ; dcterms:license exo:l .
+        exo:A obo:IAO_0000115 "A thing." . exo:B obo:IAO_0000115 "a thing." . exo:C obo:IAO_0000115 "Another.".""",
+        {(EXO + "o", "no dcterms:description"), (EXO + "A", f"definition shared with {EXO}B"),
+         (EXO + "B", f"definition shared with {EXO}A")}),
     "missing-definition-violation": ("""
         exo:Mine a owl:Class . obo:GO_0001837 a owl:Class . exo:Defined a owl:Class ; obo:IAO_0000115 "d" .""",
         {(EXO + "Mine",)}),
@@ -288,6 +302,32 @@ def test_cancers(graph):
     assert {"colorectal cancer", "hepatocellular carcinoma", "stomach cancer", "lung cancer",
             "breast cancer", "clear cell renal cell carcinoma", "prostate cancer",
             "pancreatic ductal adenocarcinoma", "leukemia", "cancer"} <= labels
+
+
+def test_kgx_edges(graph):
+    found = rows(ask(graph, "kgx-edges"), "subject", "relation", "object", "predicate",
+                 "objectAspect", "objectDirection", "finding", "pmid")
+    mir155, tp53inp1 = f"{MIRBASE}MIMAT0000646", f"{HGNC}18022"
+    table3 = {r for r in found if r[0] == mir155 and r[2] == tp53inp1}
+    # Table 3: miR-155 regulates the quantity of TP53INP1 (no direction stated), PMID 28198398
+    assert {(r[3], r[4], r[5], r[7]) for r in table3} >= {("biolink:regulates", "", "", "28198398")}
+    assert all(r[6].endswith("finding/T3-miR-155") for r in table3)
+    promotes = {r[3:6] for r in found if r[1].endswith("/promotes")}
+    assert promotes == {("biolink:affects", "", "increased")}
+    assert all(r[3] for r in found), "every relation has a Biolink predicate"
+
+
+def test_kgx_nodes(graph):
+    found = rows(ask(graph, "kgx-nodes"), "node", "label", "category", "rank")
+    best = {}
+    for node, _label, category, rank in found:
+        if category and (node not in best or float(rank) < best[node][1]):
+            best[node] = (category, float(rank))
+    assert best[f"{MIRBASE}MIMAT0000646"][0] == "biolink:MicroRNA"
+    assert best[f"{HGNC}18022"][0] == "biolink:Gene"
+    assert best["http://purl.obolibrary.org/obo/DOID_3498"][0] == "biolink:Disease"
+    assert best["http://purl.obolibrary.org/obo/GO_0001837"][0] == "biolink:BiologicalProcess"
+    assert best["http://purl.obolibrary.org/obo/GO_0070062"][0] == "biolink:CellularComponent"
 
 
 def test_coverage(graph):

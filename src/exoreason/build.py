@@ -44,6 +44,9 @@ class BuildReport:
 
 
 def _render(directory: Path) -> tuple[dict[Path, bytes], int, NetworkSpec]:
+    from .prefixes import converter
+
+    converter()  # the prefix map the release declares: curies refuses a duplicate prefix or namespace
     ontology = build_graph(directory)
     kg = knowledge_graph(ontology)
     release = render_release(ontology, kg)
@@ -104,8 +107,18 @@ def build(directory: Path | None = None, *, write: bool = True) -> BuildReport:
 def build_from_endpoint(endpoint: str, directory: Path | None = None, *, write: bool = True) -> BuildReport:
     """Derive the network by the same queries from a SPARQL server holding the knowledge graph
     (after ``exoreason push``), and write it as the network file: a graph too large for one
-    process still gives the network. The ontology release files are left as they are."""
+    process still gives the network. The ontology release files are left as they are. A server
+    holding the entailed closure (``push --reason``) is refused: the network is derived from the
+    asserted graph, and the closure's inferred triples would give another one."""
+    from .errors import BuildError
+    from .query import load_named_query, run_query
+
     directory = directory or ontology_dir()
+    if run_query(None, load_named_query("network-source-entailed").text, endpoint=endpoint).boolean:
+        raise BuildError(f"{endpoint} holds the entailed graph (loaded by `exoreason push --reason`), "
+                         "not the knowledge graph the network is derived from: its inferred subclass "
+                         "and type triples would change the network; load it with `exoreason push` "
+                         "(without --reason) and build again")
     spec = derive_network(endpoint=endpoint)
     check_priors(spec)
     outputs = {directory / NETWORK_FILE: network_json(spec)}

@@ -157,7 +157,9 @@ def coverage(
     from .query import check_format, load_named_query, run_query
 
     fmt = check_format(fmt, "SELECT")
-    typer.echo(run_query(None, load_named_query("coverage").text).render(fmt))
+    counts = run_query(None, load_named_query("coverage").text)
+    # a report: its tsv is plain values, like its csv (not the W3C SPARQL TSV of `query`)
+    typer.echo(counts.plain_tsv() if fmt == "tsv" else counts.render(fmt))
     missing = run_query(None, load_named_query("finding-provenance-violation").text)
     if missing.rows:
         typer.echo(missing.render("table"), err=True)
@@ -638,19 +640,20 @@ def _progress(what: str, value: str) -> Callable[[object, float | None], None] |
 
 @app.command()
 def export(
-    fmt: Annotated[str, typer.Option("--format", "-f", callback=_lowercase, help="owl, ttl (the ontology), bif or xmlbif (the network), dot (Graphviz) or graphml (Cytoscape, Gephi).")],
+    fmt: Annotated[str, typer.Option("--format", "-f", callback=_lowercase, help="owl, ttl (the ontology), bif or xmlbif (the network), dot (Graphviz), graphml (Cytoscape, Gephi) or kgx (the knowledge graph as KGX nodes.tsv and edges.tsv in the directory --output, with Biolink categories and predicates).")],
     output: Output,
     force: Force = False,
     config: Config = None,
 ) -> None:
     """Write the ontology or the Bayesian network for other tools (Protégé, pgmpy, pyAgrum, GeNIe,
-    Graphviz, Cytoscape, Gephi).
+    Graphviz, Cytoscape, Gephi), or the knowledge graph for Biolink graphs (KGX TSV).
 
     Tools choose their reader by the file's extension: .owl, .ttl, .bif, .bifxml (pyAgrum reads
     XMLBIF only from .bifxml), .dot, .graphml. Another extension is written all the same, with a
-    warning.
+    warning. --format kgx writes nodes.tsv and edges.tsv into the directory --output.
 
     Example: exoreason export --format bif --output exoreason.bif --force
+    Example: exoreason export --format kgx --output exoreason-kgx --force
     """
     from .export import EXPORT_FORMATS, extension_warning
     from .export import export as run_export
@@ -662,7 +665,7 @@ def export(
         reasoner = Reasoner.from_files(config=config)
     run_export(fmt, output, reasoner=reasoner, force=force)
     typer.echo(f"wrote {output}")
-    warning = extension_warning(fmt, output) if fmt in EXPORT_FORMATS else None
+    warning = extension_warning(fmt, output) if fmt in EXPORT_FORMATS and fmt != "kgx" else None
     if warning:
         typer.echo(f"exoreason: warning: {warning}", err=True)
 

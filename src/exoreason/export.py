@@ -29,7 +29,7 @@ __all__ = [
     "network_text",
 ]
 
-EXPORT_FORMATS = ("owl", "ttl", "bif", "xmlbif", "dot", "graphml")
+EXPORT_FORMATS = ("owl", "ttl", "bif", "xmlbif", "dot", "graphml", "kgx")
 NETWORK_FORMATS = ("bif", "xmlbif", "dot", "graphml")
 
 #: The file extensions other tools expect of each format (the first is the one to use), and why.
@@ -43,6 +43,7 @@ EXTENSIONS: dict[str, tuple[tuple[str, ...], str]] = {
                               "pgmpy reads any name")),
     "dot": ((".dot", ".gv"), "Graphviz files are named .dot or .gv"),
     "graphml": ((".graphml",), "Gephi and Cytoscape import GraphML from .graphml"),
+    "kgx": (("",), "KGX reads a directory holding nodes.tsv and edges.tsv"),
 }
 
 
@@ -144,11 +145,17 @@ def network_graphml(reasoner: Any) -> bytes:
 
 
 def export(fmt: str, output: Path, *, reasoner: object | None = None, force: bool = False) -> None:
-    """Write the ontology (``owl``, ``ttl``) or the network (``bif``, ``xmlbif``, ``dot``,
-    ``graphml``) to ``output``."""
+    """Write the ontology (``owl``, ``ttl``), the network (``bif``, ``xmlbif``, ``dot``,
+    ``graphml``) to ``output``, or the knowledge graph as KGX TSV (``kgx``) into the directory
+    ``output``."""
     fmt = fmt.lower()
     if fmt not in EXPORT_FORMATS:
         raise InputError(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
+    if fmt == "kgx":
+        from .kgx import write_kgx
+
+        write_kgx(output, force=force)
+        return
     if fmt in ("owl", "ttl"):
         source = ontology_dir() / OWL_FILE
         try:

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
+import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +40,7 @@ from .evidence import (
     reading_json,
 )
 from .model import CompiledNetwork, Parameters, compile_network, load_parameters, parse_priors
-from .network import EFFECTS, Edge, Finding, NetworkSpec, load_network
+from .network import EFFECTS, Edge, Finding, NetworkSpec, Node, load_network
 from .resources import NETWORK_FILE, ontology_dir
 
 __all__ = [
@@ -48,6 +51,7 @@ __all__ = [
     "OutcomePosterior",
     "Reasoner",
     "cite",
+    "closest_cancers",
     "closing_lines",
     "edge_lines",
     "effect_lines",
@@ -557,6 +561,39 @@ def finding_record(finding: Finding, params: Parameters) -> dict[str, Any]:
     }
 
 
+def _stems(text: str) -> set[str]:
+    """The words of a name, cut to six letters so that *pancreas* and *pancreatic* meet."""
+    return {w[:6] for w in re.findall(r"[a-z0-9]+", text.casefold()) if len(w) > 1}
+
+
+def closest_cancers(name: str, cancers: Iterable[Node], n: int = 3) -> list[str]:
+    """The labels of the cancer types nearest in meaning to a name, best first.
+
+    Where the name shares words with a cancer's names, the shared words count by how rare they
+    are among all the names (*pancreatic* says more than *cancer*, which every name has), so
+    *pancreatic cancer* finds *pancreatic ductal adenocarcinoma* before *breast cancer*; spelling
+    similarity breaks ties, and alone ranks names that share no word.
+    """
+    cancers = list(cancers)
+    documents = [(c.label, set().union(*(_stems(x) for x in (c.label, *c.names)))) for c in cancers]
+    frequency = Counter(stem for _, stems in documents for stem in stems)
+    total = max(len(documents), 1)
+    asked = _stems(name)
+
+    def weight(stem: str) -> float:
+        return math.log((1 + total) / (1 + frequency[stem]))
+
+    scored = []
+    for label, stems in documents:
+        shared = sum(weight(s) for s in asked & stems)
+        spelling = difflib.SequenceMatcher(None, name.casefold(), label.casefold()).ratio()
+        scored.append((shared, spelling, label))
+    by_meaning = [x for x in sorted(scored, key=lambda x: (-x[0], -x[1], x[2])) if x[0] > 0]
+    if by_meaning:
+        return list(dict.fromkeys(label for _, _, label in by_meaning))[:n]
+    return difflib.get_close_matches(name, [label for label, _ in documents], n=n, cutoff=0.5)
+
+
 class Reasoner:
     """Names, evidence and explanations around the exact engine, for one network and one set of
     parameters."""
@@ -631,13 +668,22 @@ class Reasoner:
                                  "`exoreason infer` lists") from None
 
     def resolve_cancer(self, name: str) -> str:
-        """The cancer type a name denotes (key, label or synonym, case-insensitive): its IRI."""
+        """The cancer type a name denotes: its CURIE (``DOID:3498``) or IRI, or any label or
+        synonym of a disease term the graph holds (case-insensitive). Its IRI."""
+        from .prefixes import SPARQL_PREFIXES, expand_curie, standardize_iri
+
+        text = name.strip().removeprefix("<").removesuffix(">")
+        try:
+            iri = expand_curie(text, SPARQL_PREFIXES)
+        except (KeyError, ValueError):
+            iri = standardize_iri(text)
         wanted = " ".join(name.split()).casefold()
         for cancer in self.spec.cancers:
-            if wanted in {" ".join(n.split()).casefold() for n in (cancer.key, cancer.label, *cancer.names)}:
+            if cancer.iri == iri or wanted in {" ".join(n.split()).casefold()
+                                              for n in (cancer.key, cancer.label, *cancer.names)}:
                 return cancer.iri
         known = sorted({c.label for c in self.spec.cancers})
-        close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+        close = closest_cancers(name, self.spec.cancers)
         hint = f"; closest: {', '.join(close)}" if close else f"; known: {', '.join(known)}"
         raise InferenceError(f"unknown cancer type {name!r}{hint}")
 

@@ -40,6 +40,7 @@ from rdflib.term import Node
 from . import vocabulary as v
 from .curation import Row, read_templates
 from .errors import BuildError, CurationError, Problem
+from .prefixes import BINDINGS
 from .resources import EDIT_FILE
 
 __all__ = [
@@ -615,13 +616,6 @@ class Release:
     kg: bytes
 
 
-_PREFIXES = (
-    ("rdf", v.RDF), ("rdfs", v.RDFS), ("owl", v.OWL), ("xsd", v.XSD), ("dcterms", v.DCTERMS),
-    ("obo", v.OBO), ("oboInOwl", v.OBOINOWL), ("exo", v.EXO), ("finding", v.FINDING),
-    ("pub", v.PUBLICATION), ("hgnc", v.HGNC), ("mirbase", v.MIRBASE),
-)
-
-
 _CONTENT_NAMED = re.compile(r"^[ra][0-9a-f]{24}$")
 
 
@@ -664,7 +658,7 @@ def stable_copy(graph: Graph) -> Graph:
     ordered = Graph(bind_namespaces="core")
     for triple in sorted(triples, key=lambda t: tuple(term.n3() for term in t)):
         ordered.add(triple)
-    for prefix, namespace in _PREFIXES:
+    for prefix, namespace in BINDINGS.items():
         ordered.bind(prefix, namespace, override=True, replace=True)
     return ordered
 
@@ -688,48 +682,98 @@ def ontology_turtle(owl_file: Path) -> bytes:
 _NCNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 
 
-def _rdf_xml(graph: Graph) -> bytes:
-    """RDF/XML with subjects, predicates and objects in a fixed order.
+#: The types that name a node element, first match wins (the OWL API's order: a class, a
+#: property or an individual is an element of its OWL type, not an rdf:Description).
+_ELEMENT_TYPES = (v.OWL.Ontology, v.OWL.Class, v.OWL.ObjectProperty, v.OWL.DatatypeProperty,
+                  v.OWL.AnnotationProperty, v.OWL.NamedIndividual, v.OWL.Axiom, v.OWL.Restriction,
+                  v.OWL.AllDisjointClasses)
 
+
+def _rdf_xml(graph: Graph) -> bytes:
+    """RDF/XML in the shape the OWL API writes and OBO readers (pronto, fastobo) expect, with
+    everything in a fixed order.
+
+    The header is an ``<owl:Ontology>`` element, every class, property, individual and axiom
+    annotation an element of its OWL type, a blank node used once (a restriction, a list) written
+    inside the property that uses it, and every prefix of the project's prefix map declared.
     rdflib's own RDF/XML writers order namespaces and subjects by hash, which changes from run to
     run; a release must be byte-identical for the same sources.
     """
-    prefixes = {str(ns): prefix for prefix, ns in graph.namespaces()}
-    used: dict[str, str] = {}
+    prefixes = {ns: prefix for prefix, ns in BINDINGS.items()}
+    used: dict[str, str] = {ns: prefix for prefix, ns in BINDINGS.items()}
 
-    def qname(predicate: URIRef) -> str:
-        text = str(predicate)
-        for cut in (text.rfind("#"), text.rfind("/")):
+    def qname(iri: URIRef) -> str | None:
+        text = str(iri)
+        for cut in (text.rfind("#"), text.rfind("/"), text.rfind(":"), text.rfind("_")):
             namespace, local = text[: cut + 1], text[cut + 1:]
             if cut > 0 and _NCNAME.match(local):
                 prefix = prefixes.get(namespace)
                 if prefix is None:
+                    if cut != max(text.rfind("#"), text.rfind("/")):
+                        continue
                     prefix = f"ns{len([p for p in used.values() if p.startswith('ns')]) + 1}"
                     prefixes[namespace] = prefix
                 used[namespace] = prefix
                 return f"{prefix}:{local}"
-        raise BuildError(f"cannot write predicate {text} as RDF/XML")
+        return None
 
+    def predicate_name(predicate: URIRef) -> str:
+        name = qname(predicate)
+        if name is None:
+            raise BuildError(f"cannot write predicate {predicate} as RDF/XML")
+        return name
+
+    references: Counter[Node] = Counter(o for o in graph.objects() if isinstance(o, BNode))
+    inline = {node for node, count in references.items() if count == 1}
+    written: set[Node] = set()
     body: list[str] = []
-    subjects = sorted({s for s in graph.subjects()}, key=lambda s: (s != v.ONTOLOGY_IRI, str(s)))
-    for subject in subjects:
-        about = f"rdf:nodeID={quoteattr(str(subject))}" if isinstance(subject, BNode) else f"rdf:about={quoteattr(str(subject))}"
-        body.append(f"  <rdf:Description {about}>")
-        for predicate, obj in sorted(graph.predicate_objects(subject), key=lambda po: (str(po[0]), po[1].n3())):
+
+    def node_element(subject: Node, indent: str, nested: bool) -> None:
+        if subject in written:
+            raise BuildError(f"blank node {subject} is part of a cycle; cannot write it as RDF/XML")
+        written.add(subject)
+        types = set(graph.objects(subject, v.RDF.type))
+        element_type = next((t for t in _ELEMENT_TYPES if t in types), None)
+        tag = predicate_name(element_type) if element_type is not None else "rdf:Description"
+        if isinstance(subject, URIRef):
+            about = f" rdf:about={quoteattr(str(subject))}"
+        else:
+            about = "" if nested or subject not in references else f" rdf:nodeID={quoteattr(str(subject))}"
+        pairs = sorted(((p, o) for p, o in graph.predicate_objects(subject)
+                        if not (p == v.RDF.type and o == element_type)),
+                       key=lambda po: (str(po[0]), po[1].n3()))
+        if not pairs:
+            body.append(f"{indent}<{tag}{about}/>")
+            return
+        body.append(f"{indent}<{tag}{about}>")
+        for predicate, obj in pairs:
             assert isinstance(predicate, URIRef)
-            name = qname(predicate)
+            name = predicate_name(predicate)
+            inner = indent + "  "
             if isinstance(obj, Literal):
                 attrs = ""
                 if obj.language:
                     attrs = f" xml:lang={quoteattr(obj.language)}"
                 elif obj.datatype:
                     attrs = f" rdf:datatype={quoteattr(str(obj.datatype))}"
-                body.append(f"    <{name}{attrs}>{xml_escape(str(obj))}</{name}>")
+                body.append(f"{inner}<{name}{attrs}>{xml_escape(str(obj))}</{name}>")
+            elif isinstance(obj, BNode) and obj in inline:
+                body.append(f"{inner}<{name}>")
+                node_element(obj, inner + "  ", nested=True)
+                body.append(f"{inner}</{name}>")
             elif isinstance(obj, BNode):
-                body.append(f"    <{name} rdf:nodeID={quoteattr(str(obj))}/>")
+                body.append(f"{inner}<{name} rdf:nodeID={quoteattr(str(obj))}/>")
             else:
-                body.append(f"    <{name} rdf:resource={quoteattr(str(obj))}/>")
-        body.append("  </rdf:Description>")
+                body.append(f"{inner}<{name} rdf:resource={quoteattr(str(obj))}/>")
+        body.append(f"{indent}</{tag}>")
+
+    subjects = sorted({s for s in graph.subjects() if s not in inline},
+                      key=lambda s: (s != v.ONTOLOGY_IRI, isinstance(s, BNode), str(s)))
+    for subject in subjects:
+        node_element(subject, "  ", nested=False)
+    unwritten = {s for s in graph.subjects()} - written
+    if unwritten:
+        raise BuildError(f"blank nodes form a cycle; cannot write them as RDF/XML: {sorted(map(str, unwritten))[:3]}")
     used[str(v.RDF)] = "rdf"
     declarations = "".join(f"\n    xmlns:{prefix}={quoteattr(ns)}" for ns, prefix in sorted(used.items(), key=lambda i: i[1]))
     head = ['<?xml version="1.0" encoding="utf-8"?>', f"<!-- {GENERATED_NOTICE} -->", f"<rdf:RDF{declarations}>"]

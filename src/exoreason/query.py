@@ -276,7 +276,10 @@ def parse_binding(text: str) -> tuple[str, Term]:
         raise QueryError(f"bad --bind {text!r}; use NAME=VALUE")
     try:
         if value.startswith("<") and value.endswith(">") and len(value) > 2:
-            return name, pyoxigraph.NamedNode(value[1:-1])
+            from .prefixes import standardize_iri
+
+            # another tool's IRI of the same namespace (http://identifiers.org/hgnc/18022)
+            return name, pyoxigraph.NamedNode(standardize_iri(value[1:-1]))
         prefix = value.partition(":")[0]
         if ":" in value and prefix in SPARQL_PREFIXES and not any(c.isspace() for c in value):
             from .prefixes import expand_curie
@@ -347,6 +350,14 @@ class QueryResult:
         if self.kind == "graph":
             return _render_graph(self.triples, fmt)
         return _render_select(self, fmt)
+
+    def plain_tsv(self) -> str:
+        """Rows as tab-separated lexical forms, as ``csv`` gives them (``render("tsv")`` is the
+        W3C SPARQL TSV format, in RDF term syntax): for reports such as ``coverage``."""
+        lines = ["\t".join(self.variables)]
+        lines += ["\t".join(" ".join(row[v].value.split()) if v in row else "" for v in self.variables)
+                  for row in self.rows]
+        return "\n".join(lines)
 
     def plain_rows(self) -> list[dict[str, str]]:
         """Rows with each value as its lexical form (IRI text, literal value)."""
