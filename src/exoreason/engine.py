@@ -46,6 +46,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from math import prod
 from typing import Any
 
 import numpy as np
@@ -109,13 +110,19 @@ class FamilyCounts:
 #: Bytes the kept intermediates of one chunk of rows may take (overridable per engine and by the
 #: environment variable ``EXOREASON_MEMORY_MB``).
 DEFAULT_MEMORY_BUDGET = 256 << 20
-#: Rows of one chunk at most, however small the rows: intermediates of a few hundred rows stay in
-#: the processor's caches (on the review's network an E-step over 8,163 distinct rows took 0.52 s
-#: at 128 rows a chunk and 2.37 s at 4,096).
-_MAX_ROWS = 512
+#: Bytes of kept intermediates a chunk aims at, within the budget: chunks that stay near the
+#: processor's caches run faster. On a random 75-node network (bench/bench_growth.py's shape) an
+#: E-step over 1,000 rows took 3.0 s at 4 MiB, 1.9 s at 16 MiB and 2.9 s at 64 MiB; 2,000
+#: profiles 0.32, 0.28 and 0.38 s.
+_WORKING = 16 << 20
+#: Rows of one chunk at most, however small the rows.
+_MAX_ROWS = 8192
 #: Samples per row of the approximate method, and its seed (the same answer on every run).
 SAMPLES = 100_000
 _SEED = 20_260_101
+#: Above this many neighbours a node's fill is not counted (bounded by a clique's edges instead):
+#: counting costs the square of the degree, and such nodes are eliminated last anyway.
+_FILL_DEGREE = 24
 _BATCH = -1  # the label of the batch axis in a plan
 
 
@@ -152,6 +159,7 @@ class Engine:
         structure = tuple((n, f.parents) for n, f in families.items())
         self._plans = _PLANS.setdefault(structure, {})
         self._relevant: dict[tuple[Any, ...], list[str]] = {}
+        self._chosen: dict[tuple[Any, ...], list[tuple[list[str], tuple[str, ...], _Plan]]] = {}
         self._point = {n: _tensor(compiled.tables[n].p_true[None, :], len(f.parents))[0]
                        for n, f in families.items()}
         #: How the last call of :meth:`posteriors` answered: "exact", or the approximate method.
@@ -221,38 +229,109 @@ class Engine:
         asked = tuple(dict.fromkeys(t for t in targets if t not in do))
         observed = self._observed(batch)
         cut = tuple(sorted(do))
-        relevant = self._relevant_nodes((*asked, *observed), cut)
-        factors = tuple(dict.fromkeys((*asked, *observed)))
-        batched = frozenset(relevant) if theta is not None and theta.shape[0] > 1 else frozenset()
         out = np.empty((rows, len(targets)))
         for column, target in enumerate(targets):
             if target in do:
                 out[:, column] = 1.0 if do[target] else 0.0
-        if not asked:
-            self.last_method = "exact"
-            return out
-        plan = self._plan(relevant, cut, factors, batched)
-        if plan.fixed_bytes + plan.row_bytes > self.memory_budget:
-            return self._approximate(targets, batch, do, theta, plan, out)
         self.last_method = "exact"
-        where = {t: i for i, t in enumerate(factors)}
-        chunk = self._rows_per_chunk(plan)
-        for start in range(0, rows, chunk):
-            stop = min(rows, start + chunk)
-            lam = self._factors(factors, batch, start, stop)
-            tables = self._chunk_tables(theta, start, stop)
-            operands = self._operands(relevant, do, tables, batched, lam, stop - start)
-            values, z = plan.forward(operands, stop - start)
-            self._check_possible(z, batch.nodes, batch.readings[start:stop], do, start)
-            grads = plan.backward(values, 1.0 / z)
+        if not asked:
+            if observed:  # nothing asked: the evidence is still checked
+                self.posteriors(observed[:1], batch, do, theta)
+            return out
+        rowed = theta is not None and theta.shape[0] > 1
+        passes = self._passes(asked, observed, cut, rowed)
+        largest = max(passes, key=lambda p: p[2].fixed_bytes + p[2].row_bytes)[2]
+        if largest.fixed_bytes + largest.row_bytes > self.memory_budget:
+            return self._approximate(targets, batch, do, theta, largest, out)
+        columns: dict[str, list[int]] = {}
+        for column, target in enumerate(targets):
+            columns.setdefault(target, []).append(column)
+        for relevant, factors, plan in passes:
+            batched = frozenset(relevant) if rowed else frozenset()
+            chunk = self._rows_per_chunk(plan)
             first = len(relevant)
-            for column, target in enumerate(targets):
-                if target in do:
+            for start in range(0, rows, chunk):
+                stop = min(rows, start + chunk)
+                lam = self._factors(factors, batch, start, stop)
+                tables = self._chunk_tables(theta, start, stop)
+                operands = self._operands(relevant, do, tables, batched, lam, stop - start)
+                values, z = plan.forward(operands, stop - start)
+                self._check_possible(z, batch.nodes, batch.readings[start:stop], do, start)
+                if not any(t in columns for t in factors):
                     continue
-                i = where[target]
-                joint = lam[i] * grads[first + i]
-                out[start:stop, column] = joint[:, 1] / joint.sum(axis=1)
+                grads = plan.backward(values, 1.0 / z)
+                for i, node in enumerate(factors):
+                    if node in columns:
+                        joint = lam[i] * grads[first + i]
+                        out[start:stop, columns[node]] = (joint[:, 1] / joint.sum(axis=1))[:, None]
         return out
+
+    def _passes(self, asked: tuple[str, ...], observed: tuple[str, ...], cut: tuple[str, ...], rowed: bool
+                ) -> list[tuple[list[str], tuple[str, ...], _Plan]]:
+        """The passes answering a query: (relevant nodes, evidence factors, plan) for each.
+
+        One pass over the ancestors of every target and observed node, unless passes over parts
+        cost less: then each target not already inside a chosen part gets its own, the part of its
+        ancestors' and the evidence's moral graph connected to it (evidence in no such part is
+        checked by one pass of its own). A target inside a part rides along at no extra width.
+        The cost of a pass is the entries its plan keeps for one row.
+        """
+        key = (asked, observed, cut, rowed)
+        found = self._chosen.get(key)
+        if found is not None:
+            return found
+
+        def make(relevant: list[str], factors: tuple[str, ...]) -> tuple[list[str], tuple[str, ...], _Plan]:
+            batched = frozenset(relevant) if rowed else frozenset()
+            return relevant, factors, self._plan(relevant, cut, factors, batched)
+
+        def cost(plan: _Plan) -> int:
+            return plan.row_bytes + plan.fixed_bytes
+
+        whole = make(self._relevant_nodes((*asked, *observed), cut), tuple(dict.fromkeys((*asked, *observed))))
+        chosen = [whole]
+        if len(asked) > 1:
+            parts: list[tuple[set[str], list[str]]] = []
+            ranked = sorted(asked, key=lambda t: (-len(self._relevant_nodes((t,), cut)), self._index[t]))
+            for target in ranked:
+                home = next((members for part, members in parts if target in part), None)
+                if home is not None:
+                    home.append(target)
+                else:
+                    parts.append((self._component(target, observed, cut), [target]))
+            covered: set[str] = set().union(*(part for part, _ in parts))
+            alone = tuple(n for n in observed if n not in covered)
+            split = []
+            for part, members in parts:
+                relevant = [n for n in self._index if n in part]
+                split.append(make(relevant, (*members, *(n for n in observed if n in part))))
+            if alone:
+                split.append(make(self._relevant_nodes(alone, cut), alone))
+            if len(split) > 1 and sum(cost(p[2]) for p in split) < cost(whole[2]):
+                chosen = split
+        self._chosen[key] = chosen
+        return chosen
+
+    def _component(self, target: str, observed: tuple[str, ...], cut: tuple[str, ...]) -> set[str]:
+        """The nodes the moral graph of the ancestors of ``target`` and the observed nodes (cut at
+        the intervened ones) connects to ``target``."""
+        families = self.compiled.families
+        nodes = set(self._relevant_nodes((target, *observed), cut))
+        near: dict[str, set[str]] = {n: set() for n in nodes}
+        for node in nodes:
+            if node in cut:
+                continue
+            family = (*families[node].parents, node)
+            for a in family:
+                near[a].update(family)
+        seen = {target}
+        stack = [target]
+        while stack:
+            for other in near[stack.pop()]:
+                if other not in seen:
+                    seen.add(other)
+                    stack.append(other)
+        return seen
 
     def posterior_dict(self, targets: Sequence[str], evidence: Mapping[str, float] | None = None,
                        do: Mapping[str, bool] | None = None) -> dict[str, float]:
@@ -332,6 +411,7 @@ class Engine:
             return out
         relevant = self._relevant_nodes(observed)
         plan = self._plan(relevant, (), observed, frozenset())
+        self._within_budget(plan)
         tables = self._tables_for(vector)
         chunk = self._rows_per_chunk(plan)
         for start in range(0, len(batch), chunk):
@@ -359,6 +439,7 @@ class Engine:
             return FamilyCounts({}, 0.0, float(w.sum()))
         relevant = self._relevant_nodes(observed)
         plan = self._plan(relevant, (), observed, frozenset())
+        self._within_budget(plan)
         tables = self._tables_for(vector)
         counts: dict[str, np.ndarray] = {}
         total = 0.0
@@ -393,6 +474,7 @@ class Engine:
         wanted = frozenset(nodes)
         relevant = self._relevant_nodes((*observed, *wanted))
         plan = self._plan(relevant, (), observed, wanted)
+        self._within_budget(plan)
         tables = self._tables_for(vector)
         chunk = self._rows_per_chunk(plan)
         for start in range(0, rows, chunk):
@@ -482,8 +564,15 @@ class Engine:
             self._plans[key] = plan
         return plan
 
+    def _within_budget(self, plan: _Plan) -> None:
+        """An :class:`InferenceError` when one row of a family pass needs more than the budget."""
+        need = plan.fixed_bytes + plan.row_bytes
+        if need > self.memory_budget:
+            raise InferenceError(f"the exact family pass needs {need / (1 << 20):,.0f} MiB a row, over the memory "
+                                 f"budget of {self.memory_budget / (1 << 20):,.0f} MiB (EXOREASON_MEMORY_MB)")
+
     def _rows_per_chunk(self, plan: _Plan) -> int:
-        spare = max(self.memory_budget - plan.fixed_bytes, plan.row_bytes)
+        spare = max(min(self.memory_budget - plan.fixed_bytes, _WORKING), plan.row_bytes)
         return int(max(1, min(_MAX_ROWS, spare // max(plan.row_bytes, 1))))
 
     @staticmethod
@@ -735,6 +824,8 @@ def _elimination_order(scopes: Sequence[tuple[int, ...]]) -> list[int]:
 
     def score(v: int) -> tuple[int, int, int]:
         around = sorted(graph[v])
+        if len(around) > _FILL_DEGREE:  # the fill bounded by a clique's edges: dense nodes go last
+            return len(around) * (len(around) - 1) // 2, len(around), v
         fill = 0
         for i, a in enumerate(around):
             near = graph[a]
@@ -784,7 +875,7 @@ def _contractor(a_axes: tuple[int, ...], b_axes: tuple[int, ...], out: tuple[int
     b_order = tuple(b_kept.index(c) for c in (*shared, *summed, *b_only))
     made = [*shared, *a_only, *b_only]
     result_order = tuple(made.index(c) for c in out)
-    ns, na, nb = len(shared), len(a_only), len(b_only)
+    ns, na, ns_summed = len(shared), len(a_only), len(summed)
 
     def run(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         if a_sum:
@@ -795,13 +886,9 @@ def _contractor(a_axes: tuple[int, ...], b_axes: tuple[int, ...], out: tuple[int
         b = b.transpose(b_order)
         sa, sb = a.shape, b.shape
         lead = sa[:ns]
-        m = int(np.prod(sa[ns:ns + na], dtype=np.int64))
-        k = int(np.prod(sa[ns + na:], dtype=np.int64))
-        n = int(np.prod(sb[ns + len(summed):], dtype=np.int64))
-        s = int(np.prod(lead, dtype=np.int64))
-        product = np.matmul(a.reshape(s, m, k), b.reshape(s, k, n))
-        return product.reshape(*lead, *sa[ns:ns + na], *sb[ns + len(summed):ns + len(summed) + nb]
-                               ).transpose(result_order)
+        product = np.matmul(a.reshape(prod(lead), prod(sa[ns:ns + na]), prod(sa[ns + na:])),
+                            b.reshape(prod(lead), prod(sa[ns + na:]), prod(sb[ns + ns_summed:])))
+        return product.reshape(*lead, *sa[ns:ns + na], *sb[ns + ns_summed:]).transpose(result_order)
 
     return run
 
