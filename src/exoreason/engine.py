@@ -729,6 +729,8 @@ class _Plan:
             for v in scope:
                 holders.setdefault(v, set()).add(i)
         self.steps: list[tuple[tuple[int, ...], int, Callable[..., np.ndarray], list[Any]]] = []
+        #: Each step's inputs and output axes: what the plan is, to compare plans.
+        self.layout: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
         ident = len(scopes)
         row_entries = sum(2 ** len(scope) for scope, b in zip(scopes, rowed, strict=True) if b)
         fixed_entries = sum(2 ** len(scope) for scope, b in zip(scopes, rowed, strict=True) if not b)
@@ -743,6 +745,7 @@ class _Plan:
                 self.steps.append((inputs, ident, _contractor(a, b, out),
                                    [_gradient(out, b, a), _gradient(out, a, b)]))
             axes[ident] = out
+            self.layout.append((inputs, out))
             entries = 2 ** sum(1 for v in out if v != _BATCH)
             if _BATCH in out:
                 row_entries += entries
