@@ -123,6 +123,9 @@ _SEED = 20_260_101
 #: Above this many neighbours a node's fill is not counted (bounded by a clique's edges instead):
 #: counting costs the square of the degree, and such nodes are eliminated last anyway.
 _FILL_DEGREE = 24
+#: A query's one pass keeping fewer bytes than this (a row's intermediates and derivatives) is
+#: not compared with passes over parts: planning those would cost more than it could save.
+_SPLIT_FROM = 1 << 20
 _BATCH = -1  # the label of the batch axis in a plan
 
 
@@ -270,8 +273,8 @@ class Engine:
                 ) -> list[tuple[list[str], tuple[str, ...], _Plan]]:
         """The passes answering a query: (relevant nodes, evidence factors, plan) for each.
 
-        One pass over the ancestors of every target and observed node, unless passes over parts
-        cost less: then each target not already inside a chosen part gets its own, the part of its
+        One pass over the ancestors of every target and observed node, unless it keeps more than
+        :data:`_SPLIT_FROM` bytes and passes over parts cost less: then each target not already inside a chosen part gets its own, the part of its
         ancestors' and the evidence's moral graph connected to it (evidence in no such part is
         checked by one pass of its own). A target inside a part rides along at no extra width.
         The cost of a pass is the entries its plan keeps for one row.
@@ -290,7 +293,7 @@ class Engine:
 
         whole = make(self._relevant_nodes((*asked, *observed), cut), tuple(dict.fromkeys((*asked, *observed))))
         chosen = [whole]
-        if len(asked) > 1:
+        if len(asked) > 1 and cost(whole[2]) > _SPLIT_FROM:
             parts: list[tuple[set[str], list[str]]] = []
             ranked = sorted(asked, key=lambda t: (-len(self._relevant_nodes((t,), cut)), self._index[t]))
             for target in ranked:
@@ -826,14 +829,13 @@ def _elimination_order(scopes: Sequence[tuple[int, ...]]) -> list[int]:
             graph.setdefault(a, set()).update(x for x in scope if x != a)
 
     def score(v: int) -> tuple[int, int, int]:
-        around = sorted(graph[v])
-        if len(around) > _FILL_DEGREE:  # the fill bounded by a clique's edges: dense nodes go last
-            return len(around) * (len(around) - 1) // 2, len(around), v
-        fill = 0
-        for i, a in enumerate(around):
-            near = graph[a]
-            fill += sum(1 for b in around[i + 1:] if b not in near)
-        return fill, len(around), v
+        around = graph[v]
+        d = len(around)
+        if d > _FILL_DEGREE:  # the fill bounded by a clique's edges: dense nodes go last
+            return d * (d - 1) // 2, d, v
+        # each missing edge between two neighbours is counted from both ends
+        fill = sum(d - 1 - len(around & graph[a]) for a in around) // 2
+        return fill, d, v
 
     heap = [score(v) for v in sorted(graph)]
     heapq.heapify(heap)
