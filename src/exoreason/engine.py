@@ -55,7 +55,7 @@ from .errors import InferenceError
 from .model import CompiledNetwork
 
 __all__ = ["DEFAULT_MEMORY_BUDGET", "Engine", "EvidenceBatch", "FamilyCounts", "ImpossibleEvidence",
-           "approximate_posteriors", "default_memory_budget"]
+           "approximate_posteriors", "default_memory_budget", "one_blas_thread"]
 
 
 class ImpossibleEvidence(InferenceError):
@@ -143,6 +143,29 @@ def default_memory_budget() -> int:
     if not (value > 0 and np.isfinite(value)):
         raise InferenceError(f"EXOREASON_MEMORY_MB must be a positive number of mebibytes, got {text!r}")
     return int(value * (1 << 20))
+
+
+_CONTROLLER: list[Any] = []
+
+
+def one_blas_thread(rows: int) -> Any:
+    """A context limiting BLAS to one thread for a pass over ``rows`` rows (none for fewer than
+    :data:`_THREADED_ROWS`: making the controller costs a tenth of a second, more than a single
+    query takes). The passes multiply many small matrices, where threads cost more than they give
+    (bench/bench_threads.py, 2,000 distinct rows: an E-step 0.96x and a batch of 10,000 profiles
+    0.87x the time taken with the default two threads)."""
+    import contextlib
+
+    if rows < _THREADED_ROWS:
+        return contextlib.nullcontext()
+    if not _CONTROLLER:
+        from threadpoolctl import ThreadpoolController
+
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0].limit(limits=1, user_api="blas")
+
+
+_THREADED_ROWS = 256
 
 
 #: Plans by network structure, then by query layout: shared by every engine on the same structure.
@@ -253,20 +276,21 @@ class Engine:
             batched = frozenset(relevant) if rowed else frozenset()
             chunk = self._rows_per_chunk(plan)
             first = len(relevant)
-            for start in range(0, rows, chunk):
-                stop = min(rows, start + chunk)
-                lam = self._factors(factors, batch, start, stop)
-                tables = self._chunk_tables(theta, start, stop)
-                operands = self._operands(relevant, do, tables, batched, lam, stop - start)
-                values, z = plan.forward(operands, stop - start)
-                self._check_possible(z, batch.nodes, batch.readings[start:stop], do, start)
-                if not any(t in columns for t in factors):
-                    continue
-                grads = plan.backward(values, 1.0 / z)
-                for i, node in enumerate(factors):
-                    if node in columns:
-                        joint = lam[i] * grads[first + i]
-                        out[start:stop, columns[node]] = (joint[:, 1] / joint.sum(axis=1))[:, None]
+            with one_blas_thread(rows):
+                for start in range(0, rows, chunk):
+                    stop = min(rows, start + chunk)
+                    lam = self._factors(factors, batch, start, stop)
+                    tables = self._chunk_tables(theta, start, stop)
+                    operands = self._operands(relevant, do, tables, batched, lam, stop - start)
+                    values, z = plan.forward(operands, stop - start)
+                    self._check_possible(z, batch.nodes, batch.readings[start:stop], do, start)
+                    if not any(t in columns for t in factors):
+                        continue
+                    grads = plan.backward(values, 1.0 / z)
+                    for i, node in enumerate(factors):
+                        if node in columns:
+                            joint = lam[i] * grads[first + i]
+                            out[start:stop, columns[node]] = (joint[:, 1] / joint.sum(axis=1))[:, None]
         return out
 
     def _passes(self, asked: tuple[str, ...], observed: tuple[str, ...], cut: tuple[str, ...], rowed: bool
@@ -417,12 +441,13 @@ class Engine:
         self._within_budget(plan)
         tables = self._tables_for(vector)
         chunk = self._rows_per_chunk(plan)
-        for start in range(0, len(batch), chunk):
-            stop = min(len(batch), start + chunk)
-            lam = self._factors(observed, batch, start, stop)
-            _, z = plan.forward(self._operands(relevant, {}, tables, frozenset(), lam, stop - start), stop - start)
-            self._check_possible(z, batch.nodes, batch.readings[start:stop], {}, start)
-            out[start:stop] = np.log(z)
+        with one_blas_thread(len(batch)):
+            for start in range(0, len(batch), chunk):
+                stop = min(len(batch), start + chunk)
+                lam = self._factors(observed, batch, start, stop)
+                _, z = plan.forward(self._operands(relevant, {}, tables, frozenset(), lam, stop - start), stop - start)
+                self._check_possible(z, batch.nodes, batch.readings[start:stop], {}, start)
+                out[start:stop] = np.log(z)
         return out
 
     def expected_counts(self, evidence: EvidenceBatch, weights: np.ndarray | None = None,
@@ -447,17 +472,18 @@ class Engine:
         counts: dict[str, np.ndarray] = {}
         total = 0.0
         chunk = self._rows_per_chunk(plan)
-        for start in range(0, rows, chunk):
-            stop = min(rows, start + chunk)
-            lam = self._factors(observed, batch, start, stop)
-            operands = self._operands(relevant, {}, tables, frozenset(), lam, stop - start)
-            values, z = plan.forward(operands, stop - start)
-            self._check_possible(z, batch.nodes, batch.readings[start:stop], {}, start)
-            total += float(np.dot(w[start:stop], np.log(z)))
-            grads = plan.backward(values, w[start:stop] / z)
-            for position, node in enumerate(relevant):
-                joint = operands[position] * grads[position]
-                counts[node] = counts[node] + joint if node in counts else joint
+        with one_blas_thread(rows):
+            for start in range(0, rows, chunk):
+                stop = min(rows, start + chunk)
+                lam = self._factors(observed, batch, start, stop)
+                operands = self._operands(relevant, {}, tables, frozenset(), lam, stop - start)
+                values, z = plan.forward(operands, stop - start)
+                self._check_possible(z, batch.nodes, batch.readings[start:stop], {}, start)
+                total += float(np.dot(w[start:stop], np.log(z)))
+                grads = plan.backward(values, w[start:stop] / z)
+                for position, node in enumerate(relevant):
+                    joint = operands[position] * grads[position]
+                    counts[node] = counts[node] + joint if node in counts else joint
         return FamilyCounts(counts, total, float(w.sum()))
 
     def family_posteriors(self, nodes: Sequence[str], evidence: EvidenceBatch,
@@ -480,18 +506,19 @@ class Engine:
         self._within_budget(plan)
         tables = self._tables_for(vector)
         chunk = self._rows_per_chunk(plan)
-        for start in range(0, rows, chunk):
-            stop = min(rows, start + chunk)
-            size = stop - start
-            lam = self._factors(observed, batch, start, stop)
-            rowed = {n: np.broadcast_to(tables[n], (size, *tables[n].shape)) for n in wanted}
-            operands = self._operands(relevant, {}, {**tables, **rowed}, wanted, lam, size)
-            values, z = plan.forward(operands, size)
-            self._check_possible(z, batch.nodes, batch.readings[start:stop], {}, start)
-            grads = plan.backward(values, 1.0 / z)
-            for position, node in enumerate(relevant):
-                if node in wanted:
-                    out[node][start:stop] = operands[position] * grads[position]
+        with one_blas_thread(rows):
+            for start in range(0, rows, chunk):
+                stop = min(rows, start + chunk)
+                size = stop - start
+                lam = self._factors(observed, batch, start, stop)
+                rowed = {n: np.broadcast_to(tables[n], (size, *tables[n].shape)) for n in wanted}
+                operands = self._operands(relevant, {}, {**tables, **rowed}, wanted, lam, size)
+                values, z = plan.forward(operands, size)
+                self._check_possible(z, batch.nodes, batch.readings[start:stop], {}, start)
+                grads = plan.backward(values, 1.0 / z)
+                for position, node in enumerate(relevant):
+                    if node in wanted:
+                        out[node][start:stop] = operands[position] * grads[position]
         return out
 
     def _family_input(self, evidence: EvidenceBatch, theta: np.ndarray | None
