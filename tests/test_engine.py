@@ -211,10 +211,23 @@ def test_beyond_the_budget_importance_sampling_answers_and_says_so(reasoner):
     assert np.abs(approximate - exact).max() > 0  # not the exact answer under another name
 
 
-def test_a_family_pass_beyond_the_budget_is_one_error(reasoner):
+def test_an_e_step_beyond_the_budget_is_sampled_and_says_so(reasoner):
+    nodes = ("hsa_miR_21_5p", "hsa_miR_155_5p", "metastasis", "chemoresistance")
+    rows = np.random.default_rng(2).choice([np.nan, 0.0, 1.0], size=(40, len(nodes)))
+    batch = EvidenceBatch(nodes, rows)
+    exact = reasoner.engine.expected_counts(batch)
+    sampled = Engine(reasoner.compiled, memory_budget=4096).expected_counts(batch)
+    assert exact.method == "exact" and "importance sampling" in sampled.method and "budget" in sampled.method
+    assert set(sampled.counts) == set(exact.counts)
+    worst = max(float(np.abs(sampled.counts[n] - exact.counts[n]).max()) for n in exact.counts)
+    assert 0 < worst / len(rows) < 0.03
+    assert sampled.log_likelihood == pytest.approx(exact.log_likelihood, rel=0.01)
+
+
+def test_family_posteriors_beyond_the_budget_are_one_error(reasoner):
     batch = EvidenceBatch(("hsa_miR_21_5p", "metastasis"), np.array([[1.0, 0.0]]))
     with pytest.raises(InferenceError, match="over the memory budget"):
-        Engine(reasoner.compiled, memory_budget=4096).expected_counts(batch)
+        Engine(reasoner.compiled, memory_budget=4096).family_posteriors(["EMT"], batch)
 
 
 def test_a_bad_memory_budget_is_one_error(monkeypatch):

@@ -35,7 +35,9 @@ chunks that keep those intermediates and their derivatives within a memory budge
 (:data:`DEFAULT_MEMORY_BUDGET`, 256 MiB; ``Engine(memory_budget=...)`` or the environment variable
 ``EXOREASON_MEMORY_MB`` overrides it). A query whose single row needs more than the budget is
 answered by importance sampling instead (:meth:`Engine.posteriors` says so through
-:attr:`Engine.last_method`); see :func:`approximate_posteriors`.
+:attr:`Engine.last_method`; see :func:`approximate_posteriors`), and so is an E-step
+(:meth:`Engine.expected_counts`, whose :attr:`FamilyCounts.method` says so; see
+:func:`approximate_counts`).
 
 Evidence and interventions are checked here, once, for every command: an unknown node, a reading
 outside [0, 1], a node both observed and intervened on, and evidence of probability zero under the
@@ -55,7 +57,8 @@ from .errors import InferenceError
 from .model import CompiledNetwork
 
 __all__ = ["DEFAULT_MEMORY_BUDGET", "Engine", "EvidenceBatch", "FamilyCounts", "ImpossibleEvidence",
-           "approximate_posteriors", "default_memory_budget", "one_blas_thread"]
+           "approximate_counts", "approximate_posteriors", "default_memory_budget",
+           "one_blas_thread"]
 
 
 class ImpossibleEvidence(InferenceError):
@@ -105,6 +108,7 @@ class FamilyCounts:
     counts: dict[str, np.ndarray]
     log_likelihood: float  # sum over rows of weight * log P(row's evidence)
     weight: float  # sum of the weights
+    method: str = "exact"  # or the approximate method, when the exact pass is over the budget
 
 
 #: Bytes the kept intermediates of one chunk of rows may take (overridable per engine and by the
@@ -119,6 +123,8 @@ _WORKING = 16 << 20
 _MAX_ROWS = 8192
 #: Samples per row of the approximate method, and its seed (the same answer on every run).
 SAMPLES = 100_000
+#: Samples per row of the approximate E-step.
+COUNT_SAMPLES = 2_000
 _SEED = 20_260_101
 #: Above this many neighbours a node's fill is not counted (bounded by a clique's edges instead):
 #: counting costs the square of the degree, and such nodes are eliminated last anyway.
@@ -467,8 +473,15 @@ class Engine:
             return FamilyCounts({}, 0.0, float(w.sum()))
         relevant = self._relevant_nodes(observed)
         plan = self._plan(relevant, (), observed, frozenset())
-        self._within_budget(plan)
         tables = self._tables_for(vector)
+        need = plan.fixed_bytes + plan.row_bytes
+        if need > self.memory_budget:
+            found = approximate_counts(self.compiled, {n: t[..., 1].reshape(-1) for n, t in tables.items()},
+                                       batch, w)
+            method = (f"importance sampling ({COUNT_SAMPLES:,} samples a row): the exact pass needs "
+                      f"{need / (1 << 20):,.0f} MiB a row, over the budget of "
+                      f"{self.memory_budget / (1 << 20):,.0f} MiB")
+            return FamilyCounts(found.counts, found.log_likelihood, found.weight, method)
         counts: dict[str, np.ndarray] = {}
         total = 0.0
         chunk = self._rows_per_chunk(plan)
@@ -728,6 +741,64 @@ def approximate_posteriors(compiled: CompiledNetwork, tables: Mapping[str, np.nd
     if not weight_sum > 0:
         return {}, 0.0
     return {t: v / weight_sum for t, v in totals.items()}, mean
+
+
+def approximate_counts(compiled: CompiledNetwork, tables: Mapping[str, np.ndarray], evidence: EvidenceBatch,
+                       weights: np.ndarray, samples: int = 0, seed: int = _SEED) -> FamilyCounts:
+    """Expected family counts and the log-likelihood by importance sampling, ``samples`` per row
+    (:data:`COUNT_SAMPLES` by default): each row's samples are drawn as in
+    :func:`approximate_posteriors`, P(evidence of the row) is estimated by their mean weight and
+    each family's configuration counted with the row's weight times the sample's normalised weight.
+    ``tables`` holds each node's P(true | configuration)."""
+    samples = samples or COUNT_SAMPLES
+    families = compiled.families
+    rng = np.random.default_rng(seed)
+    observed = [(j, n) for j, n in enumerate(evidence.nodes) if not np.isnan(evidence.readings[:, j]).all()]
+    needed: set[str] = set()
+    for _, node in observed:
+        needed |= compiled.ancestors(node)
+    nodes = [n for n in families if n in needed]
+    column = {n: j for j, n in observed}
+    counts = {n: np.zeros(2 ** (len(families[n].parents) + 1)) for n in nodes}
+    total = 0.0
+    step = max(1, 200_000 // samples)
+    for start in range(0, len(evidence), step):
+        block = evidence.readings[start:start + step]
+        rows = block.shape[0]
+        size = rows * samples
+        state: dict[str, np.ndarray] = {}
+        log_w = np.zeros(size)
+        for node in nodes:
+            index = np.zeros(size, dtype=np.int64)
+            for parent in families[node].parents:
+                index = index * 2 + state[parent]
+            p = tables[node][index]
+            if node in column:
+                q = np.repeat(block[:, column[node]], samples)
+                q = np.where(np.isnan(q), 0.5, q)  # not observed in the row: [1, 1], up to a constant
+                on, off = p * q, (1.0 - p) * (1.0 - q)
+                norm = on + off
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    log_w += np.log(norm) - np.where(np.isnan(np.repeat(block[:, column[node]], samples)),
+                                                     np.log(0.5), 0.0)
+                    p = np.where(norm > 0, on / norm, 0.0)
+            state[node] = rng.random(size) < p
+        w = np.exp(log_w).reshape(rows, samples)
+        z = w.mean(axis=1)
+        if not np.all(z > 0):
+            raise ImpossibleEvidence("the evidence has probability zero under the model (no sample of row "
+                                     f"{start + int(np.flatnonzero(~(z > 0))[0])} has weight)",
+                                     [start + int(i) for i in np.flatnonzero(~(z > 0))])
+        row_weights = weights[start:start + rows]
+        total += float(np.dot(row_weights, np.log(z)))
+        share = (w / w.sum(axis=1, keepdims=True) * row_weights[:, None]).reshape(-1)
+        for node in nodes:
+            index = np.zeros(size, dtype=np.int64)
+            for parent in (*families[node].parents, node):
+                index = index * 2 + state[parent]
+            counts[node] += np.bincount(index, weights=share, minlength=counts[node].size)
+    shaped = {n: c.reshape([2] * (len(families[n].parents) + 1)) for n, c in counts.items()}
+    return FamilyCounts(shaped, total, float(weights.sum()), f"importance sampling ({samples:,} samples a row)")
 
 
 def _family_jacobian(family: Any, means: np.ndarray, indices: list[int]) -> np.ndarray:
