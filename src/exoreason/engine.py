@@ -174,7 +174,9 @@ def one_blas_thread(rows: int) -> Any:
 _THREADED_ROWS = 256
 
 
-#: Plans by network structure, then by query layout: shared by every engine on the same structure.
+#: Plans by network structure, then by query layout: shared by every engine on the same structure,
+#: for the last :data:`_STRUCTURES` structures.
+_STRUCTURES = 16
 _PLANS: dict[tuple[Any, ...], dict[tuple[Any, ...], _Plan]] = {}
 
 
@@ -189,6 +191,8 @@ class Engine:
         families = compiled.families
         self._index = {n: i for i, n in enumerate(families)}
         structure = tuple((n, f.parents) for n, f in families.items())
+        if structure not in _PLANS and len(_PLANS) >= _STRUCTURES:
+            del _PLANS[next(iter(_PLANS))]  # the structure cached first
         self._plans = _PLANS.setdefault(structure, {})
         self._relevant: dict[tuple[Any, ...], list[str]] = {}
         self._chosen: dict[tuple[Any, ...], list[tuple[list[str], tuple[str, ...], _Plan]]] = {}
