@@ -8,52 +8,57 @@ where f_n is node n's table (replaced by the indicator of d_n for an intervened 
 surgery), lambda_v is the evidence factor of an observed node v ([0, 1] or [1, 0] for hard
 evidence; [1 - q, q] for a reading q, a likelihood: q/(1 - q) is how much more likely the reading
 is if v is true than if it is false; [1, 1] for "not observed") and Z is the same sum over every
-t, the probability of the evidence. Only the ancestors of T and of the observed nodes take part
-(every other node sums out to 1). Each such sum is one tensor contraction, planned once by
-opt_einsum and reused, with an optional leading batch axis shared by the evidence factors (one row
-per profile) and by the tables (one row per parameter vector: intervals, sensitivities, learning).
+t, the probability of the evidence. Only the ancestors of the targets and of the observed nodes
+take part (every other node sums out to 1).
+
+**One pass for every marginal.** Every asked node T gets an evidence factor too ([1, 1] when it is
+not observed). Z is linear in each factor, so P(T = t, e) = lambda_T(t) dZ/dlambda_T(t): one
+contraction of Z and one backward pass through the same pairwise steps (reverse-mode
+differentiation of the contraction) give every marginal at once, as a junction tree's collect and
+distribute do; likewise every table's derivative, P(x_F, e) = f_F(x_F) dZ/df_F(x_F) for the family
+F of each node, which is what learning needs (:meth:`Engine.expected_counts`) and, chained with
+each table's derivative in the parameters, the exact derivatives of a posterior
+(:meth:`Engine.derivatives`). Seeding the backward pass with w_r / Z_r sums over rows with weights
+w_r.
+
+**Plans.** A contraction is planned once for one row (no batch axis) and run over any batch: an
+elimination order by greedy minimum fill on the moral graph of the operands (ties broken by the
+network's order, so a plan never depends on the interpreter's hash seed), each eliminated node's
+factors multiplied pairwise, as batched matrix products, and summed out. A plan depends only on the
+network's structure and on which nodes are asked, observed and intervened on; it is kept in a cache
+shared by every engine on the same structure (a network with fitted tables reuses its plans).
+The batch axis (one row per profile, or per parameter vector: intervals, learning) is carried by
+the evidence factors and, for parameter vectors, by the tables.
+
+**Memory.** Every intermediate of the forward pass is kept for the backward one. Rows are run in
+chunks that keep those intermediates and their derivatives within a memory budget
+(:data:`DEFAULT_MEMORY_BUDGET`, 256 MiB; ``Engine(memory_budget=...)`` or the environment variable
+``EXOREASON_MEMORY_MB`` overrides it). A query whose single row needs more than the budget is
+answered by importance sampling instead (:meth:`Engine.posteriors` says so through
+:attr:`Engine.last_method`; see :func:`approximate_posteriors`), and so is an E-step
+(:meth:`Engine.expected_counts`, whose :attr:`FamilyCounts.method` says so; see
+:func:`approximate_counts`).
 
 Evidence and interventions are checked here, once, for every command: an unknown node, a reading
 outside [0, 1], a node both observed and intervened on, and evidence of probability zero under the
 model are each one :class:`~exoreason.errors.InferenceError`. No answer is ever NaN.
-
-**Families, for learning.** Expectation-maximisation needs, for every row r, the posterior joint of
-each node's family (the node and its parents) given the row's evidence e_r. Every table f_n enters
-the sum Z_r = P(e_r) once and linearly, so
-
-    P(x_F, e_r) = f_F(x_F) * dZ_r / df_F(x_F)
-
-and one contraction of Z followed by one backward pass through the same pairwise steps (reverse-mode
-differentiation of the contraction, as automatic differentiation would do it) gives every family's
-posterior at about three times the cost of Z alone, instead of one contraction per family.
-Seeding the backward pass with w_r / Z_r sums the posteriors over rows with weights w_r: the
-expected counts of every family configuration (:meth:`Engine.expected_counts`). Only the ancestors
-of the observed nodes take part (a family with no observed descendant keeps its prior and is not
-counted). These contractions are planned once per set of observed nodes and cached, like the
-others.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from math import prod
+from typing import Any
 
 import numpy as np
 
 from .errors import InferenceError
 from .model import CompiledNetwork
 
-__all__ = ["Engine", "EvidenceBatch", "FamilyCounts", "ImpossibleEvidence"]
-
-_CHUNK = 8192
-# Rows per contraction of the family passes. Every intermediate of the forward pass is kept for the
-# backward one; small chunks keep them in the processor's caches: on the review's network an E-step
-# over 8,163 distinct rows took 0.52 s at 128 rows a chunk, 1.52 s at 1,024 and 2.37 s at 4,096.
-_FAMILY_CHUNK = 128
-#: Entries per evidence row of the largest intermediate above which a contraction's greedy order is
-#: compared with randomised ones (2^12: twelve binary axes).
-_GREEDY_WIDTH = 1 << 12
+__all__ = ["DEFAULT_MEMORY_BUDGET", "Engine", "EvidenceBatch", "FamilyCounts", "ImpossibleEvidence",
+           "approximate_counts", "approximate_posteriors", "default_memory_budget",
+           "one_blas_thread"]
 
 
 class ImpossibleEvidence(InferenceError):
@@ -103,23 +108,98 @@ class FamilyCounts:
     counts: dict[str, np.ndarray]
     log_likelihood: float  # sum over rows of weight * log P(row's evidence)
     weight: float  # sum of the weights
+    method: str = "exact"  # or the approximate method, when the exact pass is over the budget
+
+
+#: Bytes the kept intermediates of one chunk of rows may take (overridable per engine and by the
+#: environment variable ``EXOREASON_MEMORY_MB``).
+DEFAULT_MEMORY_BUDGET = 256 << 20
+#: Bytes of kept intermediates a chunk aims at, within the budget: chunks that stay near the
+#: processor's caches run faster. On a random 75-node network (bench/bench_growth.py's shape) an
+#: E-step over 1,000 rows took 3.0 s at 4 MiB, 1.9 s at 16 MiB and 2.9 s at 64 MiB; 2,000
+#: profiles 0.32, 0.28 and 0.38 s.
+_WORKING = 16 << 20
+#: Rows of one chunk at most, however small the rows.
+_MAX_ROWS = 8192
+#: Samples per row of the approximate method, and its seed (the same answer on every run).
+SAMPLES = 100_000
+#: Samples per row of the approximate E-step.
+COUNT_SAMPLES = 2_000
+_SEED = 20_260_101
+#: Above this many neighbours a node's fill is not counted (bounded by a clique's edges instead):
+#: counting costs the square of the degree, and such nodes are eliminated last anyway.
+_FILL_DEGREE = 24
+#: A query's one pass keeping fewer bytes than this (a row's intermediates and derivatives) is
+#: not compared with passes over parts: planning those would cost more than it could save.
+_SPLIT_FROM = 1 << 20
+_BATCH = -1  # the label of the batch axis in a plan
+
+
+def default_memory_budget() -> int:
+    """The default budget in bytes: ``EXOREASON_MEMORY_MB`` (mebibytes) if set, else 256 MiB."""
+    import os
+
+    text = os.environ.get("EXOREASON_MEMORY_MB", "").strip()
+    if not text:
+        return DEFAULT_MEMORY_BUDGET
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (value > 0 and np.isfinite(value)):
+        raise InferenceError(f"EXOREASON_MEMORY_MB must be a positive number of mebibytes, got {text!r}")
+    return int(value * (1 << 20))
+
+
+_CONTROLLER: list[Any] = []
+
+
+def one_blas_thread(rows: int) -> Any:
+    """A context limiting BLAS to one thread for a pass over ``rows`` rows (none for fewer than
+    :data:`_THREADED_ROWS`: making the controller costs a tenth of a second, more than a single
+    query takes). The passes multiply many small matrices, where threads cost more than they give
+    (bench/bench_threads.py, 2,000 distinct rows: an E-step 0.96x and a batch of 10,000 profiles
+    0.87x the time taken with the default two threads)."""
+    import contextlib
+
+    if rows < _THREADED_ROWS:
+        return contextlib.nullcontext()
+    if not _CONTROLLER:
+        from threadpoolctl import ThreadpoolController
+
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0].limit(limits=1, user_api="blas")
+
+
+_THREADED_ROWS = 256
+
+
+#: Plans by network structure, then by query layout: shared by every engine on the same structure,
+#: for the last :data:`_STRUCTURES` structures.
+_STRUCTURES = 16
+_PLANS: dict[tuple[Any, ...], dict[tuple[Any, ...], _Plan]] = {}
 
 
 class Engine:
-    """Exact posteriors on one compiled network, by tensor contraction (opt_einsum)."""
+    """Exact posteriors on one compiled network, by one forward-backward contraction per query."""
 
-    def __init__(self, compiled: CompiledNetwork) -> None:
+    def __init__(self, compiled: CompiledNetwork, memory_budget: int | None = None) -> None:
         self.compiled = compiled
-        self._expressions: dict[tuple[Any, ...], Any] = {}
-        self._relevant: dict[tuple[Any, ...], list[str]] = {}
-        self._plans: dict[tuple[Any, ...], _Plan] = {}
+        self.memory_budget = int(memory_budget) if memory_budget is not None else default_memory_budget()
+        if self.memory_budget <= 0:
+            raise InferenceError(f"the memory budget must be a positive number of bytes, got {memory_budget!r}")
         families = compiled.families
+        self._index = {n: i for i, n in enumerate(families)}
+        structure = tuple((n, f.parents) for n, f in families.items())
+        if structure not in _PLANS and len(_PLANS) >= _STRUCTURES:
+            del _PLANS[next(iter(_PLANS))]  # the structure cached first
+        self._plans = _PLANS.setdefault(structure, {})
+        self._relevant: dict[tuple[Any, ...], list[str]] = {}
+        self._chosen: dict[tuple[Any, ...], list[tuple[list[str], tuple[str, ...], _Plan]]] = {}
         self._point = {n: _tensor(compiled.tables[n].p_true[None, :], len(f.parents))[0]
                        for n, f in families.items()}
-        import opt_einsum
-
-        self._symbol = {n: opt_einsum.get_symbol(i + 1) for i, n in enumerate(families)}
-        self._batch = opt_einsum.get_symbol(0)
+        #: How the last call of :meth:`posteriors` answered: "exact", or the approximate method.
+        self.last_method = "exact"
 
     # -- the boundary: every check, once ------------------------------------------------------
 
@@ -151,7 +231,22 @@ class Engine:
         if observed:
             raise InferenceError(f"{observed[0]} is both observed and intervened on; give one or the other")
 
-    # -- contraction --------------------------------------------------------------------------
+    def _theta_rows(self, theta: np.ndarray | None, batch: EvidenceBatch) -> tuple[EvidenceBatch, np.ndarray | None]:
+        """The evidence repeated for every parameter vector when one row is given for many."""
+        if theta is None:
+            return batch, None
+        theta = np.atleast_2d(np.asarray(theta, dtype=float))
+        if theta.ndim != 2 or theta.shape[1] != len(self.compiled.space):
+            raise InferenceError(f"a parameter vector has {len(self.compiled.space)} entries, "
+                                 f"got {theta.shape[-1]}")
+        rows = len(batch)
+        if rows == 1 and theta.shape[0] > 1:
+            batch = EvidenceBatch(batch.nodes, np.repeat(batch.readings, theta.shape[0], axis=0))
+        elif theta.shape[0] not in (1, rows):
+            raise InferenceError(f"{theta.shape[0]} parameter vectors for {rows} evidence rows")
+        return batch, theta
+
+    # -- posteriors: every marginal of a query in one pass ------------------------------------
 
     def posteriors(self, targets: Sequence[str], evidence: Mapping[str, float] | EvidenceBatch | None = None,
                    do: Mapping[str, bool] | None = None, theta: np.ndarray | None = None) -> np.ndarray:
@@ -164,26 +259,116 @@ class Engine:
         batch = _as_batch(evidence)
         do = dict(do or {})
         self._check(targets, batch, do)
+        batch, theta = self._theta_rows(theta, batch)
         rows = len(batch)
-        if theta is not None:
-            theta = np.atleast_2d(np.asarray(theta, dtype=float))
-            if theta.shape[1] != len(self.compiled.space):
-                raise InferenceError(f"a parameter vector has {len(self.compiled.space)} entries, "
-                                     f"got {theta.shape[1]}")
-            if rows == 1 and theta.shape[0] > 1:  # one evidence row for every parameter vector
-                rows = theta.shape[0]
-                batch = EvidenceBatch(batch.nodes, np.repeat(batch.readings, rows, axis=0))
-            elif theta.shape[0] not in (1, rows):
-                raise InferenceError(f"{theta.shape[0]} parameter vectors for {rows} evidence rows")
+        targets = list(targets)
+        asked = tuple(dict.fromkeys(t for t in targets if t not in do))
+        observed = self._observed(batch)
+        cut = tuple(sorted(do))
         out = np.empty((rows, len(targets)))
-        for start in range(0, rows, _CHUNK):
-            stop = min(rows, start + _CHUNK)
-            values = batch.readings[start:stop]
-            block_theta = None
-            if theta is not None:
-                block_theta = theta if theta.shape[0] == 1 else theta[start:stop]
-            out[start:stop] = self._block(targets, batch.nodes, values, do, block_theta, start)
+        for column, target in enumerate(targets):
+            if target in do:
+                out[:, column] = 1.0 if do[target] else 0.0
+        self.last_method = "exact"
+        if not asked:
+            if observed:  # nothing asked: the evidence is still checked
+                self.posteriors(observed[:1], batch, do, theta)
+            return out
+        rowed = theta is not None and theta.shape[0] > 1
+        passes = self._passes(asked, observed, cut, rowed)
+        largest = max(passes, key=lambda p: p[2].fixed_bytes + p[2].row_bytes)[2]
+        if largest.fixed_bytes + largest.row_bytes > self.memory_budget:
+            return self._approximate(targets, batch, do, theta, largest, out)
+        columns: dict[str, list[int]] = {}
+        for column, target in enumerate(targets):
+            columns.setdefault(target, []).append(column)
+        for relevant, factors, plan in passes:
+            batched = frozenset(relevant) if rowed else frozenset()
+            chunk = self._rows_per_chunk(plan)
+            first = len(relevant)
+            with one_blas_thread(rows):
+                for start in range(0, rows, chunk):
+                    stop = min(rows, start + chunk)
+                    lam = self._factors(factors, batch, start, stop)
+                    tables = self._chunk_tables(theta, start, stop)
+                    operands = self._operands(relevant, do, tables, batched, lam, stop - start)
+                    values, z = plan.forward(operands, stop - start)
+                    self._check_possible(z, batch.nodes, batch.readings[start:stop], do, start)
+                    if not any(t in columns for t in factors):
+                        continue
+                    grads = plan.backward(values, 1.0 / z)
+                    for i, node in enumerate(factors):
+                        if node in columns:
+                            joint = lam[i] * grads[first + i]
+                            out[start:stop, columns[node]] = (joint[:, 1] / joint.sum(axis=1))[:, None]
         return out
+
+    def _passes(self, asked: tuple[str, ...], observed: tuple[str, ...], cut: tuple[str, ...], rowed: bool
+                ) -> list[tuple[list[str], tuple[str, ...], _Plan]]:
+        """The passes answering a query: (relevant nodes, evidence factors, plan) for each.
+
+        One pass over the ancestors of every target and observed node, unless it keeps more than
+        :data:`_SPLIT_FROM` bytes and passes over parts cost less: then each target not already inside a chosen part gets its own, the part of its
+        ancestors' and the evidence's moral graph connected to it (evidence in no such part is
+        checked by one pass of its own). A target inside a part rides along at no extra width.
+        The cost of a pass is the entries its plan keeps for one row.
+        """
+        key = (asked, observed, cut, rowed)
+        found = self._chosen.get(key)
+        if found is not None:
+            return found
+
+        def make(relevant: list[str], factors: tuple[str, ...]) -> tuple[list[str], tuple[str, ...], _Plan]:
+            batched = frozenset(relevant) if rowed else frozenset()
+            return relevant, factors, self._plan(relevant, cut, factors, batched)
+
+        def cost(plan: _Plan) -> int:
+            return plan.row_bytes + plan.fixed_bytes
+
+        whole = make(self._relevant_nodes((*asked, *observed), cut), tuple(dict.fromkeys((*asked, *observed))))
+        chosen = [whole]
+        if len(asked) > 1 and cost(whole[2]) > _SPLIT_FROM:
+            parts: list[tuple[set[str], list[str]]] = []
+            ranked = sorted(asked, key=lambda t: (-len(self._relevant_nodes((t,), cut)), self._index[t]))
+            for target in ranked:
+                home = next((members for part, members in parts if target in part), None)
+                if home is not None:
+                    home.append(target)
+                else:
+                    parts.append((self._component(target, observed, cut), [target]))
+            covered: set[str] = set().union(*(part for part, _ in parts))
+            alone = tuple(n for n in observed if n not in covered)
+            split = []
+            for part, members in parts:
+                relevant = [n for n in self._index if n in part]
+                split.append(make(relevant, (*members, *(n for n in observed if n in part))))
+            if alone:
+                split.append(make(self._relevant_nodes(alone, cut), alone))
+            if len(split) > 1 and sum(cost(p[2]) for p in split) < cost(whole[2]):
+                chosen = split
+        self._chosen[key] = chosen
+        return chosen
+
+    def _component(self, target: str, observed: tuple[str, ...], cut: tuple[str, ...]) -> set[str]:
+        """The nodes the moral graph of the ancestors of ``target`` and the observed nodes (cut at
+        the intervened ones) connects to ``target``."""
+        families = self.compiled.families
+        nodes = set(self._relevant_nodes((target, *observed), cut))
+        near: dict[str, set[str]] = {n: set() for n in nodes}
+        for node in nodes:
+            if node in cut:
+                continue
+            family = (*families[node].parents, node)
+            for a in family:
+                near[a].update(family)
+        seen = {target}
+        stack = [target]
+        while stack:
+            for other in near[stack.pop()]:
+                if other not in seen:
+                    seen.add(other)
+                    stack.append(other)
+        return seen
 
     def posterior_dict(self, targets: Sequence[str], evidence: Mapping[str, float] | None = None,
                        do: Mapping[str, bool] | None = None) -> dict[str, float]:
@@ -191,133 +376,88 @@ class Engine:
         values = self.posteriors(targets, evidence, do)[0]
         return {t: float(v) for t, v in zip(targets, values, strict=True)}
 
-    def _block(self, targets: Sequence[str], nodes: tuple[str, ...], values: np.ndarray,
-               do: Mapping[str, bool], theta: np.ndarray | None, offset: int) -> np.ndarray:
-        size = values.shape[0]
-        # Evidence factors: [1 - q, q]; a node not observed in a row gets [1, 1].
-        observed = [j for j in range(len(nodes)) if not np.isnan(values[:, j]).all()]
-        factors = {}
-        for j in observed:
-            q = values[:, j]
-            seen = ~np.isnan(q)
-            factors[nodes[j]] = np.stack([np.where(seen, 1.0 - q, 1.0), np.where(seen, q, 1.0)], axis=1)
-        tables = self._point
-        batched_tables = theta is not None and theta.shape[0] > 1
-        if theta is not None:
-            p_true = self.compiled.p_true(theta)
-            tables = {n: _tensor(p, len(self.compiled.families[n].parents)) for n, p in p_true.items()}
-            if not batched_tables:
-                tables = {n: t[0] for n, t in tables.items()}
-        evidence_nodes = tuple(sorted(factors))
-        out = np.empty((size, len(targets)))
-        checked = False
-        for column, target in enumerate(targets):
-            joint = self._contract(target, evidence_nodes, factors, do, tables, batched_tables, size)
-            total = joint.sum(axis=1)
-            if not checked:
-                self._check_possible(total, nodes, values, do, offset)
-                checked = True
-            out[:, column] = joint[:, 1] / total
-        return out
+    def derivatives(self, targets: Sequence[str], evidence: Mapping[str, float] | None = None,
+                    do: Mapping[str, bool] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """P(target = true | evidence, do) and its exact derivative in every parameter.
 
-    def _check_possible(self, z: np.ndarray, nodes: tuple[str, ...], values: np.ndarray,
-                        do: Mapping[str, bool], offset: int) -> None:
-        """:class:`ImpossibleEvidence` naming the rows (counted from ``offset``) whose evidence has
-        probability ``z`` zero (or NaN) under the model."""
-        impossible = np.flatnonzero(~(z > 0.0))
-        if impossible.size:
-            raise ImpossibleEvidence(
-                "the evidence has probability zero under the model (for instance a node whose "
-                f"probability is 0 observed present): {self._describe(nodes, values, do, impossible[0])}",
-                [int(i) + offset for i in impossible])
-
-    def _describe(self, nodes: tuple[str, ...], values: np.ndarray, do: Mapping[str, bool], row: int) -> str:
-        parts = [f"{n}={_reading_text(values[row, j])}" for j, n in enumerate(nodes)
-                 if not np.isnan(values[row, j])]
-        parts += [f"do({k}={'true' if v else 'false'})" for k, v in do.items()]
-        return ", ".join(parts) or "no evidence"
-
-    def _contract(self, target: str, evidence_nodes: tuple[str, ...], factors: Mapping[str, np.ndarray],
-                  do: Mapping[str, bool], tables: Mapping[str, np.ndarray], batched_tables: bool,
-                  size: int) -> np.ndarray:
-        import opt_einsum
-
-        families = self.compiled.families
+        Returns (posteriors (targets,), derivatives (targets, parameters)). One pass over 1 + T
+        rows: the evidence, then the evidence with each target observed true. With Z_0 and Z_j
+        their probabilities, P_j = Z_j / Z_0 and dP_j/df = P_j (dlog Z_j/df - dlog Z_0/df) for
+        every table entry f, from the backward pass; each table entry's derivative in the
+        parameters of its family is exact too (complex-step differentiation of the family's
+        formula, which is a polynomial in them).
+        """
+        if self.compiled.fitted:
+            self.compiled.p_true(self.compiled.space.means[None, :])  # raises: fitted tables
+        batch = _as_batch(evidence)
+        do = dict(do or {})
+        self._check(targets, batch, do)
+        targets = list(targets)
+        asked = tuple(dict.fromkeys(t for t in targets if t not in do))
+        size = 1 + len(asked)
+        space = self.compiled.space
+        posterior = np.array([float(do[t]) if t in do else 0.0 for t in targets])
+        derivative = np.zeros((len(targets), len(space)))
+        if not asked:
+            return posterior, derivative
+        observed = self._observed(batch)
         cut = tuple(sorted(do))
-        relevant = self._relevant_nodes((target, *evidence_nodes), cut)
-        batch, sym = self._batch, self._symbol
-        terms = [batch]
-        operands: list[np.ndarray] = [np.ones(size)]
-        for node in relevant:
+        relevant = self._relevant_nodes((*asked, *observed), cut)
+        factors = tuple(dict.fromkeys((*asked, *observed)))
+        batched = frozenset(n for n in relevant if n not in do)
+        plan = self._plan(relevant, cut, factors, batched)
+        lam = self._factors(factors, batch, 0, 1)
+        lam = [np.repeat(f, size, axis=0) for f in lam]
+        for j in range(len(asked)):
+            lam[j] = lam[j].copy()
+            lam[j][1 + j, 0] = 0.0  # row 1 + j: the target observed true as well
+        tables = {n: np.broadcast_to(t, (size, *t.shape)) for n, t in self._point.items() if n in batched}
+        values, z = plan.forward(self._operands(relevant, do, tables, batched, lam, size), size)
+        self._check_possible(z[:1], batch.nodes, batch.readings, do, 0)
+        with np.errstate(divide="ignore"):
+            grads = plan.backward(values, np.where(z > 0, 1.0 / z, 0.0))
+        p = z[1:] / z[0]
+        for j, target in enumerate(asked):
+            posterior[targets.index(target)] = p[j]
+        gradient = np.zeros((len(asked), len(space)))
+        for position, node in enumerate(relevant):
             if node in do:
-                terms.append(sym[node])
-                operands.append(np.array([0.0, 1.0]) if do[node] else np.array([1.0, 0.0]))
                 continue
-            axes = "".join(sym[a] for a in (*families[node].parents, node))
-            table = tables[node]
-            if node in factors:
-                # The evidence factor is folded into the node's own table: separate evidence
-                # vectors sharing only the batch axis would tempt the planner into outer products.
-                lam = factors[node]  # batch x 2
-                if batched_tables:
-                    table = table * lam.reshape((size, *([1] * len(families[node].parents)), 2))
-                else:
-                    table = table[None, ...] * lam.reshape((size, *([1] * len(families[node].parents)), 2))
-                terms.append(batch + axes)
-            else:
-                terms.append((batch if batched_tables else "") + axes)
-            operands.append(table)
-        key = (target, evidence_nodes, cut, batched_tables, size)
-        expression = self._expressions.get(key)
-        if expression is None:
-            subscripts = ",".join(terms) + "->" + batch + sym[target]
-            shapes = [op.shape for op in operands]
-            path, info = opt_einsum.contract_path(subscripts, *shapes, shapes=True, optimize="greedy")
-            if info.largest_intermediate > _GREEDY_WIDTH * size:
-                # The plain greedy order can build an intermediate over twenty and more nodes (many
-                # observed outcomes do it on the review's network): the best of 16 randomised greedy
-                # orders (seeded by their number, the same on every run) is used when it costs less.
-                other, better = opt_einsum.contract_path(subscripts, *shapes, shapes=True,
-                                                         optimize=opt_einsum.RandomGreedy(max_repeats=16))
-                if better.opt_cost < info.opt_cost:
-                    path = other
-            expression = opt_einsum.contract_expression(subscripts, *shapes, optimize=path)
-            self._expressions[key] = expression
-        return np.asarray(expression(*operands))
+            family = self.compiled.families[node]
+            indices = [i for i in (family.leak, *family.weights, family.gate) if i >= 0]
+            if not indices:
+                continue
+            g = grads[position].reshape(size, -1, 2)
+            slope = g[:, :, 1] - g[:, :, 0]  # d log Z / d P(node = true | configuration)
+            per_p = p[:, None] * (slope[1:] - slope[:1])  # dP_j / dP(true | configuration)
+            gradient[:, indices] += per_p @ _family_jacobian(family, space.means, indices).T
+        for j, target in enumerate(asked):
+            for column, name in enumerate(targets):
+                if name == target:
+                    derivative[column] = gradient[j]
+        return posterior, derivative
 
-    def _relevant_nodes(self, nodes: tuple[str, ...], cut: tuple[str, ...] = ()) -> list[str]:
-        """The nodes and their ancestors in the network cut at ``cut`` (the incoming edges of the
-        intervened nodes removed), in the network's order."""
-        key = (tuple(sorted(set(nodes))), cut)
-        found = self._relevant.get(key)
-        if found is None:
-            families = self.compiled.families
-            seen = set(nodes)
-            stack = list(seen)
-            while stack:
-                node = stack.pop()
-                if node in cut:
-                    continue
-                for parent in families[node].parents:
-                    if parent not in seen:
-                        seen.add(parent)
-                        stack.append(parent)
-            found = [n for n in families if n in seen]
-            self._relevant[key] = found
-        return found
-
-
-    # -- families: posteriors and expected counts, by a backward pass --------------------------
+    # -- families: posteriors and expected counts, from the same pass --------------------------
 
     def log_likelihood(self, evidence: EvidenceBatch, theta: np.ndarray | None = None) -> np.ndarray:
         """log P(evidence of each row) under the parameter vector ``theta`` (the means if None)."""
         batch, vector = self._family_input(evidence, theta)
-        out = np.empty(len(batch))
+        observed = self._observed(batch)
+        out = np.zeros(len(batch))
+        if not observed:
+            return out
+        relevant = self._relevant_nodes(observed)
+        plan = self._plan(relevant, (), observed, frozenset())
+        self._within_budget(plan)
         tables = self._tables_for(vector)
-        for start in range(0, len(batch), _FAMILY_CHUNK):
-            block = batch.readings[start:start + _FAMILY_CHUNK]
-            out[start:start + len(block)] = np.log(self._family_pass(batch.nodes, block, tables, (), None,
-                                                                     False, start)[0])
+        chunk = self._rows_per_chunk(plan)
+        with one_blas_thread(len(batch)):
+            for start in range(0, len(batch), chunk):
+                stop = min(len(batch), start + chunk)
+                lam = self._factors(observed, batch, start, stop)
+                _, z = plan.forward(self._operands(relevant, {}, tables, frozenset(), lam, stop - start), stop - start)
+                self._check_possible(z, batch.nodes, batch.readings[start:stop], {}, start)
+                out[start:stop] = np.log(z)
         return out
 
     def expected_counts(self, evidence: EvidenceBatch, weights: np.ndarray | None = None,
@@ -332,16 +472,35 @@ class Engine:
         w = np.ones(rows) if weights is None else np.asarray(weights, dtype=float)
         if w.shape != (rows,) or not np.all(np.isfinite(w)) or np.any(w < 0):
             raise InferenceError(f"weights must be {rows} finite numbers >= 0")
+        observed = self._observed(batch)
+        if not observed:
+            return FamilyCounts({}, 0.0, float(w.sum()))
+        relevant = self._relevant_nodes(observed)
+        plan = self._plan(relevant, (), observed, frozenset())
         tables = self._tables_for(vector)
+        need = plan.fixed_bytes + plan.row_bytes
+        if need > self.memory_budget:
+            found = approximate_counts(self.compiled, {n: t[..., 1].reshape(-1) for n, t in tables.items()},
+                                       batch, w)
+            method = (f"importance sampling ({COUNT_SAMPLES:,} samples a row): the exact pass needs "
+                      f"{need / (1 << 20):,.0f} MiB a row, over the budget of "
+                      f"{self.memory_budget / (1 << 20):,.0f} MiB")
+            return FamilyCounts(found.counts, found.log_likelihood, found.weight, method)
         counts: dict[str, np.ndarray] = {}
         total = 0.0
-        for start in range(0, rows, _FAMILY_CHUNK):
-            block = batch.readings[start:start + _FAMILY_CHUNK]
-            z, joints = self._family_pass(batch.nodes, block, tables, (), w[start:start + len(block)],
-                                          False, start)
-            total += float(np.dot(w[start:start + len(block)], np.log(z)))
-            for node, joint in joints.items():
-                counts[node] = counts[node] + joint if node in counts else joint
+        chunk = self._rows_per_chunk(plan)
+        with one_blas_thread(rows):
+            for start in range(0, rows, chunk):
+                stop = min(rows, start + chunk)
+                lam = self._factors(observed, batch, start, stop)
+                operands = self._operands(relevant, {}, tables, frozenset(), lam, stop - start)
+                values, z = plan.forward(operands, stop - start)
+                self._check_possible(z, batch.nodes, batch.readings[start:stop], {}, start)
+                total += float(np.dot(w[start:stop], np.log(z)))
+                grads = plan.backward(values, w[start:stop] / z)
+                for position, node in enumerate(relevant):
+                    joint = operands[position] * grads[position]
+                    counts[node] = counts[node] + joint if node in counts else joint
         return FamilyCounts(counts, total, float(w.sum()))
 
     def family_posteriors(self, nodes: Sequence[str], evidence: EvidenceBatch,
@@ -354,14 +513,29 @@ class Engine:
         for node in nodes:
             if node not in self.compiled.families:
                 self.check_node(node)
-        tables = self._tables_for(vector)
         families = self.compiled.families
-        out = {n: np.empty((len(batch), *([2] * (len(families[n].parents) + 1)))) for n in nodes}
-        for start in range(0, len(batch), _FAMILY_CHUNK):
-            block = batch.readings[start:start + _FAMILY_CHUNK]
-            _, joints = self._family_pass(batch.nodes, block, tables, tuple(nodes), None, True, start)
-            for node in nodes:
-                out[node][start:start + len(block)] = joints[node]
+        rows = len(batch)
+        out = {n: np.empty((rows, *([2] * (len(families[n].parents) + 1)))) for n in nodes}
+        observed = self._observed(batch)
+        wanted = frozenset(nodes)
+        relevant = self._relevant_nodes((*observed, *wanted))
+        plan = self._plan(relevant, (), observed, wanted)
+        self._within_budget(plan)
+        tables = self._tables_for(vector)
+        chunk = self._rows_per_chunk(plan)
+        with one_blas_thread(rows):
+            for start in range(0, rows, chunk):
+                stop = min(rows, start + chunk)
+                size = stop - start
+                lam = self._factors(observed, batch, start, stop)
+                rowed = {n: np.broadcast_to(tables[n], (size, *tables[n].shape)) for n in wanted}
+                operands = self._operands(relevant, {}, {**tables, **rowed}, wanted, lam, size)
+                values, z = plan.forward(operands, size)
+                self._check_possible(z, batch.nodes, batch.readings[start:stop], {}, start)
+                grads = plan.backward(values, 1.0 / z)
+                for position, node in enumerate(relevant):
+                    if node in wanted:
+                        out[node][start:stop] = operands[position] * grads[position]
         return out
 
     def _family_input(self, evidence: EvidenceBatch, theta: np.ndarray | None
@@ -385,174 +559,482 @@ class Engine:
         return {n: _tensor(p, len(families[n].parents))[0]
                 for n, p in self.compiled.p_true(theta[None, :]).items()}
 
-    def _family_pass(self, nodes: tuple[str, ...], values: np.ndarray, tables: Mapping[str, np.ndarray],
-                     wanted: tuple[str, ...], weights: np.ndarray | None, per_row: bool, offset: int
-                     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """Z for each row and, unless ``weights`` and ``wanted`` are both empty, the families' joints.
+    # -- the pieces of a pass -----------------------------------------------------------------
 
-        With ``per_row``, the posteriors of the ``wanted`` families for each row; otherwise, with
-        ``weights``, every counted family's weighted sum over rows of its posterior.
-        """
-        size = values.shape[0]
-        families = self.compiled.families
-        observed = tuple(n for j, n in enumerate(nodes) if not np.isnan(values[:, j]).all())
-        factors = {}
-        for j, node in enumerate(nodes):
-            if node in observed:
-                q = values[:, j]
-                seen = ~np.isnan(q)
-                factors[node] = np.stack([np.where(seen, 1.0 - q, 1.0), np.where(seen, q, 1.0)], axis=1)
-        relevant = self._relevant_nodes((*observed, *wanted))
-        batch, sym = self._batch, self._symbol
-        terms: list[str] = []
-        operands: list[np.ndarray] = []
-        for node in relevant:
-            axes = "".join(sym[a] for a in (*families[node].parents, node))
-            table = tables[node]
-            k = len(families[node].parents)
-            if node in factors:
-                table = table[None, ...] * factors[node].reshape((size, *([1] * k), 2))
-                terms.append(batch + axes)
-            elif per_row:
-                table = np.broadcast_to(table, (size, *table.shape))
-                terms.append(batch + axes)
-            else:
-                terms.append(axes)
-            operands.append(table)
-        if not operands:  # no evidence and nothing wanted
-            return np.ones(size), {}
-        key = ("family", tuple(terms), size)
+    @staticmethod
+    def _observed(batch: EvidenceBatch) -> tuple[str, ...]:
+        """The nodes observed in at least one row, in the batch's order."""
+        return tuple(n for j, n in enumerate(batch.nodes) if not np.isnan(batch.readings[:, j]).all())
+
+    def _relevant_nodes(self, nodes: tuple[str, ...], cut: tuple[str, ...] = ()) -> list[str]:
+        """The nodes and their ancestors in the network cut at ``cut`` (the incoming edges of the
+        intervened nodes removed), in the network's order."""
+        key = (tuple(sorted(set(nodes))), cut)
+        found = self._relevant.get(key)
+        if found is None:
+            families = self.compiled.families
+            seen = set(nodes)
+            stack = list(seen)
+            while stack:
+                node = stack.pop()
+                if node in cut:
+                    continue
+                for parent in families[node].parents:
+                    if parent not in seen:
+                        seen.add(parent)
+                        stack.append(parent)
+            found = [n for n in families if n in seen]
+            self._relevant[key] = found
+        return found
+
+    def _plan(self, relevant: list[str], cut: tuple[str, ...], factors: tuple[str, ...],
+              batched: frozenset[str]) -> _Plan:
+        """The plan of a pass: the operands are the tables of ``relevant`` (an intervened node's
+        indicator instead), batched for the nodes in ``batched``, then one evidence factor (batched)
+        for each node of ``factors``."""
+        key = (tuple(relevant), cut, factors, tuple(n for n in relevant if n in batched))
         plan = self._plans.get(key)
         if plan is None:
-            plan = _Plan(terms, [op.shape for op in operands], batch)
+            index, families = self._index, self.compiled.families
+            scopes: list[tuple[int, ...]] = []
+            rowed: list[bool] = []
+            for node in relevant:
+                if node in cut:
+                    scopes.append((index[node],))
+                    rowed.append(False)
+                else:
+                    scopes.append(tuple(index[a] for a in (*families[node].parents, node)))
+                    rowed.append(node in batched)
+            scopes += [(index[n],) for n in factors]
+            rowed += [True] * len(factors)
+            plan = _Plan(scopes, rowed)
             self._plans[key] = plan
-        z, grads = plan.run(operands, size, lambda z: (1.0 / z) if weights is None else weights / z,
-                            backward=weights is not None or bool(wanted))
-        self._check_possible(z, nodes, values, {}, offset)
-        if not grads:
-            return z, {}
-        joints: dict[str, np.ndarray] = {}
-        for index, (node, sub) in enumerate(zip(relevant, terms, strict=True)):
-            if per_row and node not in wanted:
+        return plan
+
+    def _within_budget(self, plan: _Plan) -> None:
+        """An :class:`InferenceError` when one row of a family pass needs more than the budget."""
+        need = plan.fixed_bytes + plan.row_bytes
+        if need > self.memory_budget:
+            raise InferenceError(f"the exact family pass needs {need / (1 << 20):,.0f} MiB a row, over the memory "
+                                 f"budget of {self.memory_budget / (1 << 20):,.0f} MiB (EXOREASON_MEMORY_MB)")
+
+    def _rows_per_chunk(self, plan: _Plan) -> int:
+        spare = max(min(self.memory_budget - plan.fixed_bytes, _WORKING), plan.row_bytes)
+        return int(max(1, min(_MAX_ROWS, spare // max(plan.row_bytes, 1))))
+
+    @staticmethod
+    def _factors(nodes: tuple[str, ...], batch: EvidenceBatch, start: int, stop: int) -> list[np.ndarray]:
+        """Evidence factors (rows x 2) of ``nodes`` for rows start..stop: [1 - q, q], or [1, 1]."""
+        column = {n: j for j, n in enumerate(batch.nodes)}
+        size = stop - start
+        out = []
+        for node in nodes:
+            if node not in column:
+                out.append(np.ones((size, 2)))
                 continue
-            joint = operands[index] * grads[index]
-            if sub.startswith(batch) and not per_row:
-                joint = joint.sum(axis=0)
-            joints[node] = joint
-        return z, joints
+            q = batch.readings[start:stop, column[node]]
+            seen = ~np.isnan(q)
+            out.append(np.stack([np.where(seen, 1.0 - q, 1.0), np.where(seen, q, 1.0)], axis=1))
+        return out
+
+    def _chunk_tables(self, theta: np.ndarray | None, start: int, stop: int) -> Mapping[str, np.ndarray]:
+        if theta is None:
+            return self._point
+        block = theta if theta.shape[0] == 1 else theta[start:stop]
+        families = self.compiled.families
+        tables = {n: _tensor(p, len(families[n].parents)) for n, p in self.compiled.p_true(block).items()}
+        return tables if theta.shape[0] > 1 else {n: t[0] for n, t in tables.items()}
+
+    @staticmethod
+    def _operands(relevant: list[str], do: Mapping[str, bool], tables: Mapping[str, np.ndarray],
+                  batched: frozenset[str], factors: list[np.ndarray], size: int) -> list[np.ndarray]:
+        operands = []
+        for node in relevant:
+            if node in do:
+                operands.append(np.array([0.0, 1.0]) if do[node] else np.array([1.0, 0.0]))
+            else:
+                operands.append(tables[node])
+        return operands + factors
+
+    def _check_possible(self, z: np.ndarray, nodes: tuple[str, ...], values: np.ndarray,
+                        do: Mapping[str, bool], offset: int) -> None:
+        """:class:`ImpossibleEvidence` naming the rows (counted from ``offset``) whose evidence has
+        probability ``z`` zero (or NaN) under the model."""
+        impossible = np.flatnonzero(~(z > 0.0))
+        if impossible.size:
+            raise ImpossibleEvidence(
+                "the evidence has probability zero under the model (for instance a node whose "
+                f"probability is 0 observed present): {self._describe(nodes, values, do, impossible[0])}",
+                [int(i) + offset for i in impossible])
+
+    def _describe(self, nodes: tuple[str, ...], values: np.ndarray, do: Mapping[str, bool], row: int) -> str:
+        parts = [f"{n}={_reading_text(values[row, j])}" for j, n in enumerate(nodes)
+                 if not np.isnan(values[row, j])]
+        parts += [f"do({k}={'true' if v else 'false'})" for k, v in do.items()]
+        return ", ".join(parts) or "no evidence"
+
+    # -- beyond the budget --------------------------------------------------------------------
+
+    def _approximate(self, targets: list[str], batch: EvidenceBatch, do: Mapping[str, bool],
+                     theta: np.ndarray | None, plan: _Plan, out: np.ndarray) -> np.ndarray:
+        self.last_method = (f"importance sampling ({SAMPLES:,} samples a row): the exact contraction "
+                            f"needs {(plan.fixed_bytes + plan.row_bytes) / (1 << 20):,.0f} MiB, over the "
+                            f"budget of {self.memory_budget / (1 << 20):,.0f} MiB")
+        asked = [t for t in targets if t not in do]
+        for row in range(len(batch)):
+            readings = {n: float(q) for n, q in zip(batch.nodes, batch.readings[row], strict=True) if q == q}
+            vector = None if theta is None else theta[0 if theta.shape[0] == 1 else row]
+            tables = {n: t.p_true for n, t in self.compiled.tables.items()} if vector is None else \
+                {n: p[0] for n, p in self.compiled.p_true(vector[None, :]).items()}
+            answer, weight = approximate_posteriors(self.compiled, tables, asked, readings, do)
+            if not weight > 0:
+                self._check_possible(np.zeros(1), batch.nodes, batch.readings[row:row + 1], do, row)
+            for column, target in enumerate(targets):
+                if target in answer:
+                    out[row, column] = answer[target]
+        return out
+
+
+def approximate_posteriors(compiled: CompiledNetwork, tables: Mapping[str, np.ndarray], targets: Sequence[str],
+                           evidence: Mapping[str, float], do: Mapping[str, bool], samples: int = SAMPLES,
+                           seed: int = _SEED) -> tuple[dict[str, float], float]:
+    """P(target = true | evidence, do) by importance sampling, and the mean weight (an estimate of
+    P(evidence)).
+
+    Each sample draws the nodes in topological order; an observed node v is drawn from
+    P(v | parents) lambda_v(v), normalised, and the sample's weight is multiplied by the
+    normaliser sum_x P(x | parents) lambda_v(x) (likelihood weighting with the evidence pushed
+    into the proposal); an intervened node takes its value. The standard error of a posterior p
+    is about sqrt(p (1 - p) / n_eff), n_eff = (sum w)^2 / sum w^2.
+    """
+    families = compiled.families
+    rng = np.random.default_rng(seed)
+    needed: set[str] = set()
+    for node in (*targets, *evidence):
+        needed |= compiled.ancestors(node)
+    totals = dict.fromkeys(targets, 0.0)
+    weight_sum = 0.0
+    step = 20_000
+    for start in range(0, samples, step):
+        n = min(step, samples - start)
+        state: dict[str, np.ndarray] = {}
+        log_w = np.zeros(n)
+        for node, family in families.items():
+            if node not in needed:
+                continue
+            if node in do:
+                state[node] = np.full(n, bool(do[node]))
+                continue
+            index = np.zeros(n, dtype=np.int64)
+            for parent in family.parents:
+                index = index * 2 + state[parent]
+            p = tables[node][index]
+            if node in evidence:
+                q = evidence[node]
+                on, off = p * q, (1.0 - p) * (1.0 - q)
+                norm = on + off
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    log_w += np.log(norm)
+                    p = np.where(norm > 0, on / norm, 0.0)
+            state[node] = rng.random(n) < p
+        w = np.exp(log_w)
+        weight_sum += float(w.sum())
+        for target in targets:
+            totals[target] += float(np.dot(w, state[target]))
+    mean = weight_sum / samples
+    if not weight_sum > 0:
+        return {}, 0.0
+    return {t: v / weight_sum for t, v in totals.items()}, mean
+
+
+def approximate_counts(compiled: CompiledNetwork, tables: Mapping[str, np.ndarray], evidence: EvidenceBatch,
+                       weights: np.ndarray, samples: int = 0, seed: int = _SEED) -> FamilyCounts:
+    """Expected family counts and the log-likelihood by importance sampling, ``samples`` per row
+    (:data:`COUNT_SAMPLES` by default): each row's samples are drawn as in
+    :func:`approximate_posteriors`, P(evidence of the row) is estimated by their mean weight and
+    each family's configuration counted with the row's weight times the sample's normalised weight.
+    ``tables`` holds each node's P(true | configuration)."""
+    samples = samples or COUNT_SAMPLES
+    families = compiled.families
+    rng = np.random.default_rng(seed)
+    observed = [(j, n) for j, n in enumerate(evidence.nodes) if not np.isnan(evidence.readings[:, j]).all()]
+    needed: set[str] = set()
+    for _, node in observed:
+        needed |= compiled.ancestors(node)
+    nodes = [n for n in families if n in needed]
+    column = {n: j for j, n in observed}
+    counts = {n: np.zeros(2 ** (len(families[n].parents) + 1)) for n in nodes}
+    total = 0.0
+    step = max(1, 200_000 // samples)
+    for start in range(0, len(evidence), step):
+        block = evidence.readings[start:start + step]
+        rows = block.shape[0]
+        size = rows * samples
+        state: dict[str, np.ndarray] = {}
+        log_w = np.zeros(size)
+        for node in nodes:
+            index = np.zeros(size, dtype=np.int64)
+            for parent in families[node].parents:
+                index = index * 2 + state[parent]
+            p = tables[node][index]
+            if node in column:
+                q = np.repeat(block[:, column[node]], samples)
+                q = np.where(np.isnan(q), 0.5, q)  # not observed in the row: [1, 1], up to a constant
+                on, off = p * q, (1.0 - p) * (1.0 - q)
+                norm = on + off
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    log_w += np.log(norm) - np.where(np.isnan(np.repeat(block[:, column[node]], samples)),
+                                                     np.log(0.5), 0.0)
+                    p = np.where(norm > 0, on / norm, 0.0)
+            state[node] = rng.random(size) < p
+        w = np.exp(log_w).reshape(rows, samples)
+        z = w.mean(axis=1)
+        if not np.all(z > 0):
+            raise ImpossibleEvidence("the evidence has probability zero under the model (no sample of row "
+                                     f"{start + int(np.flatnonzero(~(z > 0))[0])} has weight)",
+                                     [start + int(i) for i in np.flatnonzero(~(z > 0))])
+        row_weights = weights[start:start + rows]
+        total += float(np.dot(row_weights, np.log(z)))
+        share = (w / w.sum(axis=1, keepdims=True) * row_weights[:, None]).reshape(-1)
+        for node in nodes:
+            index = np.zeros(size, dtype=np.int64)
+            for parent in (*families[node].parents, node):
+                index = index * 2 + state[parent]
+            counts[node] += np.bincount(index, weights=share, minlength=counts[node].size)
+    shaped = {n: c.reshape([2] * (len(families[n].parents) + 1)) for n, c in counts.items()}
+    return FamilyCounts(shaped, total, float(weights.sum()), f"importance sampling ({samples:,} samples a row)")
+
+
+def _family_jacobian(family: Any, means: np.ndarray, indices: list[int]) -> np.ndarray:
+    """dP(node = true | configuration)/dtheta_i for the family's parameters ``indices``:
+    (len(indices), configurations), by complex-step differentiation (exact for the family's
+    polynomial formula, to rounding)."""
+    h = 1e-30
+    theta = np.repeat(means.astype(complex)[None, :], len(indices), axis=0)
+    theta[np.arange(len(indices)), indices] += 1j * h
+    return np.asarray(family.p_true(theta).imag / h, dtype=float)
 
 
 class _Plan:
-    """A contraction planned once: its pairwise steps, forward and backward, each a batched matrix
-    product (:func:`_step`).
+    """One contraction of every operand down to Z (one value per row), planned for one row.
 
-    The order is the best of 16 randomised greedy orders (opt_einsum's ``RandomGreedy``, each trial
-    seeded by its number, so the plan is the same on every run): on the review's network, observing
-    cargo and outcomes, a twentieth of the operations and a quarter of the largest intermediate of
-    the plain greedy order the posteriors use, which matters once every intermediate is kept for the
-    backward pass. The backward pass runs the
-    steps in reverse: for a step C = sum A * B, dA = sum dC * B over the axes A shares with C or B,
-    broadcast along the axes A alone sums out.
+    The operands' scopes are node indices; ``rowed`` says which operands carry the batch axis.
+    Nodes are eliminated in greedy minimum-fill order on the moral graph (ties by index): each
+    node's factors are multiplied pairwise, smallest first, and the node is summed out with the
+    last product. The backward pass runs the steps in reverse: for a step C = sum A * B,
+    dA = sum dC * B over the axes A does not have, broadcast along the axes A alone summed out.
     """
 
-    def __init__(self, terms: list[str], shapes: list[tuple[int, ...]], output: str) -> None:
-        import opt_einsum
+    def __init__(self, scopes: Sequence[tuple[int, ...]], rowed: Sequence[bool]) -> None:
+        self.count = len(scopes)
+        axes: dict[int, tuple[int, ...]] = {}
+        holders: dict[int, set[int]] = {}
+        for i, (scope, batched) in enumerate(zip(scopes, rowed, strict=True)):
+            axes[i] = ((_BATCH,) if batched else ()) + tuple(scope)
+            for v in scope:
+                holders.setdefault(v, set()).add(i)
+        self.steps: list[tuple[tuple[int, ...], int, Callable[..., np.ndarray], list[Any]]] = []
+        #: Each step's inputs and output axes: what the plan is, to compare plans.
+        self.layout: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
+        ident = len(scopes)
+        row_entries = sum(2 ** len(scope) for scope, b in zip(scopes, rowed, strict=True) if b)
+        fixed_entries = sum(2 ** len(scope) for scope, b in zip(scopes, rowed, strict=True) if not b)
 
-        _, info = opt_einsum.contract_path(",".join(terms) + "->" + output, *shapes, shapes=True,
-                                           optimize=opt_einsum.RandomGreedy(max_repeats=16))
-        self.output = output
-        self.count = len(terms)
-        live: list[tuple[str, tuple[int, ...], int]] = [(t, s, i) for i, (t, s) in enumerate(zip(terms, shapes, strict=True))]
-        size = {c: n for t, s in zip(terms, shapes, strict=True) for c, n in zip(t, s, strict=True)}
-        self.steps: list[tuple[tuple[int, ...], list[int], int, Any, list[tuple[Any, str, str]]]] = []
-        ident = len(terms)
-        for step in info.contraction_list:
-            positions = tuple(step[0])
-            inputs = [live.pop(p) for p in positions]
-            out = step[2].split("->")[1]
-            forward = _step(opt_einsum, [t for t, _, _ in inputs], [s for _, s, _ in inputs], out)
-            backward = []
-            out_shape = tuple(size[c] for c in out)
-            for i, (sub, _, _) in enumerate(inputs):
-                others = [(t, s) for j, (t, s, _) in enumerate(inputs) if j != i]
-                present = "".join(c for c in sub if c in out or any(c in t for t, _ in others))
-                expression = _step(opt_einsum, [out, *(t for t, _ in others)], [out_shape, *(s for _, s in others)],
-                                   present)
-                backward.append((expression, present, sub))
-            self.steps.append((positions, [i for _, _, i in inputs], ident, forward, backward))
-            live.append((out, out_shape, ident))
+        def emit(inputs: tuple[int, ...], out: tuple[int, ...]) -> int:
+            nonlocal ident, row_entries, fixed_entries
+            if len(inputs) == 1:
+                summed, spread = _summer(axes[inputs[0]], out)
+                self.steps.append((inputs, ident, summed, [spread]))
+            else:
+                a, b = (axes[i] for i in inputs)
+                self.steps.append((inputs, ident, _contractor(a, b, out),
+                                   [_gradient(out, b, a), _gradient(out, a, b)]))
+            axes[ident] = out
+            self.layout.append((inputs, out))
+            entries = 2 ** sum(1 for v in out if v != _BATCH)
+            if _BATCH in out:
+                row_entries += entries
+            else:
+                fixed_entries += entries
             ident += 1
-        (self.last_terms, _, self.last), = live
+            return ident - 1
 
-    def run(self, operands: Sequence[np.ndarray], size: int, seed: Any, backward: bool
-            ) -> tuple[np.ndarray, dict[int, np.ndarray]]:
-        """Z (one value per row) and, with ``backward``, the gradient of sum_r seed(Z)_r Z_r with
-        respect to each operand (by its position)."""
+        def union(*items: int, drop: int | None = None) -> tuple[int, ...]:
+            batched = any(_BATCH in axes[i] for i in items)
+            found = sorted({v for i in items for v in axes[i] if v not in (_BATCH, drop)})
+            return ((_BATCH,) if batched else ()) + tuple(found)
+
+        live = set(range(len(scopes)))
+        for v in _elimination_order(scopes):
+            group = sorted(holders.pop(v), key=lambda i: (len(axes[i]), i))
+            for i in group:
+                live.discard(i)
+                for u in axes[i]:
+                    if u != v and u != _BATCH:
+                        holders[u].discard(i)
+            made = group[0]
+            if len(group) == 1:
+                made = emit((made,), union(made, drop=v))
+            for position, other in enumerate(group[1:], 2):
+                made = emit((made, other), union(made, other, drop=v if position == len(group) else None))
+            live.add(made)
+            for u in axes[made]:
+                if u != _BATCH:
+                    holders[u].add(made)
+        rest = sorted(live)
+        made = rest[0] if rest else -1
+        for other in rest[1:]:
+            made = emit((made, other), union(made, other))
+        self.last = made
+        self.batched = made >= 0 and _BATCH in axes[made]
+        #: Bytes kept per row (values and derivatives) and for the whole pass.
+        self.row_bytes = 16 * row_entries
+        self.fixed_bytes = 16 * fixed_entries
+
+    def forward(self, operands: Sequence[np.ndarray], size: int) -> tuple[dict[int, np.ndarray], np.ndarray]:
+        """Every intermediate (by its id) and Z for each of ``size`` rows."""
         values: dict[int, np.ndarray] = dict(enumerate(operands))
-        live = list(range(self.count))
-        for positions, _, ident, forward, _ in self.steps:
-            inputs = [live.pop(p) for p in positions]
-            values[ident] = np.asarray(forward(*(values[i] for i in inputs)))
-            live.append(ident)
-        z_array = values[self.last]
-        batched = self.last_terms == self.output
-        z = np.asarray(z_array, dtype=float).reshape(-1) if batched else np.full(size, float(z_array))
-        if not backward or not np.all(z > 0.0):
-            return z, {}
-        weights = np.asarray(seed(z), dtype=float)
-        grads: dict[int, np.ndarray] = {self.last: weights if batched else np.asarray(weights.sum())}
-        for _, inputs, ident, _, steps in reversed(self.steps):
+        for inputs, ident, forward, _ in self.steps:
+            values[ident] = forward(*(values[i] for i in inputs))
+        if self.last < 0:
+            return values, np.ones(size)
+        z = np.asarray(values[self.last], dtype=float)
+        return values, (z.reshape(-1) if self.batched else np.full(size, float(z)))
+
+    def backward(self, values: Mapping[int, np.ndarray], seed: np.ndarray) -> dict[int, np.ndarray]:
+        """The derivative of sum_r seed_r Z_r in each operand (by position)."""
+        if self.last < 0:
+            return {}
+        grads: dict[int, np.ndarray] = {self.last: seed if self.batched else np.asarray(seed.sum())}
+        for inputs, ident, _, backward in reversed(self.steps):
             upstream = grads.pop(ident)
-            for i, (own, (expression, present, sub)) in enumerate(zip(inputs, steps, strict=True)):
-                others = [values[j] for k, j in enumerate(inputs) if k != i]
-                grad = np.asarray(expression(upstream, *others))
-                if present != sub:  # axes summed within this input alone: flat along them
-                    shape = values[own].shape
-                    grad = np.broadcast_to(grad.reshape([n if c in present else 1 for c, n in zip(sub, shape, strict=True)]),
-                                           shape)
+            if len(inputs) == 1:
+                own = inputs[0]
+                grad = backward[0](upstream, values[own].shape)
                 grads[own] = grads[own] + grad if own in grads else grad
-        return z, grads
+                continue
+            a, b = inputs
+            for own, other, step in ((a, b, backward[0]), (b, a, backward[1])):
+                grad = step(upstream, values[other], values[own].shape)
+                grads[own] = grads[own] + grad if own in grads else grad
+        return grads
 
 
-def _step(opt_einsum: Any, terms: list[str], shapes: list[tuple[int, ...]], out: str) -> Callable[..., np.ndarray]:
-    """One step of a plan: a pairwise contraction as one batched matrix product (axes every operand
-    and the output share are the batch; numpy's einsum does such products without BLAS, ten times
-    slower and more), anything else by opt_einsum."""
-    if len(terms) != 2:
-        return cast(Callable[..., np.ndarray],
-                    opt_einsum.contract_expression(",".join(terms) + "->" + out, *shapes))
-    (a_sub, b_sub), (a_shape, b_shape) = terms, shapes
-    size = {**dict(zip(a_sub, a_shape, strict=True)), **dict(zip(b_sub, b_shape, strict=True))}
-    shared = [c for c in out if c in a_sub and c in b_sub]
-    a_only = [c for c in out if c in a_sub and c not in b_sub]
-    b_only = [c for c in out if c in b_sub and c not in a_sub]
-    summed = [c for c in a_sub if c in b_sub and c not in out]
-    # axes in one operand alone and not in the output are summed out of it first
-    a_sum = tuple(i for i, c in enumerate(a_sub) if c not in out and c not in b_sub)
-    b_sum = tuple(i for i, c in enumerate(b_sub) if c not in out and c not in a_sub)
-    a_kept = [c for c in a_sub if c in out or c in b_sub]
-    b_kept = [c for c in b_sub if c in out or c in a_sub]
-    a_order = [a_kept.index(c) for c in (*shared, *a_only, *summed)]
-    b_order = [b_kept.index(c) for c in (*shared, *summed, *b_only)]
+def _elimination_order(scopes: Sequence[tuple[int, ...]]) -> list[int]:
+    """Every node of the scopes, in greedy minimum-fill order on their moral graph (the fewest
+    edges an elimination adds, then the fewest neighbours, then the smallest index)."""
+    import heapq
 
-    def count(axes: Sequence[str]) -> int:
-        return int(np.prod([size[c] for c in axes], dtype=np.int64))
+    graph: dict[int, set[int]] = {}
+    for scope in scopes:
+        for a in scope:
+            graph.setdefault(a, set()).update(x for x in scope if x != a)
 
-    matrix_a = (count(shared), count(a_only), count(summed))
-    matrix_b = (count(shared), count(summed), count(b_only))
+    def score(v: int) -> tuple[int, int, int]:
+        around = graph[v]
+        d = len(around)
+        if d > _FILL_DEGREE:  # the fill bounded by a clique's edges: dense nodes go last
+            return d * (d - 1) // 2, d, v
+        # each missing edge between two neighbours is counted from both ends
+        fill = sum(d - 1 - len(around & graph[a]) for a in around) // 2
+        return fill, d, v
+
+    heap = [score(v) for v in sorted(graph)]
+    heapq.heapify(heap)
+    current = {entry[2]: entry for entry in heap}
+    order = []
+    while heap:
+        entry = heapq.heappop(heap)
+        v = entry[2]
+        if current.get(v) != entry:
+            continue
+        del current[v]
+        around = graph.pop(v)
+        for a in around:
+            graph[a].discard(v)
+            graph[a].update(x for x in around if x != a)
+        order.append(v)
+        touched = set(around)
+        for a in around:
+            touched |= graph[a]
+        for a in sorted(touched):
+            entry = score(a)
+            if current.get(a) != entry:
+                current[a] = entry
+                heapq.heappush(heap, entry)
+    return order
+
+
+def _contractor(a_axes: tuple[int, ...], b_axes: tuple[int, ...], out: tuple[int, ...]
+                ) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """C[out] = sum A[a_axes] B[b_axes] as one batched matrix product (axes both operands and the
+    output share are the matrix batch; numpy's einsum does such products without BLAS, ten times
+    slower and more). Axes in one operand alone and not in the output are summed out of it first."""
+    a_sum = tuple(i for i, c in enumerate(a_axes) if c not in out and c not in b_axes)
+    b_sum = tuple(i for i, c in enumerate(b_axes) if c not in out and c not in a_axes)
+    a_kept = [c for c in a_axes if c in out or c in b_axes]
+    b_kept = [c for c in b_axes if c in out or c in a_axes]
+    shared = [c for c in out if c in a_kept and c in b_kept]
+    a_only = [c for c in out if c in a_kept and c not in b_kept]
+    b_only = [c for c in out if c in b_kept and c not in a_kept]
+    summed = [c for c in a_kept if c in b_kept and c not in out]
+    a_order = tuple(a_kept.index(c) for c in (*shared, *a_only, *summed))
+    b_order = tuple(b_kept.index(c) for c in (*shared, *summed, *b_only))
     made = [*shared, *a_only, *b_only]
-    result_shape = [size[c] for c in made]
-    result_order = [made.index(c) for c in out]
+    result_order = tuple(made.index(c) for c in out)
+    ns, na, ns_summed = len(shared), len(a_only), len(summed)
 
     def run(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         if a_sum:
             a = a.sum(axis=a_sum)
         if b_sum:
             b = b.sum(axis=b_sum)
-        product = np.matmul(a.transpose(a_order).reshape(matrix_a), b.transpose(b_order).reshape(matrix_b))
-        return product.reshape(result_shape).transpose(result_order)
+        a = a.transpose(a_order)
+        b = b.transpose(b_order)
+        sa, sb = a.shape, b.shape
+        lead = sa[:ns]
+        product = np.matmul(a.reshape(prod(lead), prod(sa[ns:ns + na]), prod(sa[ns + na:])),
+                            b.reshape(prod(lead), prod(sa[ns + na:]), prod(sb[ns + ns_summed:])))
+        return product.reshape(*lead, *sa[ns:ns + na], *sb[ns + ns_summed:]).transpose(result_order)
 
     return run
+
+
+def _gradient(out: tuple[int, ...], other: tuple[int, ...], own: tuple[int, ...]
+              ) -> Callable[[np.ndarray, np.ndarray, tuple[int, ...]], np.ndarray]:
+    """d(sum_r seed_r Z_r)/dA for a step C = sum A * B, given dC and B: sum dC * B over the axes A
+    lacks, broadcast along the axes A alone summed out."""
+    present = tuple(c for c in own if c in out or c in other)
+    contract = _contractor(out, other, present)
+    missing = present != own
+
+    def run(upstream: np.ndarray, b: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        grad = contract(upstream, b)
+        if missing:
+            grad = np.broadcast_to(grad.reshape([n if c in present else 1 for c, n in zip(own, shape, strict=True)]),
+                                   shape)
+        return grad
+
+    return run
+
+
+def _summer(own: tuple[int, ...], out: tuple[int, ...]
+            ) -> tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray, tuple[int, ...]], np.ndarray]]:
+    """C[out] = sum A[own] over the axes ``out`` lacks, and its backward step (a broadcast)."""
+    dropped = tuple(i for i, c in enumerate(own) if c not in out)
+    kept_order = tuple(c for c in own if c in out)
+    order = tuple(kept_order.index(c) for c in out)
+
+    def forward(a: np.ndarray) -> np.ndarray:
+        return a.sum(axis=dropped).transpose(order)
+
+    back = tuple(out.index(c) for c in kept_order)
+
+    def backward(upstream: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        grad = upstream.transpose(back)
+        return np.broadcast_to(grad.reshape([n if c in out else 1 for c, n in zip(own, shape, strict=True)]), shape)
+
+    return forward, backward
 
 
 def _as_batch(evidence: Mapping[str, float] | EvidenceBatch | None) -> EvidenceBatch:

@@ -25,12 +25,10 @@ change from the prior gets its interval the same way (prior and posterior under 
 The tables of all S parameter sets are built at once (:meth:`CompiledNetwork.p_true`) and the
 engine contracts them with a leading sample axis (:mod:`exoreason.engine`).
 
-**Sensitivity.** For one outcome Y and the evidence e, dP(Y | e)/d theta for every parameter, by
-central finite differences on the tables (all 2 x (number of parameters) perturbed parameter sets
-in one batch). Each parameter enters exactly one table, affinely, so P(Y, e) and P(e) are affine in
-it and P(Y | e) is their ratio: the central difference is exact up to rounding where e does not
-depend on the parameter (evidence on root cargo, an edge or leak outside e's ancestors) and
-accurate to about the square of the step otherwise.
+**Sensitivity.** For one outcome Y and the evidence e, dP(Y | e)/d theta for every parameter,
+exactly: the engine's backward pass gives the derivative of P(Y, e) and P(e) in every table entry
+in one pass (:meth:`~exoreason.engine.Engine.derivatives`), and each table entry's derivative in
+the parameters of its family is exact as well.
 
 Both are statements about the model: how far its answer moves when its literature-derived
 parameters move. They are not clinical predictions, and they do not cover what the graph leaves
@@ -69,7 +67,6 @@ __all__ = [
 
 LEVEL = 0.9
 _OUTCOME_KINDS = ("process", "outcome")
-_STEP = 1e-5
 
 
 def check_samples(samples: Any) -> int:
@@ -210,7 +207,7 @@ class SensitivityResult:
         return json_ready({"outcome": self.outcome, "label": self.label,  # type: ignore[no-any-return]
                            "evidence": {k: reading_json(v) for k, v in self.evidence.items()},
                            "cancer": self.cancer, "parameters": self.parameters, "posterior": self.posterior,
-                           "method": "central finite differences on the tables (step 1e-5)",
+                           "method": "exact derivatives (the engine's backward pass)",
                            "note": DISCLAIMER,
                            "sensitivities": [r.to_dict() for r in self.rows[:top]]})
 
@@ -241,28 +238,20 @@ class SensitivityResult:
 
 
 def sensitivity(compiled: CompiledNetwork, evidence: Mapping[str, float], outcome: str,
-                step: float = _STEP, cancer: str | None = None, engine: Engine | None = None
-                ) -> SensitivityResult:
+                cancer: str | None = None, engine: Engine | None = None) -> SensitivityResult:
     """dP(outcome = true | evidence)/d theta and d(posterior - prior)/d theta for every parameter
-    theta, ranked by the absolute value of the second: what the evidence's effect rests on (a leak
-    or a gate moves the posterior and the prior alike)."""
+    theta, exactly, ranked by the absolute value of the second: what the evidence's effect rests
+    on (a leak or a gate moves the posterior and the prior alike)."""
     from .inference import finding_record
 
     if outcome not in compiled.tables or compiled.spec.node(outcome).kind not in _OUTCOME_KINDS:
         raise InferenceError(f"unknown outcome {outcome!r}")
     space = compiled.space
-    size = len(space)
-    # A parameter at 0 or 1 is stepped inwards only (a one-sided difference), to stay a probability.
-    up = np.minimum(space.means + step, 1.0)
-    down = np.maximum(space.means - step, 0.0)
-    theta = np.vstack([space.means[None, :],
-                       np.where(np.eye(size, dtype=bool), up[None, :], space.means[None, :]),
-                       np.where(np.eye(size, dtype=bool), down[None, :], space.means[None, :])])
     answer = _engine(compiled, engine)
-    values = answer.posteriors([outcome], evidence, theta=theta)[:, 0]
-    derivative = (values[1:size + 1] - values[size + 1:]) / (up - down)
-    change = values - answer.posteriors([outcome], None, theta=theta)[:, 0]
-    change_derivative = (change[1:size + 1] - change[size + 1:]) / (up - down)
+    values, derivatives = answer.derivatives([outcome], evidence)
+    _prior, prior_derivatives = answer.derivatives([outcome], None)
+    derivative = derivatives[0]
+    change_derivative = derivatives[0] - prior_derivatives[0]
     params = compiled.params
     by_key = {e.key: e for e in compiled.spec.edges}
     rows = []

@@ -1,0 +1,195 @@
+"""The engine as the network grows: random networks of the shipped network's shape, 75 to 1,200 nodes.
+
+Each network: depth 6 (a layer of cargo roots, 30 % of the nodes, then gene effects, processes and
+outcomes), 1 + Poisson(0.8) parents per node drawn from earlier layers, 2.5 % hubs with 10-30
+parents, leaky noisy-OR families with inhibitors and required parents (grouped beyond the
+parameters' ``max_parents``, as the shipped network's are). For each size, in one process:
+
+* a single query of every node's posterior given 3 cargo present, then given an outcome as well
+  (``cold``: no plan cached; ``warm``: again), beside pyAgrum's variable elimination (every
+  posterior) and, up to ``--lazy-up-to`` nodes, its lazy propagation (a junction tree, which
+  runs out of memory on the larger networks);
+* the approximate method (importance sampling, 100,000 samples) on the same queries: its largest
+  error against the exact answer;
+* a batch of 10,000 random cargo profiles (each cargo present, absent or unobserved), every
+  process and outcome: time and peak memory (resident memory above the start, sampled);
+* one E-step (expected counts of every family) over 5,000 distinct rows observing cargo and
+  outcomes, or what stops it.
+
+    python bench/bench_growth.py [--sizes 75 150 300 600 1200] [--rows 10000] [--estep-rows 5000]
+
+The engine's budget (256 MiB by default) bounds the kept intermediates of each chunk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def shaped_network(size: int, seed: int) -> Any:
+    """A random network of ``size`` nodes of the shipped network's shape (see the module)."""
+    from exoreason.model import Parameters, compile_network, load_parameters
+    from exoreason.network import Edge, Finding, NetworkSpec, Node
+
+    rng = np.random.default_rng(seed)
+    roots = round(0.3 * size)
+    layers = [0] * roots + sorted(int(x) for x in rng.integers(1, 6, size - roots))
+    kinds = {0: "cargo", 1: "gene_effect", 2: "gene_effect", 3: "process", 4: "process", 5: "outcome"}
+    nodes = [Node(f"n{i}", f"https://example.org/n{i}", f"node {i}", kinds[layer]) for i, layer in enumerate(layers)]
+    finding = Finding("f", "f", "s", "q", ("ECO:0000304",), (1,), (), ())
+    edges = []
+    for child in range(roots, size):
+        earlier = [i for i in range(child) if layers[i] < layers[child]]
+        count = int(rng.integers(10, 31)) if rng.random() < 0.025 else 1 + int(rng.poisson(0.8))
+        for parent in rng.choice(earlier, size=min(count, len(earlier)), replace=False):
+            sign = str(rng.choice(["+"] * 6 + ["-"] * 2 + ["!"]))
+            edges.append(Edge(f"n{parent}", f"n{child}", sign, (finding,)))
+    spec = NetworkSpec(nodes, sorted(edges, key=lambda e: (e.parent, e.child)))
+    base = load_parameters()
+    params = Parameters(
+        kinds=base.kinds, other_cancer_weight=base.other_cancer_weight, certainty=base.certainty, leak=base.leak,
+        leak_nodes={n.key: float(rng.uniform(0.02, 0.2)) for n in nodes if n.kind != "cargo"},
+        base_rate=base.base_rate,
+        base_rate_nodes={n.key: float(rng.uniform(0.1, 0.5)) for n in nodes if n.kind == "cargo"},
+        strength_edges={e.key: float(rng.uniform(0.05, 0.8)) for e in edges},
+        max_parents=base.max_parents, source="random",
+    )
+    return compile_network(spec, params)
+
+
+def _resident() -> int:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def timed(call: Any) -> tuple[Any, float, float]:
+    """(result, seconds, peak MiB of resident memory above the start, sampled every 5 ms)."""
+    base = _resident()
+    peak = [base]
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.005):
+            peak[0] = max(peak[0], _resident())
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    start = time.perf_counter()
+    try:
+        result = call()
+    finally:
+        seconds = time.perf_counter() - start
+        done.set()
+        watcher.join()
+    return result, seconds, (max(peak[0], _resident()) - base) / (1 << 20)
+
+
+def pyagrum_network(compiled: Any) -> Any:
+    import pyagrum as gum
+
+    from exoreason.export import network_text
+
+    with tempfile.TemporaryDirectory() as work:
+        path = Path(work) / "net.bifxml"
+        path.write_text(network_text(compiled.to_pgmpy(), "xmlbif"), encoding="utf-8")
+        return gum.loadBN(str(path))
+
+
+def pyagrum_all(bn: Any, method: str, keys: list[str], evidence: dict[str, float]) -> np.ndarray:
+    import pyagrum as gum
+
+    ie = gum.VariableElimination(bn) if method == "ve" else gum.LazyPropagation(bn)
+    ie.setEvidence({k: "true" if v else "false" for k, v in evidence.items()})
+    ie.makeInference()
+    return np.array([ie.posterior(k)[1] for k in keys])
+
+
+def measure(size: int, args: argparse.Namespace) -> dict[str, Any]:
+    from exoreason import engine as engine_module
+    from exoreason.engine import Engine, EvidenceBatch, approximate_posteriors
+    from exoreason.errors import InferenceError
+
+    compiled = shaped_network(size, args.seed)
+    spec = compiled.spec
+    keys = [n.key for n in spec.nodes]
+    cargo = [n.key for n in spec.nodes if n.kind == "cargo"]
+    outcomes = [n.key for n in spec.nodes if n.kind == "outcome"]
+    asked = [n.key for n in spec.nodes if n.kind in ("process", "outcome")]
+    rng = np.random.default_rng(args.seed + size)
+    given = {str(k): 1.0 for k in rng.choice(cargo, 3, replace=False)}
+    queries = {"3 cargo": given, "3 cargo and an outcome": {**given, outcomes[-1]: 1.0}}
+    out: dict[str, Any] = {"nodes": size, "families": len(compiled.families), "edges": len(spec.edges)}
+    bn = pyagrum_network(compiled)
+    tables = {n: t.p_true for n, t in compiled.tables.items()}
+    for name, evidence in queries.items():
+        engine_module._PLANS.clear()
+        engine = Engine(compiled)
+        exact, cold, cold_mib = timed(lambda e=engine, ev=evidence: e.posteriors(keys, ev)[0])
+        _, warm, _ = timed(lambda e=engine, ev=evidence: e.posteriors(keys, ev)[0])
+        row: dict[str, Any] = {"cold_s": cold, "warm_s": warm, "peak_mib": cold_mib, "method": engine.last_method}
+        ve, row["pyagrum_ve_s"], _ = timed(lambda ev=evidence: pyagrum_all(bn, "ve", keys, ev))
+        row["max_abs_difference_ve"] = float(np.abs(ve - exact).max())
+        if size <= args.lazy_up_to:
+            try:
+                _, row["pyagrum_lazy_s"], _ = timed(lambda ev=evidence: pyagrum_all(bn, "lazy", keys, ev))
+            except Exception as error:  # noqa: BLE001 -- pyAgrum raises a bare Exception (std::bad_alloc)
+                row["pyagrum_lazy"] = str(error)
+        (approx, _), row["approximate_s"], _ = timed(
+            lambda ev=evidence: approximate_posteriors(compiled, tables, keys, ev, {}, samples=args.samples))
+        row["approximate_max_error"] = float(max(abs(approx[k] - exact[i]) for i, k in enumerate(keys)))
+        out[name] = row
+        print(f"{size:5d} nodes, given {name}: cold {cold:.2f} s, warm {warm:.3f} s, {cold_mib:.0f} MiB; "
+              f"pyAgrum VE {row['pyagrum_ve_s']:.2f} s"
+              + (f", lazy {row['pyagrum_lazy_s']:.2f} s" if "pyagrum_lazy_s" in row else
+                 f", lazy: {row['pyagrum_lazy']}" if "pyagrum_lazy" in row else "")
+              + f"; sampling {row['approximate_s']:.2f} s, largest error {row['approximate_max_error']:.4f}",
+              flush=True)
+
+    engine_module._PLANS.clear()
+    engine = Engine(compiled)
+    readings = rng.choice(np.array([np.nan, 0.0, 1.0]), size=(args.rows, len(cargo)), p=[0.5, 0.25, 0.25])
+    batch = EvidenceBatch(tuple(cargo), readings)
+    _, seconds, mib = timed(lambda: engine.posteriors(asked, batch))
+    out["batch"] = {"rows": args.rows, "targets": len(asked), "s": seconds, "peak_mib": mib}
+    print(f"{size:5d} nodes, {args.rows:,} profiles x {len(asked)} targets: {seconds:.2f} s, {mib:.0f} MiB", flush=True)
+
+    observed = (*cargo, *outcomes)
+    rows = rng.choice(np.array([0.0, 1.0]), size=(args.estep_rows, len(observed)))
+    try:
+        _, seconds, mib = timed(lambda: engine.expected_counts(EvidenceBatch(observed, rows)))
+        out["estep"] = {"rows": args.estep_rows, "s": seconds, "peak_mib": mib}
+        print(f"{size:5d} nodes, E-step over {args.estep_rows:,} rows: {seconds:.2f} s, {mib:.0f} MiB", flush=True)
+    except InferenceError as error:
+        out["estep"] = {"rows": args.estep_rows, "stopped": str(error)}
+        print(f"{size:5d} nodes, E-step: {error}", flush=True)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[75, 150, 300, 600, 1200])
+    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--estep-rows", type=int, default=5_000)
+    parser.add_argument("--samples", type=int, default=100_000, help="of the approximate method")
+    parser.add_argument("--lazy-up-to", type=int, default=150)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    results = [measure(size, args) for size in args.sizes]
+    folder = ROOT / "bench" / "results"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "growth.json").write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
