@@ -54,6 +54,7 @@ from typing import Any
 import numpy as np
 
 from .cohort import Cutoff, distinct_rows
+from .display import round_probability
 from .engine import Engine, EvidenceBatch, ImpossibleEvidence
 from .errors import ExoreasonError, InputError
 from .learning import DEFAULT_ITERATIONS, Cohort, cancer_label, fit
@@ -390,13 +391,17 @@ def predict(engine: Engine, cohort: Cohort, outcome: str, theta: np.ndarray | No
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For the rows recording ``outcome`` true or false: their index, the label, and
     P(outcome = true | the row's other columns) under ``theta`` (the means if None). Each distinct
-    row of evidence is answered once, so identical rows get identical predictions."""
+    row of evidence is answered once, so identical rows get identical predictions; and each answer
+    is rounded to 12 significant digits as every other output is (:func:`~exoreason.display.round_probability`),
+    so that rows whose evidence gives the same posterior (a column the label does not depend on)
+    tie, as they do in ``infer --profiles``, instead of being ranked by float noise."""
     column = cohort.readings[:, cohort.nodes.index(outcome)]
     rows = np.flatnonzero((column == 0.0) | (column == 1.0))
     evidence = cohort.without(outcome)
     readings = evidence.readings[rows]
     if readings.shape[1] == 0 or rows.size == 0:
-        p = np.full(rows.size, engine.posteriors([outcome], None, theta=theta)[0, 0] if rows.size else 0.0)
+        p = np.full(rows.size, round_probability(engine.posteriors([outcome], None, theta=theta)[0, 0])
+                    if rows.size else 0.0)
         return rows, column[rows], p
     distinct, _, inverse = distinct_rows(readings)
     try:
@@ -406,6 +411,7 @@ def predict(engine: Engine, cohort: Cohort, outcome: str, theta: np.ndarray | No
         first = int(rows[np.flatnonzero(inverse == exc.rows[0])[0]]) if exc.rows else 0
         raise ImpossibleEvidence(f"{cohort.source}: line {int(cohort.lines[first])}: {exc.message()}",
                                  [first]) from None
+    answers = np.array([round_probability(float(v)) for v in answers])
     return rows, column[rows], answers[inverse]
 
 

@@ -645,13 +645,13 @@ def _emit(table: Mapping[str, Any], prefix: tuple[str, ...], out: list[str]) -> 
 
 
 def _concentration(value: float) -> float:
-    """A posterior concentration as written: six significant digits, never rounded down to 0 (with
+    """A posterior concentration as written: twelve significant digits, never rounded down to 0 (with
     prior weight 0 a concentration can be far below 1e-6, which a parameters file must still accept).
 
     >>> _concentration(123.4567891), _concentration(2.5e-9)
-    (123.457, 2.5e-09)
+    (123.4567891, 2.5e-09)
     """
-    return max(float(f"{value:.6g}"), 1e-300)
+    return max(float(f"{value:.12g}"), 1e-300)
 
 
 def parameters_toml(result: FitResult, *, config: Path | None = None, when: datetime | None = None) -> str:
