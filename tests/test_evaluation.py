@@ -342,5 +342,72 @@ def test_a_real_cohort_reads_with_median_thresholds(reasoner):
     label = cohort.readings[:, cohort.nodes.index("metastasis")]
     assert int(label.sum()) == 181
     for j, cut in enumerate(cohort.cutoffs):
+        assert cut.key == cohort.nodes[j] and cut.threshold.relative
         present = cohort.readings[:, j]
         assert present.sum() <= len(cohort) / 2 + 1  # above the median: at most half the patients
+
+
+# -- the README's section "Scoring on a real cohort" ------------------------------------------------
+
+def _real_cohort_script():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("real_cohort", ROOT / "docs" / "real_cohort.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _figures():
+    return json.loads((ROOT / "docs" / "real-cohort.json").read_text())
+
+
+def test_the_readme_real_cohort_section_is_the_scripts():
+    script = _real_cohort_script()
+    figures = _figures()
+    readme = (ROOT / "README.md").read_text()
+    assert script.START in readme and script.END in readme
+    assert script.readme_section(readme) == script.section(figures)
+    assert [r["cohort"] for r in figures["cohorts"]] == list(script.COHORTS)
+    for result in figures["cohorts"]:
+        assert (ROOT / "docs" / f"learning-curve-{result['cohort']}.png").read_bytes().startswith(b"\x89PNG")
+        assert result["command"] == " ".join(script.command(result["cohort"], tuple(result["sizes"])))
+        assert "--threshold-all median" in result["command"] and "--folds 5" in result["command"]
+        assert set(result["scores"]) == {"literature", "fitted", "baseline"}
+
+
+def test_the_real_cohort_figures_are_the_models_today(reasoner):
+    """The literature's scores in the README are what evaluate gives on the shipped files now: when
+    the model's numbers change, this fails until `python docs/real_cohort.py` is run again."""
+    from exoreason.evidence import parse_threshold_all
+
+    for result in _figures()["cohorts"]:
+        cohort = read_cohort(EXAMPLES / result["cohort"] / "rpm.csv", reasoner,
+                             thresholds=[parse_threshold_all("median")])
+        score = evaluate(reasoner.compiled, cohort).score("metastasis", "literature")
+        stored = result["scores"]["literature"]
+        assert (result["rows"], result["positives"]) == (score.rows, score.positives)
+        assert stored["auc"] == pytest.approx(score.auc, abs=1e-12), "run python docs/real_cohort.py"
+        assert stored["brier"] == pytest.approx(score.brier, abs=1e-12), "run python docs/real_cohort.py"
+        assert stored["log_loss"] == pytest.approx(score.log_loss, abs=1e-12), "run python docs/real_cohort.py"
+
+
+def test_the_real_cohort_script_runs_on_a_slice(tmp_path):
+    script = _real_cohort_script()
+    lines = (EXAMPLES / "tcga-luad" / "rpm.csv").read_text().splitlines()
+    part = tmp_path / "slice.csv"
+    part.write_text("\n".join(lines[:61]) + "\n")
+    picture = tmp_path / "curve.png"
+    result = script.run("tcga-luad", rows=part, folds=2, sizes=(20, 40, 400), picture=picture, samples=100)
+    assert result["sizes"] == [20, 40]  # 400 is more than a fold's training rows
+    assert result["rows"] == 60 and result["cutoffs"] == 13
+    assert picture.read_bytes().startswith(b"\x89PNG")
+    stored = _figures()["cohorts"][0]
+    assert set(result) == set(stored)
+    for name, score in result["scores"].items():
+        low, high = score["auc_95"]
+        assert low <= score["auc"] <= high, name
+    assert {(c["training_rows"], c["parameters"]) for c in result["curve"]} == {
+        (n, s) for n in (20, 40) for s in ("literature", "fitted", "baseline")}
+    text = script.section({"cohorts": [result]})
+    assert text.startswith(script.START) and text.endswith(script.END) and "| 20 |" in text

@@ -60,7 +60,7 @@ def _version(value: bool) -> None:
         typer.echo(f"exoreason {__version__}")
         raise typer.Exit()
 IgnoreUnknown = Annotated[bool, typer.Option("--ignore-unknown", help="Skip columns that name no node of the network (they are listed) instead of refusing the file.")]
-IdColumn = Annotated[str | None, typer.Option("--id-column", help="The id column's name, if not id, ID, sample, Sample or sample_id.")]
+IdColumn = Annotated[str | None, typer.Option("--id-column", help="The id column's name, if not id, sample, sample_id, patient or patient_id (any case; spaces and underscores alike).")]
 MaxIterations = Annotated[int | None, typer.Option("--max-iterations", help="Stop expectation-maximisation after this many iterations (default 200; it stops earlier once converged).")]
 Thresholds = Annotated[list[str], typer.Option("--threshold", metavar="[COLUMN]OP LEVEL", help="Read numbers as measurements, present when they pass: '<=35' (Ct values, every cargo column), 'miR-21>=10' (TPM, one column), 'miR-21>median', '>p75', '<p25' (the column's median or percentile in the cohort); OP is <=, <, >= or >. Quote it. Repeatable.")]
 ThresholdAll = Annotated[str | None, typer.Option("--threshold-all", metavar="[OP]LEVEL", help="One rule for every measured (cargo) column without its own --threshold: median, p75 (present when above it), or '<p25', '<=35' (lower means more, as Ct values). The applied cut-offs are printed.")]
@@ -274,7 +274,7 @@ def infer(
     config: Config = None,
     profiles: Annotated[Path | None, typer.Option("--profiles", help="A cohort file (comma, tab or semicolon separated): an id column and one column per observed node; see above.")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="With --profiles: write here (whole or not at all) instead of stdout.")] = None,
-    id_column: Annotated[str | None, typer.Option("--id-column", help="With --profiles: the id column's name, if not id, ID, sample, Sample or sample_id.")] = None,
+    id_column: Annotated[str | None, typer.Option("--id-column", help="With --profiles: the id column's name, if not id, sample, sample_id, patient or patient_id (any case; spaces and underscores alike).")] = None,
     ignore_unknown: Annotated[bool, typer.Option("--ignore-unknown", help="With --profiles: skip columns naming no node of the network (named on stderr) instead of stopping.")] = False,
     threshold: Annotated[list[str], typer.Option("--threshold", metavar="[COLUMN]OP LEVEL", help="With --profiles: read numbers as measurements, present when they pass: '<=35' (Ct values, every cargo column), 'miR-21>=10' (TPM, one column), 'miR-21>median' or '>p75' (relative to the cohort); OP is <=, <, >= or >. Quote it. Repeatable.")] = [],  # noqa: B006
     threshold_all: ThresholdAll = None,
@@ -301,13 +301,13 @@ def infer(
     are estimates of a model whose parameters come from the literature, not clinical predictions.
 
     A cohort file (--profiles) is comma, tab or semicolon separated (whichever the header uses
-    most; in a semicolon file 0,9 is 0.9). Its id column is id, ID, sample, Sample or sample_id
-    (or --id-column). Every other column names a node: cargo (miR-155), or a process or outcome
-    seen in the tumour (EMT, metastasis). Cells: empty, NA, N/A or NaN (not observed);
-    true/false, yes/no, 1/0, present/absent, detected/not detected, positive/negative; or a
-    likelihood reading in (0, 1). Measurements (Ct, TPM, fold change) need --threshold; there,
-    Undetermined is absent. Unknown columns are all named in one error, or skipped with
-    --ignore-unknown.
+    most; in a semicolon file 0,9 is 0.9). Its id column is id, sample, sample_id, patient or
+    patient_id in any case (or --id-column). Every other column names a node: cargo (miR-155), or
+    a process or outcome seen in the tumour (EMT, metastasis). Cells: empty, NA, N/A or NaN (not
+    observed); true/false, yes/no, 1/0, present/absent, detected/not detected (ND),
+    positive/negative; or a likelihood reading in (0, 1). Measurements (Ct, TPM, fold change) need
+    --threshold (or --threshold-all median for every measured column); there, Undetermined is
+    absent. Unknown columns are all named in one error, or skipped with --ignore-unknown.
 
     \b
     Example: exoreason infer --cargo miR-155

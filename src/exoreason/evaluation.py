@@ -547,16 +547,16 @@ def evaluate(compiled: CompiledNetwork, cohort: Cohort, *, folds: int | None = N
                     curve_predictions[(size, o, given)] = predicted[(o, given)]
         row_ll[crossed] = fitted_ll / n
     scores: list[OutcomeScore] = []
-    names = [given, *([crossed] if k is not None else []), *([BASELINE] if baseline else [])]
+    scored = [given, *([crossed] if k is not None else []), *([BASELINE] if baseline else [])]
     for outcome in outcomes:
         rows, y = labelled[outcome]
-        for name in names:
+        for name in scored:
             scores.append(_score(outcome, labels[outcome], name, y, predicted[(outcome, name)][rows], bins))
     curve = []
     for outcome in outcomes:
         rows, y = labelled[outcome]
         for size in sizes:
-            for name in names:
+            for name in scored:
                 p = curve_predictions[(size, outcome, name)][rows]
                 curve.append(CurvePoint(size, outcome, name, roc_auc(y, p), brier_score(y, p), log_loss(y, p)))
     ids = cohort.ids if cohort.ids is not None else tuple(str(int(line)) for line in cohort.lines)
