@@ -9,9 +9,10 @@ reads per million, a metastasis label that is mostly lymph-node status), this ru
 (the learning-curve sizes are those of 50, 100, 200 and 400 that fit in a fold's training rows),
 adds a bootstrap 95 % interval to each AUC from the predictions file (2,000 resamples of the
 patients, seed 0), stores the figures in docs/real-cohort.json and rewrites the README's section
-between its markers. One command, about a minute and a half on two cores:
+between its markers. One command, under three minutes on two shared cores:
 
-    python docs/real_cohort.py
+    python docs/real_cohort.py             # run the commands, store the figures, rewrite the section
+    python docs/real_cohort.py --render    # rewrite the section from docs/real-cohort.json alone
 
 A test checks that the README's section is what :func:`section` makes of docs/real-cohort.json and
 that the literature's scores there are what `evaluate` gives on the shipped files today, so the
@@ -105,16 +106,47 @@ def _auc(score: dict[str, Any]) -> str:
     return f"{score['auc']:.3f} ({low:.3f}-{high:.3f})"
 
 
+def _reading(result: dict[str, Any]) -> str:
+    """What the table says, in words made from its numbers (so they follow the figures)."""
+    share = result["positives"] / result["rows"]
+    constant = share * (1 - share)
+    chance = [NAMES[n].split(" (")[0] for n, s in result["scores"].items()
+              if s["auc_95"] is not None and s["auc_95"][0] <= 0.5 <= s["auc_95"][1]]
+    above = [NAMES[n].split(" (")[0] for n, s in result["scores"].items()
+             if s["auc_95"] is not None and s["auc_95"][0] > 0.5]
+    worse = [NAMES[n].split(" (")[0] for n, s in result["scores"].items() if s["brier"] > constant]
+    parts = []
+    if chance:
+        parts.append(f"the AUC interval of {_names(chance)} includes 0.5 (no ranking better than chance shown)")
+    if above:
+        parts.append(f"that of {_names(above)} lies above 0.5")
+    if worse:
+        parts.append(f"the Brier score of {_names(worse)} is worse than always answering the cohort's share "
+                     f"({constant:.4f})")
+    return "On this cohort " + "; ".join(parts) + "." if parts else ""
+
+
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _paragraph(text: str) -> list[str]:
+    import textwrap
+
+    return [*textwrap.wrap(text, 98, break_on_hyphens=False), ""]
+
+
 def section(figures: dict[str, Any]) -> str:
     """The README's section from the stored figures."""
-    lines = [START, "## Scoring on a real cohort", "",
+    lines = [START, "## Scoring on a real cohort", ""]
+    for text in (
              "Two public TCGA cohorts ship in [`examples/`](examples/README.md) (copied with their README, "
              "sources and conversion script): the 13 miRNAs the model knows, measured by small-RNA sequencing "
              "of resected **primary tumours** (reads per million) and a yes/no metastasis label. They are "
              "tumour tissue, **not exosomes** or plasma: a proxy for exosomal cargo. The label is **mostly "
              "lymph-node status** (pN1-N3), with few distant metastases (M1). So these figures say how the "
              "literature's model of exosomal cargo ranks and calibrates real patients on a tissue proxy, "
-             "not how it would do on the assays it was built for.", "",
+             "not how it would do on the assays it was built for.",
              "Each miRNA is read as present when above its median in the cohort (`--threshold-all median`, "
              "the cut-offs are printed and written with `--predictions`); the label is predicted from the 13 "
              "readings. The literature's parameters score every patient as they are; the fitted parameters "
@@ -122,7 +154,8 @@ def section(figures: dict[str, Any]) -> str:
              "readings) score each patient from the other 4 folds (5-fold cross-validation, seed 0). AUC "
              "with a bootstrap 95 % interval (2,000 resamples of the patients, from the `--predictions` "
              "file); Brier score and log loss of the metastasis label (lower is better; always answering the "
-             "cohort's share scores its variance, p (1 - p)).", ""]
+             "cohort's share scores its variance, p (1 - p))."):
+        lines += _paragraph(text)
     for result in figures["cohorts"]:
         share = result["positives"] / result["rows"]
         lines += [f"**{result['cohort']}**: {result['rows']} patients, {result['positives']} with metastasis "
@@ -143,11 +176,18 @@ def section(figures: dict[str, Any]) -> str:
                 auc = "n/a" if point["auc"] is None else f"{point['auc']:.3f}"
                 cells.append(f"{auc} / {point['brier']:.4f}")
             lines.append(f"| {size} | " + " | ".join(cells) + " |")
-        lines += ["", f"![Learning curve on {result['cohort']}](docs/learning-curve-{result['cohort']}.png)", ""]
-    lines += [f"Parameters: {figures['cohorts'][0]['parameters']}. The run took "
-              f"{' and '.join(str(r['seconds']) + ' s' for r in figures['cohorts'])} on this machine "
-              "(2 shared cores), the whole network fitted 5 times per training size; "
-              "`python docs/real_cohort.py` runs it again and rewrites this section.", END]
+        lines += [""]
+        reading = _reading(result)
+        if reading:
+            lines += _paragraph(reading)
+        lines += [f"![Learning curve on {result['cohort']}](docs/learning-curve-{result['cohort']}.png)", ""]
+    times = " and ".join(f"{r['seconds']} s ({r['cohort']})" for r in figures["cohorts"])
+    lines += _paragraph(
+        f"Parameters: {figures['cohorts'][0]['parameters']}. Each run fits the whole network 5 times on all "
+        "the training rows and 5 times per learning-curve size (each fit takes a second or two here); the "
+        f"runs took {times} on this machine (2 shared cores). `python docs/real_cohort.py` runs them "
+        "again and rewrites this section (`--render` rewrites it from docs/real-cohort.json alone).")
+    lines[-1] = END
     return "\n".join(lines)
 
 
@@ -172,14 +212,18 @@ def readme_section(readme: str) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bootstrap", type=int, default=BOOTSTRAP, help="bootstrap resamples per AUC")
+    parser.add_argument("--render", action="store_true", help="rewrite the section from the stored figures only")
     args = parser.parse_args(argv)
+    readme = ROOT / "README.md"
+    if args.render:
+        readme.write_text(replace_section(readme.read_text(), section(json.loads(FIGURES.read_text()))))
+        return
     results = []
     for cohort in COHORTS:
         results.append(run(cohort, picture=ROOT / "docs" / f"learning-curve-{cohort}.png", samples=args.bootstrap))
         print(f"{cohort}: {results[-1]['seconds']} s", file=sys.stderr)
     figures = {"cohorts": results}
     FIGURES.write_text(json.dumps(figures, indent=2) + "\n")
-    readme = ROOT / "README.md"
     readme.write_text(replace_section(readme.read_text(), section(figures)))
     print(section(figures))
 

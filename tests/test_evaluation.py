@@ -398,8 +398,8 @@ def test_the_real_cohort_script_runs_on_a_slice(tmp_path):
     part = tmp_path / "slice.csv"
     part.write_text("\n".join(lines[:61]) + "\n")
     picture = tmp_path / "curve.png"
-    result = script.run("tcga-luad", rows=part, folds=2, sizes=(20, 40, 400), picture=picture, samples=100)
-    assert result["sizes"] == [20, 40]  # 400 is more than a fold's training rows
+    result = script.run("tcga-luad", rows=part, folds=2, sizes=(10, 20, 400), picture=picture, samples=100)
+    assert result["sizes"] == [10, 20]  # 400 is more than a fold's 30 training rows
     assert result["rows"] == 60 and result["cutoffs"] == 13
     assert picture.read_bytes().startswith(b"\x89PNG")
     stored = _figures()["cohorts"][0]
@@ -408,6 +408,6 @@ def test_the_real_cohort_script_runs_on_a_slice(tmp_path):
         low, high = score["auc_95"]
         assert low <= score["auc"] <= high, name
     assert {(c["training_rows"], c["parameters"]) for c in result["curve"]} == {
-        (n, s) for n in (20, 40) for s in ("literature", "fitted", "baseline")}
+        (n, s) for n in (10, 20) for s in ("literature", "fitted", "baseline")}
     text = script.section({"cohorts": [result]})
     assert text.startswith(script.START) and text.endswith(script.END) and "| 20 |" in text

@@ -608,7 +608,9 @@ def plot_learning_curve(evaluation: Evaluation, path: Path | str | None = None, 
             ax.set_title(outcome, fontsize=9, loc="left")
             if j == 0:
                 ax.legend(loc="best", fontsize=6, frameon=False)
-    figure.suptitle(f"Learning curve on {Path(evaluation.source).name} ({evaluation.rows} rows, "
+    source = Path(evaluation.source)
+    figure.suptitle(f"Learning curve on {source.parent.name + '/' if source.parent.name else ''}{source.name} "
+                    f"({evaluation.rows} rows, "
                     f"{evaluation.folds}-fold cross-validation, seed {evaluation.seed})",
                     fontsize=10, x=0.01, ha="left")
     text = f"{DISCLAIMER} Parameters: {evaluation.parameters}."
