@@ -614,7 +614,7 @@ def evaluate(
 
     \b
     Example: exoreason evaluate examples/cohort.csv --folds 5
-    Example: exoreason evaluate examples/tcga-luad/rpm.csv --threshold-all median --folds 5 --baseline
+    Example: exoreason evaluate examples/tcga-luad/rpm.csv --threshold-all median
     """
     from .evaluation import evaluate as run_evaluate
     from .evaluation import parse_sizes
