@@ -69,6 +69,10 @@ def test_predictions_file_reproduces_the_reported_scores_with_scikit_learn(tmp_p
     # The file is the user's: not overwritten without --force.
     again = run_cli("evaluate", str(data), "--predictions", str(out))
     assert_one_line_error(again, 2, "exists", "--force")
+    before = data.read_bytes()
+    itself = run_cli("evaluate", str(data), "--predictions", str(data), "--force")
+    assert_one_line_error(itself, 2, "the cohort file itself")
+    assert data.read_bytes() == before
 
 
 def test_repeated_profiles_tie_exactly_and_ties_count_one_half_regression(tmp_path, reasoner):

@@ -168,7 +168,13 @@ if TYPE_CHECKING:  # for type checkers and IDEs only; at run time names load laz
     from .information import Suggestion, suggest
     from .learning import Cohort, FitResult, fit, forward_sample, parameters_toml, read_cohort
     from .network import NetworkSpec, load_network
-    from .plots import Picture, plot_calibration, plot_explanation, plot_learning_curve, plot_posteriors
+    from .plots import (
+        Picture,
+        plot_calibration,
+        plot_explanation,
+        plot_learning_curve,
+        plot_posteriors,
+    )
     from .query import NamedQuery, QueryResult, list_queries, load_named_query, run_query
 
 

@@ -632,6 +632,8 @@ def evaluate(
         check_writable(predictions, force)
         if plot is not None and predictions.resolve() == plot.resolve():
             raise InputError(f"--predictions and --plot name the same file: {predictions}")
+        if predictions.resolve() == cohort.resolve():
+            raise InputError(f"--predictions names the cohort file itself: {predictions}")
     if folds is None and (max_iterations is not None or prior_weight != 1.0):
         raise InputError("--max-iterations and --prior-weight go with --folds (they set how each fold is fitted)")
     sizes = parse_sizes(learning_curve) if learning_curve is not None else ()

@@ -44,6 +44,7 @@ import itertools
 import json
 import math
 import sys
+from array import array
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -266,7 +267,7 @@ def _quantiles(path: Path, delimiter: str, decimal_comma: bool, columns: Profile
     numbers of the file (a pass over the file before the rows are read)."""
     wanted = {index: threshold for index, _, threshold in columns.columns
               if threshold is not None and threshold.relative}
-    values: dict[int, list[float]] = {index: [] for index in wanted}
+    values = {index: array("d") for index in wanted}  # 8 bytes a number, however long the file
     with open_csv(path, "cohort file") as handle:
         reader = csv.reader(handle, delimiter=delimiter)
         try:
