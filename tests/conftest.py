@@ -44,7 +44,7 @@ obo:GO_1903561 exo:carries t:B .
 t:F1 a exo:MiRNATransferFinding ; rdfs:label "finding F1" ; exo:source "Table 3" ; exo:quote "A targets G" ;
     exo:hasMiRNA t:A ; exo:hasTargetGene t:G ; exo:hasFunction t:P ; exo:inDisease t:D1 ;
     exo:evidence obo:ECO_0000304 ; exo:reviewReference 1 .
-t:C1 a exo:TextClaim ; rdfs:label "claim C1" ; exo:source "Section: text" ; exo:quote "B inhibits P" ;
+t:C1 a exo:TextClaim ; rdfs:label "claim C1" ; exo:source "Section: text" ; exo:quote "B inhibits P" ; exo:context "exosomal" ;
     exo:aboutSubject t:B ; exo:assertedRelation exo:inhibits ; exo:aboutObject t:P ;
     exo:evidence obo:ECO_0000304 ; exo:reviewReference 2 .
 
@@ -60,7 +60,9 @@ t:B rdfs:subClassOf _:BP . _:BP a owl:Restriction ; owl:onProperty exo:inhibits 
 t:A exo:targets t:G . t:G exo:lossPromotes t:P . t:B exo:inhibits t:P .
 """
 
-# Parameters for the tiny network: one review-statement study gives strength 1 - (0.1 + 0.4) = 0.5.
+# Parameters for the tiny network: one review-statement study gives belief 1 - (0.1 + 0.4) = 0.5,
+# and with every effect 1 the strength is the belief; leaks and base rates are given explicitly
+# (not calibrated to priors), so the hand-computed posteriors below stay simple.
 TINY_CONFIG = """
 [base_rate]
 cargo = 0.5
@@ -68,6 +70,10 @@ cargo = 0.5
 gene_effect = 0.1
 process = 0.2
 outcome = 0.2
+[effect]
+regulation = 1.0
+targeting = 1.0
+gene_effect = 1.0
 """
 
 

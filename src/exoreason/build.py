@@ -22,7 +22,7 @@ from .resources import KG_FILE, NETWORK_FILE, OWL_FILE, ontology_dir
 if TYPE_CHECKING:
     from rdflib import Graph
 
-__all__ = ["BuildReport", "build", "build_from_endpoint", "stale_files"]
+__all__ = ["BuildReport", "build", "build_from_endpoint", "check_priors", "stale_files"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,7 @@ def _render(directory: Path) -> tuple[dict[Path, bytes], int, NetworkSpec]:
     kg = knowledge_graph(ontology)
     release = render_release(ontology, kg)
     spec = derive_network(kg)
+    check_priors(spec)
     outputs = {
         directory / OWL_FILE: release.owl,
         directory / KG_FILE: release.kg,
@@ -106,10 +107,24 @@ def build_from_endpoint(endpoint: str, directory: Path | None = None, *, write: 
     process still gives the network. The ontology release files are left as they are."""
     directory = directory or ontology_dir()
     spec = derive_network(endpoint=endpoint)
+    check_priors(spec)
     outputs = {directory / NETWORK_FILE: network_json(spec)}
     if write:
         write_files_atomically(outputs)
     return BuildReport(outputs, 0, spec, write)
+
+
+def check_priors(spec: NetworkSpec) -> None:
+    """Every node's reference prior (the shipped parameters) must be reachable by calibrating its
+    leak (calibration.py): a :class:`BuildError` names every node whose prior is out of reach."""
+    from .calibration import UnreachablePrior, calibrate
+    from .errors import BuildError
+    from .model import compile_network, load_parameters
+
+    try:
+        calibrate(compile_network(spec, load_parameters(spec=spec)))
+    except UnreachablePrior as exc:
+        raise BuildError(f"the network cannot take its reference priors: {exc}") from None
 
 
 def stale_files(directory: Path | None = None) -> list[Path]:

@@ -45,6 +45,7 @@ Observe = Annotated[list[str], typer.Option("--observe", help="NODE=true|false|Q
 Endpoint = Annotated[str | None, typer.Option("--endpoint", help="URL of a SPARQL 1.1 endpoint to query instead of the embedded graph.")]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Every finding behind each edge in full (title, year, PMID, DOI, evidence), not one summary line per edge.")]
 ShowNotes = Annotated[bool, typer.Option("--show-notes", help="Print the curator notes that qualify the findings behind an edge (marked [note]).")]
+Prior = Annotated[list[str], typer.Option("--prior", metavar="NODE=P", help="A population's prior for this run: P(NODE) with nothing observed (e.g. metastasis=0.36, a cohort's rate); the node's leak is calibrated to it, every other node keeps its reference prior. Repeatable.")]
 Plot = Annotated[Path | None, typer.Option("--plot", help="Also draw the answer to FILE.png, FILE.svg or FILE.pdf (written whole or not at all; --force overwrites).")]
 
 
@@ -123,6 +124,16 @@ def _left_out(spec: object) -> None:
         groups[item.reason].append(item.label)
     for reason, labels in groups.items():
         typer.echo(f"left out of the network ({reason}): {', '.join(labels)}")
+    labels = {n.key: n.label for n in getattr(spec, "nodes", [])}
+    for summary in getattr(spec, "summaries", []):
+        path = " -> ".join(labels.get(k, k) for k in summary.path)
+        typer.echo(f"summary, not an edge of its own: {labels.get(summary.parent)} {summary.sign} "
+                   f"{labels.get(summary.child)} (carried by {path})")
+    fixed: dict[str, list[str]] = defaultdict(list)
+    for item in getattr(spec, "fixed", []):
+        fixed[item.reason].append(labels.get(item.key, item.key))
+    for reason, names in fixed.items():
+        typer.echo(f"fixed by its prior ({reason}): {', '.join(names)}")
 
 
 @app.command()
@@ -272,6 +283,7 @@ def infer(
     cancer: Cancer = None,
     fmt: Annotated[str | None, typer.Option("--format", "-f", callback=_lowercase, help="table or json (one profile); csv or json (--profiles).")] = None,
     config: Config = None,
+    prior: Prior = [],  # noqa: B006
     profiles: Annotated[Path | None, typer.Option("--profiles", help="A cohort file (comma, tab or semicolon separated): an id column and one column per observed node; see above.")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="With --profiles: write here (whole or not at all) instead of stdout.")] = None,
     id_column: Annotated[str | None, typer.Option("--id-column", help="With --profiles: the id column's name, if not id, sample, sample_id, patient or patient_id (any case; spaces and underscores alike).")] = None,
@@ -331,7 +343,7 @@ def infer(
     thresholds = _thresholds(threshold, threshold_all)
     from .inference import PATHS_SHOWN, Reasoner
 
-    reasoner = Reasoner.from_files(config=config, cancer=cancer)
+    reasoner = Reasoner.from_files(config=config, cancer=cancer, priors=prior)
     if profiles is not None:
         if cargo or absent or do or observe:
             raise InputError("--profiles cannot be combined with --cargo, --absent, --observe or --do")
@@ -392,12 +404,12 @@ def _show_cutoffs(cutoffs: "Sequence[Cutoff]") -> None:
                    + "; ".join(f"{c.column} {c.threshold.cutoff()}" for c in cutoffs), err=True)
 
 
-def _cohort_reasoner(config: Path | None, cancer: str | None) -> "Reasoner":
+def _cohort_reasoner(config: Path | None, cancer: str | None, prior: Sequence[str]) -> "Reasoner":
     """The model a cohort is fitted to or scored with: the one place its parameters are made (the
-    defaults or --config, weighed for --cancer)."""
+    defaults or --config, weighed for --cancer, with a population's --prior)."""
     from .inference import Reasoner
 
-    return Reasoner.from_files(config=config, cancer=cancer)
+    return Reasoner.from_files(config=config, cancer=cancer, priors=prior)
 
 
 def _notes(reasoner: object) -> None:
@@ -429,6 +441,7 @@ def suggest(
     fmt: Annotated[str, typer.Option("--format", "-f", callback=_lowercase, help="table or json.")] = "table",
     cancer: Cancer = None,
     config: Config = None,
+    prior: Prior = [],  # noqa: B006
 ) -> None:
     """What to measure next: the unobserved cargo ranked by expected information gain about a target.
 
@@ -441,7 +454,7 @@ def suggest(
 
     if fmt not in ("table", "json"):
         raise InputError(f"unknown format {fmt!r}; use table or json")
-    reasoner = Reasoner.from_files(config=config, cancer=cancer)
+    reasoner = Reasoner.from_files(config=config, cancer=cancer, priors=prior)
     evidence, _ = reasoner.evidence_from_names(cargo, absent, observe)
     key = reasoner.resolve_outcome(target)
     current, ranked = run_suggest(reasoner, evidence, key, top)
@@ -469,6 +482,7 @@ def sensitivity(
     fmt: Annotated[str, typer.Option("--format", "-f", callback=_lowercase, help="table or json.")] = "table",
     cancer: Cancer = None,
     config: Config = None,
+    prior: Prior = [],  # noqa: B006
 ) -> None:
     """Which parameters the answer rests on: the derivative of the outcome's posterior with respect
     to every edge strength, leak and cargo base rate, largest first, with the findings behind each edge.
@@ -482,7 +496,7 @@ def sensitivity(
         raise InputError(f"unknown format {fmt!r}; use table or json")
     if top < 1:
         raise InputError(f"--top must be at least 1, got {top}")
-    reasoner = Reasoner.from_files(config=config, cancer=cancer)
+    reasoner = Reasoner.from_files(config=config, cancer=cancer, priors=prior)
     evidence, _ = reasoner.evidence_from_names(cargo, absent, observe)
     key = reasoner.resolve_outcome(outcome)
     result = run_sensitivity(reasoner.compiled, evidence, key, cancer=cancer, engine=reasoner.engine)
@@ -500,6 +514,7 @@ def explain(
     force: Force = False,
     cancer: Cancer = None,
     config: Config = None,
+    prior: Prior = [],  # noqa: B006
     verbose: Verbose = False,
     show_notes: ShowNotes = False,
 ) -> None:
@@ -520,7 +535,7 @@ def explain(
     from .explanation import explain as run_explain
     from .inference import Reasoner
 
-    reasoner = Reasoner.from_files(config=config, cancer=cancer)
+    reasoner = Reasoner.from_files(config=config, cancer=cancer, priors=prior)
     key = reasoner.resolve_outcome(outcome)
     evidence, names = reasoner.evidence_from_names(cargo, absent, observe)
     found = run_explain(reasoner, reasoner.infer(evidence, names), key, every_path=verbose)
@@ -540,6 +555,7 @@ def fit(
     output: Output,
     force: Force = False,
     config: Annotated[Path | None, typer.Option("--config", help="Parameters to start from and use as the prior (TOML, see parameters.toml); its settings are carried into the output.")] = None,
+    prior: Prior = [],  # noqa: B006
     cancer: Annotated[str | None, typer.Option("--cancer", help="Cancer type of the cohort: findings from other cancer types count for less in the prior strengths.")] = None,
     ignore_unknown: IgnoreUnknown = False,
     id_column: IdColumn = None,
@@ -566,7 +582,7 @@ def fit(
         raise InputError(f"unknown format {fmt!r}; use table or json")
     check_writable(output, force)
     thresholds = _thresholds(threshold, threshold_all)
-    reasoner = _cohort_reasoner(config, cancer)
+    reasoner = _cohort_reasoner(config, cancer, prior)
     data = read_cohort(cohort, reasoner, ignore_unknown=ignore_unknown, id_column=id_column, thresholds=thresholds)
     _show_cutoffs(data.cutoffs)
     progress = _progress("iteration", "log-likelihood per row")
@@ -589,6 +605,7 @@ def fit(
 def evaluate(
     cohort: Annotated[Path, typer.Argument(help="A cohort file as for fit, with recorded outcomes: every process or outcome column holding true/false cells is scored, predicted from the row's other columns.")],
     config: Config = None,
+    prior: Prior = [],  # noqa: B006
     cancer: Cancer = None,
     folds: Annotated[int | None, typer.Option("--folds", help="Also fit the parameters on K-1 folds and score the held-out fold (K-fold cross-validation), against the literature's parameters.")] = None,
     seed: Annotated[int, typer.Option("--seed", help="With --folds: seed of the fold assignment (the same seed, the same folds).")] = 0,
@@ -638,7 +655,7 @@ def evaluate(
         raise InputError("--max-iterations and --prior-weight go with --folds (they set how each fold is fitted)")
     sizes = parse_sizes(learning_curve) if learning_curve is not None else ()
     thresholds = _thresholds(threshold, threshold_all)
-    reasoner = _cohort_reasoner(config, cancer)
+    reasoner = _cohort_reasoner(config, cancer, prior)
     data = read_cohort(cohort, reasoner, ignore_unknown=ignore_unknown, id_column=id_column, thresholds=thresholds)
     progress = _progress("", "")
     found = run_evaluate(reasoner.compiled, data, folds=folds, seed=seed, bins=bins,

@@ -34,6 +34,13 @@ __all__ = [
 _PROVENANCE = ("source", "review_refs", "primary_study", "evidence", "quote", "curator_note")
 _PROVENANCE_REQUIRED = ("source", "evidence", "quote")
 
+#: Where the molecule a claim names acts (the ``context`` column); see templates/README.md.
+CONTEXTS: dict[str, str] = {
+    "cellular": "inside the tumour cells (the default: the review's text speaks of a molecule in cells "
+                "unless it says exosomes carry it to recipient cells)",
+    "exosomal": "carried by exosomes and acting in the recipient cells, as Table 3's findings do",
+}
+
 #: How firmly the review states a finding (the ``certainty`` column); see templates/README.md.
 CERTAINTIES: dict[str, str] = {
     "asserted": "stated as fact",
@@ -120,7 +127,7 @@ KINDS: dict[str, TemplateKind] = {
     "claims": TemplateKind(
         "claims",
         required=("id", "subject", "relation") + _PROVENANCE_REQUIRED,
-        optional=("object", "value", "review_refs", "primary_study", "curator_note", "certainty"),
+        optional=("object", "value", "review_refs", "primary_study", "curator_note", "certainty", "context"),
         curie_columns=("subject", "relation", "object", "evidence"),
         multi_columns=("evidence", "review_refs", "primary_study"),
     ),
@@ -251,6 +258,7 @@ def _read_file(path: Path, kind: TemplateKind, problems: list[Problem]) -> list[
                                     f"{REVIEW_STATEMENT} (review statement) together with {', '.join(e for e in evidence if e != REVIEW_STATEMENT)}: "
                                     "a row takes the review statement only when no other kind applies"))
         _check_vocabulary(values, "certainty", CERTAINTIES, name, number, problems)
+        _check_vocabulary(values, "context", CONTEXTS, name, number, problems)
         _check_vocabulary(values, "target_effect", TARGET_EFFECTS, name, number, problems)
         _check_new_columns(kind, values, name, number, problems)
         for value in values.get("review_refs", ()):

@@ -4,19 +4,22 @@
   float noise below that (``-2.7755575615628914e-17`` is 0, ``0.30000000000000004`` is 0.3).
 * Tables and pictures show three decimals; a change that rounds to zero is ``0.000``, never
   ``-0.000``.
-* Rows: outcomes first, then processes (then any other kind of node), each group by the size of
-  its change as shown (rounded to three decimals, so that noise never reorders equal changes),
-  largest first, then by label.
+* Rows: outcomes first, then processes (then any other kind of node), each group by how strongly
+  the evidence speaks about it, the size of its log odds ratio (posterior odds / prior odds) as
+  shown (three decimals, so that noise never reorders equal ones), largest first, then by label.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
     "KIND_ORDER",
     "json_ready",
+    "odds_ratio",
+    "odds_ratio_text",
     "probability_text",
     "round_probability",
     "row_key",
@@ -84,13 +87,37 @@ def signed(value: float, width: int = 0) -> str:
     return text.rjust(width)
 
 
-def row_key(kind: str, change: float, label: str) -> tuple[int, float, str]:
-    """Sort key of a row: outcomes first, then processes; within each, the largest change as
-    shown first, then by label.
+def odds_ratio(prior: float, posterior: float) -> float | None:
+    """How strongly the evidence speaks about a node, whatever its prior: the posterior odds over
+    the prior odds. None where either is 0 or 1 (a node observed, or made impossible or certain),
+    for there the odds are not finite.
 
-    >>> rows = [("process", 0.3, "EMT"), ("outcome", 0.1, "recurrence"), ("outcome", 0.1000001, "metastasis")]
+    >>> round(odds_ratio(0.5, 0.75), 12), round(odds_ratio(0.2, 0.2), 12), odds_ratio(0.3, 1.0)
+    (3.0, 1.0, None)
+    """
+    if not (0.0 < prior < 1.0 and 0.0 < posterior < 1.0):
+        return None
+    return posterior * (1.0 - prior) / (prior * (1.0 - posterior))
+
+
+def odds_ratio_text(value: float | None, width: int = 0) -> str:
+    """An odds ratio for a table: three significant decimals, ``-`` where it is not finite.
+
+    >>> odds_ratio_text(1.0716), odds_ratio_text(None), odds_ratio_text(0.2)
+    ('1.072', '-', '0.200')
+    """
+    text = "-" if value is None else f"{value:.3f}"
+    return text.rjust(width)
+
+
+def row_key(kind: str, ratio: float | None, label: str) -> tuple[int, float, str]:
+    """Sort key of a row: outcomes first, then processes; within each, the largest log odds ratio
+    (as shown) first, a node whose odds are not finite (observed) before all, then by label.
+
+    >>> rows = [("process", 3.0, "EMT"), ("outcome", 1.2, "recurrence"), ("outcome", 1 / 1.5, "metastasis")]
     >>> [label for _, _, label in sorted(rows, key=lambda r: row_key(*r))]
     ['metastasis', 'recurrence', 'EMT']
     """
     rank = KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
-    return rank, -abs(shown(change)), label.casefold()
+    weight = math.inf if ratio is None else round(abs(math.log(ratio)), _DECIMALS)
+    return rank, -weight, label.casefold()

@@ -64,11 +64,29 @@ class Explanation:
     def label(self, key: str) -> str:
         return self.result.labels.get(key, key)
 
+    def balance(self) -> str:
+        """Where some observations push the outcome up and others down: which side dominates and
+        by how much (each observation's change is the posterior minus the posterior without it);
+        "" where they all push one way."""
+        up = [e for e in self.effects if e.change > 0 and signed(e.change) != signed(0.0)]
+        down = [e for e in self.effects if e.change < 0 and signed(e.change) != signed(0.0)]
+        if not (up and down):
+            return ""
+        raised, lowered = sum(e.change for e in up), sum(e.change for e in down)
+        side = "raising" if raised + lowered > 0 else "lowering"
+
+        def names(group: list[EvidenceEffect]) -> str:
+            return ", ".join(f"{self.label(e.node)} {signed(e.change)}" for e in group)
+
+        return (f"Competing evidence: raising it {names(up)}; lowering it {names(down)}; the {side} evidence "
+                f"dominates ({signed(raised)} against {signed(lowered)}; net change {signed(self.outcome.change)}).")
+
     def to_dict(self) -> dict[str, Any]:
         """The answer as documented in ``docs/answer.schema.json``: the same header and the same
         outcome record as ``infer``'s, for one outcome, and the observations with no path to it."""
         return {**self.result.header(), "outcome": self.outcome.to_dict(self.result.labels),
-                "unconnected": list(self.unconnected)}
+                "unconnected": list(self.unconnected),
+                **({"competing": self.balance()} if self.balance() else {})}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
@@ -92,6 +110,8 @@ class Explanation:
                  "",
                  "Paths from each observation (-> promotes, -| inhibits, => is required for; a path's sign is the product of its edges'):"]
         lines += effect_lines(self.effects, labels, "  ", numbered=True, outcome=o.key)
+        if self.balance():
+            lines.append(f"  {self.balance()}")
         for key in self.unconnected:
             lines.append(f"  {self.label(key)}: no path in the network leads from it to {o.label}")
         steps: dict[tuple[str, str], EdgeStep] = {}

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .display import json_ready, round_probability, row_key, shown, signed
+from .display import json_ready, odds_ratio, odds_ratio_text, round_probability, row_key, shown, signed
 from .engine import Engine, EvidenceBatch
 from .errors import InferenceError
 from .evidence import (
@@ -27,7 +27,8 @@ from .evidence import (
     parse_observation,
     reading_json,
 )
-from .model import CompiledNetwork, Parameters, compile_network, load_parameters
+from .calibration import calibrate
+from .model import CompiledNetwork, Parameters, compile_network, load_parameters, parse_priors
 from .network import EFFECTS, Edge, Finding, NetworkSpec, load_network
 from .resources import NETWORK_FILE, ontology_dir
 
@@ -70,10 +71,13 @@ class EdgeStep:
     sign: str
     strength: float
     findings: tuple[dict[str, Any], ...]
+    #: A step from a detection in exosomes to the molecule in tumour cells it is evidence of (the
+    #: measurement edge read backwards: what the reading tells, not what causes what).
+    measured: bool = False
 
     @property
     def effect(self) -> str:
-        return EFFECTS[self.sign]
+        return "is evidence of" if self.measured else EFFECTS[self.sign]
 
     @property
     def notes(self) -> tuple[str, ...]:
@@ -96,14 +100,20 @@ def path_sign(path: Sequence[EdgeStep]) -> str:
 
 #: How a path shows each edge's sign.
 ARROWS = {"+": "->", "-": "-|", "!": "=>"}
+#: How a path shows a detection in exosomes read as evidence of the molecule in tumour cells.
+MEASURED_ARROW = "~>"
+
+
+def arrow(step: EdgeStep) -> str:
+    return MEASURED_ARROW if step.measured else ARROWS[step.sign]
 
 
 def path_text(path: Sequence[EdgeStep], labels: Mapping[str, str]) -> str:
     """A path by labels: ``->`` for an edge that promotes, ``-|`` for one that inhibits, ``=>``
-    for a parent its child requires."""
+    for a parent its child requires, ``~>`` from a detection in exosomes to what it is evidence of."""
     parts = [labels.get(path[0].parent, path[0].parent)]
     for step in path:
-        parts.append(f"{ARROWS[step.sign]} {labels.get(step.child, step.child)}")
+        parts.append(f"{arrow(step)} {labels.get(step.child, step.child)}")
     return " ".join(parts)
 
 
@@ -193,9 +203,16 @@ class OutcomePosterior:
     def change(self) -> float:
         return self.posterior - self.prior
 
+    @property
+    def odds_ratio(self) -> float | None:
+        """Posterior odds over prior odds: how strongly the evidence speaks, whatever the prior
+        (None where the node is observed, or its odds are otherwise not finite)."""
+        return odds_ratio(self.prior, self.posterior)
+
     def to_dict(self, labels: Mapping[str, str] | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {"key": self.key, "label": self.label, "iri": self.iri, "kind": self.kind,
-                               "prior": self.prior, "posterior": self.posterior, "change": self.change}
+                               "prior": self.prior, "posterior": self.posterior, "change": self.change,
+                               "odds_ratio": self.odds_ratio}
         if self.interval is not None:
             out["interval"] = list(self.interval)
         if self.change_interval is not None:
@@ -219,6 +236,7 @@ class InferenceResult:
     do: dict[str, bool] = field(default_factory=dict)
     intervals: dict[str, Any] | None = None  # {"samples", "seed", "level"} when intervals were computed
     context: str = ""  # what --cancer did to the link strengths (and so to the priors), in words
+    priors: dict[str, float] = field(default_factory=dict)  # a population's priors (--prior)
 
     def outcome(self, key: str) -> OutcomePosterior:
         for o in self.outcomes:
@@ -229,8 +247,8 @@ class InferenceResult:
     @property
     def rows(self) -> list[OutcomePosterior]:
         """The outcomes as every rendering lists them: outcomes first, then processes, each by the
-        size of the change as shown, largest first (:func:`exoreason.display.row_key`)."""
-        return sorted(self.outcomes, key=lambda o: row_key(o.kind, o.change, o.label))
+        size of the log odds ratio as shown, largest first (:func:`exoreason.display.row_key`)."""
+        return sorted(self.outcomes, key=lambda o: row_key(o.kind, o.odds_ratio, o.label))
 
     def header(self) -> dict[str, Any]:
         """What every JSON answer starts with: the evidence (true, false or a reading), the
@@ -240,6 +258,7 @@ class InferenceResult:
             out["do"] = {k: bool(v) for k, v in self.do.items()}
         out.update({"given_as": dict(self.names), "cancer": self.cancer,
                     **({"context": self.context} if self.context else {}),
+                    **({"priors": dict(self.priors)} if self.priors else {}),
                     "parameters": self.parameters, "note": DISCLAIMER})
         if self.intervals is not None:
             out["intervals"] = dict(self.intervals)
@@ -266,7 +285,7 @@ class InferenceResult:
         the interval bounds with intervals)."""
         import pandas as pd
 
-        columns = ["key", "label", "kind", "prior", "posterior", "change"]
+        columns = ["key", "label", "kind", "prior", "posterior", "change", "odds_ratio"]
         if self.do:
             columns.append("do_posterior")
         if self.intervals is not None:
@@ -274,7 +293,7 @@ class InferenceResult:
         records = []
         for o in self.rows:
             record: dict[str, Any] = {"key": o.key, "label": o.label, "kind": o.kind, "prior": o.prior,
-                                      "posterior": o.posterior, "change": o.change}
+                                      "posterior": o.posterior, "change": o.change, "odds_ratio": o.odds_ratio}
             if self.do:
                 record["do_posterior"] = o.do_posterior
             if self.intervals is not None:
@@ -292,7 +311,7 @@ class InferenceResult:
         from html import escape
 
         head = ("<tr><th>kind</th><th>process or outcome</th><th>key</th><th>prior</th><th>posterior</th>"
-                "<th>change</th>" + ("<th>under do</th>" if self.do else "") + "</tr>")
+                "<th>change</th><th>odds ratio</th>" + ("<th>under do</th>" if self.do else "") + "</tr>")
         body = []
         for o in self.rows:
             change = shown(o.change)
@@ -301,7 +320,7 @@ class InferenceResult:
                 "<td></td>" if self.do else "")
             body.append(f"<tr{style}><td>{o.kind}</td><td>{escape(o.label)}</td><td><code>{escape(o.key)}</code></td>"
                         f"<td>{o.prior:.3f}</td><td>{o.posterior:.3f}</td><td>{signed(o.change)}</td>"
-                        f"{do_cell}</tr>")
+                        f"<td>{odds_ratio_text(o.odds_ratio)}</td>{do_cell}</tr>")
         cancer = f"; cancer: {escape(self.cancer)}" if self.cancer else ""
         return (f"<table><caption>Evidence: {escape(self.describe_evidence())}{cancer}</caption>"
                 f"<thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
@@ -319,7 +338,9 @@ class InferenceResult:
         why = [o for o in rows if o.kind == "outcome" and o.explanation and shown(o.change)]
         if why:
             lines.append("")
-            lines.append("Why (the paths from each observation: -> promotes, -| inhibits, => is required for):")
+            measured = any(step.measured for o in why for e in o.explanation for path in e.paths for step in path)
+            lines.append("Why (the paths from each observation: -> promotes, -| inhibits, => is required for"
+                         + (", ~> a detection in exosomes is evidence of" if measured else "") + "):")
         steps: dict[tuple[str, str], EdgeStep] = {}
         for o in why:
             lines.append(f"  {o.label}: {o.prior:.3f} -> {o.posterior:.3f} ({signed(o.change)})")
@@ -361,6 +382,7 @@ def _outcome_table(rows: Sequence[OutcomePosterior], with_do: bool, intervals: M
     head += f"  {level.ljust(iw)}" if intervals else ""
     head += f" {'change':>7}"
     head += f"  {level.ljust(iw)}" if intervals else ""
+    head += f" {'odds ratio':>10}"
     head += f" {'under do':>9}" if with_do else ""
     lines = [head.rstrip()]
     for o in rows:
@@ -368,6 +390,7 @@ def _outcome_table(rows: Sequence[OutcomePosterior], with_do: bool, intervals: M
         line += f"  {span(o.interval, False)}" if intervals else ""
         line += f" {signed(o.change, 7)}"
         line += f"  {span(o.change_interval, True)}" if intervals else ""
+        line += f" {odds_ratio_text(o.odds_ratio, 10)}"
         if with_do:
             line += f" {o.do_posterior:9.3f}" if o.do_posterior is not None else ""
         lines.append(line.rstrip())
@@ -414,6 +437,11 @@ def closing_lines(result: InferenceResult, marked: bool) -> list[str]:
                      f"(seed {result.intervals['seed']}).")
     if result.context:
         lines.append(f"Context: {result.context}")
+    if result.priors:
+        given = ", ".join(f"{result.labels.get(k, k)} {v:g}" for k, v in result.priors.items())
+        lines.append(f"Priors: the population's, for this run (--prior): {given}; every other node at its "
+                     "reference prior (parameters.toml).")
+    lines.append("Odds ratio: posterior odds / prior odds, how strongly the evidence speaks whatever the prior.")
     lines.append(f"Note: {DISCLAIMER} Parameters: {result.parameters}.")
     return lines
 
@@ -466,9 +494,13 @@ def edge_lines(steps: Sequence[EdgeStep], labels: Mapping[str, str], indent: str
     ``show_notes`` the notes."""
     lines = []
     for step in steps:
-        arrow = ARROWS[step.sign]
         mark = f" {NOTE_MARK}" if step.notes and not show_notes else ""
-        lines.append(f"{indent}{labels.get(step.parent, step.parent)} {arrow} {labels.get(step.child, step.child)}"
+        if step.measured:
+            lines.append(f"{indent}{labels.get(step.parent, step.parent)} {arrow(step)} "
+                         f"{labels.get(step.child, step.child)}: measurement model, P(detected in exosomes | "
+                         f"expressed in tumour cells) {step.strength:.2f} (effect.measurement in parameters.toml)")
+            continue
+        lines.append(f"{indent}{labels.get(step.parent, step.parent)} {arrow(step)} {labels.get(step.child, step.child)}"
                      f": strength {step.strength:.2f}; {finding_summary(step.findings)}{mark}")
         if verbose:
             for finding in step.findings:
@@ -521,23 +553,28 @@ class Reasoner:
     """Names, evidence and explanations around the exact engine, for one network and one set of
     parameters."""
 
-    def __init__(self, spec: NetworkSpec, params: Parameters | None = None, cancer: str | None = None) -> None:
+    def __init__(self, spec: NetworkSpec, params: Parameters | None = None, cancer: str | None = None,
+                 priors: Mapping[str, float] | None = None) -> None:
         self.spec = spec
         self.params = params or load_parameters(spec=spec)
+        if priors:
+            self.params = self.params.with_priors(priors)
         self.cancer_iri = self.resolve_cancer(cancer) if cancer else None
         self.cancer = cancer
         self.context = spec.cancer_context(self.cancer_iri) if self.cancer_iri else None
-        self.compiled: CompiledNetwork = compile_network(spec, self.params, self.context)
+        # Leaks calibrated so that, with nothing observed, every node equals its (reference or
+        # population) prior: calibration.py.
+        self.compiled: CompiledNetwork = calibrate(compile_network(spec, self.params, self.context))
         self.notes: list[str] = []  # how names were read (a related synonym), for the user
         self.engine = Engine(self.compiled)
 
     @classmethod
     def from_files(cls, network_file: Path | None = None, config: Path | None = None,
-                   cancer: str | None = None) -> Reasoner:
+                   cancer: str | None = None, priors: Sequence[str] = ()) -> Reasoner:
         """The shipped network (or ``network_file``), the defaults with ``config`` laid over them,
-        and the cancer type asked about."""
+        the cancer type asked about, and a population's priors (``NODE=P`` texts, ``--prior``)."""
         spec = load_network(network_file or ontology_dir() / NETWORK_FILE)
-        return cls(spec, load_parameters(config, spec), cancer)
+        return cls(spec, load_parameters(config, spec), cancer, parse_priors(priors, spec) if priors else None)
 
     def use_tables(self, compiled: CompiledNetwork) -> None:
         """Answer with other tables for the same network (e.g. fitted to a cohort)."""
@@ -664,8 +701,15 @@ class Reasoner:
 
     def paths_between(self, source: str, target: str) -> list[tuple[EdgeStep, ...]]:
         """Every directed path from ``source`` to ``target``, each edge with its strength and
-        findings, the strongest first (:func:`path_weight`)."""
+        findings, the strongest first (:func:`path_weight`). From a cargo that measures a molecule
+        in tumour cells, the paths start with that measurement read backwards (``~>``) and go on
+        from the molecule in the cells."""
         found = [tuple(self._step(e) for e in path) for path in self._paths(source, target)]
+        for edge in self.spec.parents(source):
+            if edge.relation == "measurement" and edge.parent != target:
+                back = EdgeStep(source, edge.parent, "+", self.compiled.strengths.get((edge.parent, source), 0.0),
+                                (), measured=True)
+                found += [(back, *(self._step(e) for e in path)) for path in self._paths(edge.parent, target)]
         found.sort(key=lambda path: (-path_weight(path), path_text(path, {})))
         return found
 
@@ -715,7 +759,7 @@ class Reasoner:
             evidence=readings, names=dict(names or {}), outcomes=outcomes,
             cancer=self.cancer, parameters=self.params.source,
             labels={n.key: n.label for n in self.spec.nodes}, do=dict(do or {}),
-            context=self.context_note(),
+            context=self.context_note(), priors=dict(self.params.run_priors),
         )
 
     def context_note(self) -> str:

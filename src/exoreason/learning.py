@@ -249,6 +249,7 @@ class FitResult:
         params = self.compiled.params
         values: dict[str, dict[str, float]] = {kind: {} for kind in ("edge", "leak", "base_rate")}
         spreads: dict[str, dict[str, float]] = {kind: {} for kind in ("edge", "leak", "base_rate")}
+        values.update(self.pinned())
         for change in self.changes():
             values[change.kind][change.key] = round(change.fitted, 9)
             spreads[change.kind][change.key] = round(change.concentration, 6)
@@ -257,10 +258,24 @@ class FitResult:
             strength_edges={**params.strength_edges, **values["edge"]},
             leak_nodes={**params.leak_nodes, **values["leak"]},
             base_rate_nodes={**params.base_rate_nodes, **values["base_rate"]},
+            gate_nodes={**params.gate_nodes, **values["gate"]}, run_priors={},
             concentration_edges={**params.concentration_edges, **spreads["edge"]},
             concentration_leak_nodes={**params.concentration_leak_nodes, **spreads["leak"]},
             concentration_base_rate_nodes={**params.concentration_base_rate_nodes, **spreads["base_rate"]},
             fit=self.metadata(), source=f"fitted to {self.source or 'a cohort'} ({self.rows} rows)")
+
+    def pinned(self) -> dict[str, dict[str, float]]:
+        """Every leak and cargo base rate the fit ran with (calibrated to the priors, or fitted),
+        and every gate below 1, by kind: a fitted file holds them all as given, so that it
+        answers as the fitted network does whatever the reference priors say later."""
+        space = self.compiled.space
+        out: dict[str, dict[str, float]] = {"edge": {}, "leak": {}, "base_rate": {}, "gate": {}}
+        for i, (kind, key) in enumerate(zip(space.kinds, space.keys, strict=True)):
+            if kind in ("leak", "base_rate"):
+                out[kind][key] = round(float(self.theta[i]), 9)
+        out["gate"] = {node: round(family.gate, 9) for node, family in self.compiled.families.items()
+                       if family.gate < 1.0}
+        return out
 
     def network(self) -> CompiledNetwork:
         """The network with the fitted parameters (and their concentrations), ready for the engine."""
@@ -673,6 +688,13 @@ def parameters_toml(result: FitResult, *, config: Path | None = None, when: date
     sections = {"edge": ("strength", "edges", "edges"), "leak": ("leak", "nodes", "leak_nodes"),
                 "base_rate": ("base_rate", "nodes", "base_rate_nodes")}
     changes = result.changes()
+    # Every leak, base rate and gate the fitted network has, fitted or not (see FitResult.pinned).
+    pinned = result.pinned()
+    for kind in ("leak", "base_rate"):
+        section, table, _spread = sections[kind]
+        data.setdefault(section, {}).setdefault(table, {}).update(dict(sorted(pinned[kind].items())))
+    if pinned["gate"]:
+        data.setdefault("gate", {}).setdefault("nodes", {}).update(dict(sorted(pinned["gate"].items())))
     for change in sorted(changes, key=lambda c: (list(sections).index(c.kind), c.key)):
         section, table, spread = sections[change.kind]
         data.setdefault(section, {}).setdefault(table, {})[change.key] = round(change.fitted, 9)
@@ -693,8 +715,9 @@ def parameters_toml(result: FitResult, *, config: Path | None = None, when: date
          f"{'' if result.converged else ' (not converged)'}; log-likelihood per row "
          f"{per_row[0]:.4f} -> {per_row[1]:.4f}."),
         (f"# Written: the {len(changes)} parameters the data inform (fitted means; their posterior "
-         "concentrations under [uncertainty])."),
-        f"# The other {len(result.compiled.space) - len(changes)} keep the values {others} give them.",
+         "concentrations under [uncertainty]), and every leak, base rate and gate the fit ran with,"),
+        "# so that this file answers as the fitted network does (leaks are not calibrated again).",
+        f"# The other edges keep the strengths {others} give them.",
         "# Fitted strengths are used as given: with --cancer, only strengths from the formula are weighed.",
         "# Use: exoreason infer --config THIS_FILE --intervals",
     ]

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ConfigError
+from .errors import ConfigError, ExoreasonError
 from .network import Edge, NetworkSpec
 from .resources import default_parameters_file
 
@@ -51,7 +51,9 @@ __all__ = [
     "Table",
     "compile_network",
     "edge_strength",
+    "edge_belief",
     "load_parameters",
+    "parse_priors",
     "study_count",
 ]
 
@@ -85,12 +87,24 @@ class Parameters:
     kinds: Mapping[str, EvidenceKind]
     other_cancer_weight: float
     certainty: Mapping[str, float]
-    leak: Mapping[str, float]
-    leak_nodes: Mapping[str, float]
-    base_rate: float
+    leak: Mapping[str, float]  # explicit leaks by node kind, used as given (none by default)
+    leak_nodes: Mapping[str, float]  # explicit leaks by node key, used as given (a fitted file's)
+    base_rate: float | None  # an explicit base rate for every root cargo (none by default)
     base_rate_nodes: Mapping[str, float]
     strength_edges: Mapping[str, float]
     max_parents: int
+    # Reference priors: P(node = true) with nothing observed, by node kind and by node key; every
+    # node without an explicit leak has its leak calibrated to its prior (calibration.py).
+    prior: Mapping[str, float] = field(default_factory=dict)
+    prior_nodes: Mapping[str, float] = field(default_factory=dict)
+    # A mechanism's effect: P(a present cause produces its effect | the finding is right), by
+    # relation kind (network.RELATION_KINDS) and by edge; an edge's strength is belief x effect.
+    effect: Mapping[str, float] = field(default_factory=dict)
+    effect_edges: Mapping[str, float] = field(default_factory=dict)
+    # A population's priors for one run (--prior NODE=P): calibrated over any explicit leak.
+    run_priors: Mapping[str, float] = field(default_factory=dict)
+    # Explicit gates (see Family.gate), used as given with an explicit leak (a fitted file's).
+    gate_nodes: Mapping[str, float] = field(default_factory=dict)
     source: str = "defaults"
     # Parameter uncertainty (see uncertainty.py): Beta concentrations (pseudo-count totals).
     base_concentration: float = 2.0
@@ -103,11 +117,37 @@ class Parameters:
     concentration_base_rate_nodes: Mapping[str, float] = field(default_factory=dict)
     fit: Mapping[str, Any] = field(default_factory=dict)  # [fit]: what a fitted file was fitted from
 
-    def leak_of(self, key: str, kind: str) -> float:
-        return self.leak_nodes.get(key, self.leak.get(kind, 0.0))
+    def explicit_leak(self, key: str, kind: str) -> float | None:
+        """The leak (a root cargo's base rate) a node is given as is, or None if it is calibrated
+        to its prior: a population prior for this run calibrates, then an explicit value per node,
+        then a reference prior per node, then an explicit value per kind, then the kind's prior."""
+        if key in self.run_priors:
+            return None
+        if kind == "cargo" and key in self.base_rate_nodes:
+            return self.base_rate_nodes[key]
+        if key in self.leak_nodes:
+            return self.leak_nodes[key]
+        if key in self.prior_nodes:
+            return None
+        if kind == "cargo":
+            return self.base_rate
+        return self.leak.get(kind)
 
-    def base_rate_of(self, key: str) -> float:
-        return self.base_rate_nodes.get(key, self.base_rate)
+    def prior_of(self, key: str, kind: str) -> float:
+        """The prior a node's leak is calibrated to (a run's population prior, else the reference)."""
+        if key in self.run_priors:
+            return self.run_priors[key]
+        return self.prior_nodes.get(key, self.prior.get(kind, 0.5))
+
+    def effect_of(self, edge: Edge) -> float:
+        """The effect of an edge's mechanism: its own, else its relation kind's (1 if unset)."""
+        return self.effect_edges.get(edge.key, self.effect.get(edge.relation.replace(" ", "_"), 1.0))
+
+    def with_priors(self, priors: Mapping[str, float]) -> Parameters:
+        """These parameters with a population's priors for one run (``--prior NODE=P``)."""
+        import dataclasses
+
+        return dataclasses.replace(self, run_priors={**self.run_priors, **priors})
 
 
 def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -135,10 +175,15 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 # Sections, their plain keys, and their tables of named entries (checked against the network).
+_NODE_KINDS = {"cargo", "gene_effect", "state", "process", "outcome"}
+_EFFECT_KINDS = {"regulation", "step", "necessity", "targeting", "gene_effect", "measurement"}
 _SECTIONS: dict[str, tuple[set[str], set[str]]] = {
     "evidence": ({"other_cancer_weight"}, {"kinds", "certainty"}),
+    "prior": (set(_NODE_KINDS), {"nodes"}),
+    "effect": (set(_EFFECT_KINDS), {"edges"}),
     "leak": ({"gene_effect", "state", "process", "outcome"}, {"nodes"}),
     "base_rate": ({"cargo"}, {"nodes"}),
+    "gate": (set(), {"nodes"}),
     "strength": (set(), {"edges"}),
     "network": ({"max_parents"}, set()),
     "uncertainty": ({"base_concentration", "per_study_concentration", "leak_concentration",
@@ -196,9 +241,12 @@ def _unknown_entries(section: str, entries: Mapping[str, Any], spec: NetworkSpec
     import difflib
 
     kinds = {n.key: n.kind for n in spec.nodes}
-    if section == "strength":
+    if section in ("strength", "effect"):
         known = {e.key for e in spec.edges}
         what = "edge"
+    elif section in ("prior", "gate"):
+        known = set(kinds)
+        what = "node"
     elif section == "base_rate":
         known = {k for k, kind in kinds.items() if kind == "cargo"}
         what = "cargo node"
@@ -219,6 +267,49 @@ def _probability(value: Any, where: str, problems: list[str]) -> float:
         problems.append(f"{where} must be a probability in [0, 1], got {value!r}")
         return 0.0
     return float(value)
+
+
+def _open_probability(value: Any, where: str, problems: list[str]) -> float:
+    """A prior strictly between 0 and 1 (a prior of 0 or 1 leaves the evidence nothing to say)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 < float(value) < 1.0:
+        problems.append(f"{where} must be a probability strictly between 0 and 1, got {value!r}")
+        return 0.5
+    return float(value)
+
+
+def parse_priors(texts: Iterable[str], spec: NetworkSpec) -> dict[str, float]:
+    """``--prior NODE=P`` options as {node key: P}; every bad one named in one error.
+
+    >>> from exoreason.network import Node
+    >>> spec = NetworkSpec([Node("metastasis", "iri", "metastasis", "outcome")], [])
+    >>> parse_priors(["Metastasis=0.36"], spec)
+    {'metastasis': 0.36}
+    """
+    out: dict[str, float] = {}
+    problems: list[str] = []
+    for text in texts:
+        name, sep, value = text.rpartition("=")
+        if not sep or not name.strip():
+            problems.append(f"--prior {text!r} must be NODE=P")
+            continue
+        try:
+            key = spec.resolve(name.strip())
+        except ExoreasonError as exc:
+            problems.append(f"--prior {text!r}: {exc}")
+            continue
+        try:
+            p = float(value)
+        except ValueError:
+            p = math.nan
+        if not 0.0 < p < 1.0:
+            problems.append(f"--prior {text!r}: P must be a probability strictly between 0 and 1")
+            continue
+        if key in out and out[key] != p:
+            problems.append(f"--prior gives {key} twice ({out[key]} and {p})")
+        out[key] = p
+    if problems:
+        raise ConfigError("; ".join(problems))
+    return out
 
 
 def _concentration(value: Any, where: str, problems: list[str], *, zero: bool = False) -> float:
@@ -262,14 +353,28 @@ def load_parameters(path: Path | None = None, spec: NetworkSpec | None = None) -
             if r + s > 1.0:
                 problems.append(f"evidence.kinds.{code}: random + systematic must not exceed 1")
             kinds[code] = EvidenceKind(str(spec_.get("name", code)), r, s)
-        leak = {k: _probability(data["leak"][k], f"leak.{k}", problems)
-                for k in sorted(_SECTIONS["leak"][0])}
+        leak = {k: _probability(v, f"leak.{k}", problems)
+                for k, v in data.get("leak", {}).items() if k != "nodes"}
+        prior_data = data.get("prior", {})
+        prior = {k: _open_probability(prior_data[k], f"prior.{k}", problems)
+                 for k in sorted(_NODE_KINDS) if k in prior_data}
+        missing = sorted(_NODE_KINDS - set(prior))
+        if missing:
+            problems.append(f"prior: no reference prior for {', '.join(missing)}")
+        prior_nodes = {k: _open_probability(v, f"prior.nodes.{k}", problems)
+                       for k, v in prior_data.get("nodes", {}).items()}
+        effect_data = data.get("effect", {})
+        effect = {k: _probability(v, f"effect.{k}", problems) for k, v in effect_data.items() if k != "edges"}
+        effect_edges = {k: _probability(v, f"effect.edges.{k}", problems)
+                        for k, v in effect_data.get("edges", {}).items()}
         certainty = {k: _probability(v, f"evidence.certainty.{k}", problems)
                      for k, v in evidence["certainty"].items()}
         leak_nodes = {k: _probability(v, f"leak.nodes.{k}", problems)
-                      for k, v in data["leak"].get("nodes", {}).items()}
+                      for k, v in data.get("leak", {}).get("nodes", {}).items()}
         base_nodes = {k: _probability(v, f"base_rate.nodes.{k}", problems)
-                      for k, v in data["base_rate"].get("nodes", {}).items()}
+                      for k, v in data.get("base_rate", {}).get("nodes", {}).items()}
+        gate_nodes = {k: _open_probability(v, f"gate.nodes.{k}", problems) if v != 1 else 1.0
+                      for k, v in data.get("gate", {}).get("nodes", {}).items()}
         strengths = {k: _probability(v, f"strength.edges.{k}", problems)
                      for k, v in data.get("strength", {}).get("edges", {}).items()}
         max_parents = data["network"]["max_parents"]
@@ -287,7 +392,8 @@ def load_parameters(path: Path | None = None, spec: NetworkSpec | None = None) -
                 for k, v in uncertainty.get(table, {}).items()}
         fit = dict(data.get("fit", {}))
         other = _probability(evidence["other_cancer_weight"], "evidence.other_cancer_weight", problems)
-        base_rate = _probability(data["base_rate"]["cargo"], "base_rate.cargo", problems)
+        cargo_rate = data.get("base_rate", {}).get("cargo")
+        base_rate = None if cargo_rate is None else _probability(cargo_rate, "base_rate.cargo", problems)
     except KeyError as exc:
         raise ConfigError(f"{where}: missing parameter {exc}") from None
     if problems:
@@ -295,6 +401,7 @@ def load_parameters(path: Path | None = None, spec: NetworkSpec | None = None) -
     return Parameters(
         kinds=kinds, other_cancer_weight=other, certainty=certainty, leak=leak, leak_nodes=leak_nodes, base_rate=base_rate,
         base_rate_nodes=base_nodes, strength_edges=strengths, max_parents=max_parents,
+        prior=prior, prior_nodes=prior_nodes, effect=effect, effect_edges=effect_edges, gate_nodes=gate_nodes,
         source=_source(path, fit), fit=fit, **concentrations,
     )
 
@@ -344,18 +451,19 @@ def study_count(edge: Edge, params: Parameters) -> int:
     return sum(len(studies) for studies in _studies_by_kind(edge, params).values())
 
 
-def edge_strength(edge: Edge, params: Parameters, cancer: Collection[str] | None = None) -> float:
-    """The link strength of an edge from its findings (the formula in ``parameters.toml``).
+def edge_belief(edge: Edge, params: Parameters, cancer: Collection[str] | None = None) -> float:
+    """A finding's belief: the probability that the findings behind an edge are right, by INDRA's
+    model over their distinct studies (the formula in ``parameters.toml``). A measurement edge is
+    the project's model of detection, not a finding: its belief is 1.
 
     >>> from exoreason.network import Edge, Finding
     >>> f = Finding("f", "f", "Table 3", "q", ("ECO:0000304",), (27,), (), ())
     >>> p = load_parameters()
-    >>> round(edge_strength(Edge("a", "b", "+", (f, f)), p), 6)  # one study counted once
+    >>> round(edge_belief(Edge("a", "b", "+", (f, f)), p), 6)  # one study counted once
     0.5
     """
-    override = params.strength_edges.get(edge.key)
-    if override is not None:
-        return override
+    if edge.relation == "measurement":
+        return 1.0
     per_kind = _studies_by_kind(edge, params, cancer)
     if not per_kind:
         return 0.0
@@ -363,6 +471,23 @@ def edge_strength(edge: Edge, params: Parameters, cancer: Collection[str] | None
     for code, studies in per_kind.items():
         wrong *= min(1.0, params.kinds[code].systematic + math.prod(studies.values()))
     return 1.0 - wrong
+
+
+def edge_strength(edge: Edge, params: Parameters, cancer: Collection[str] | None = None) -> float:
+    """An edge's link strength: its findings' belief times its mechanism's effect, unless
+    ``[strength.edges]`` gives it (a fitted file's strengths are used as given).
+
+    >>> from exoreason.network import Edge, Finding
+    >>> f = Finding("f", "f", "Table 3", "q", ("ECO:0000304",), (27,), (), ())
+    >>> p = load_parameters()
+    >>> e = Edge("a", "b", "+", (f,), "regulation")
+    >>> round(edge_strength(e, p), 6) == round(edge_belief(e, p) * p.effect["regulation"], 6)
+    True
+    """
+    override = params.strength_edges.get(edge.key)
+    if override is not None:
+        return override
+    return edge_belief(edge, params, cancer) * params.effect_of(edge)
 
 
 @dataclass(frozen=True)
@@ -407,6 +532,9 @@ class Family:
     leak: int  # index of the leak (or base rate) in the parameter vector; -1 for none
     weights: tuple[int, ...]  # per parent: index of its strength; -1 for weight 1
     roles: tuple[str, ...]  # per parent: PROMOTES, INHIBITS, REQUIRES or LACKS
+    #: P(the node's unmodelled enabling conditions hold): 1 unless its prior is below what its
+    #: modelled causes alone give (calibration.py); it multiplies the whole table.
+    gate: float = 1.0
 
     def p_true(self, theta: np.ndarray) -> np.ndarray:
         """P(node = true | each parent configuration) for each parameter vector: (vectors, 2^k).
@@ -426,7 +554,7 @@ class Family:
                 off = off * factor
             else:
                 kept = kept * factor
-        return (1.0 - off) * kept
+        return (1.0 - off) * kept * self.gate
 
 
 def _configurations(k: int) -> np.ndarray:
@@ -474,6 +602,11 @@ class CompiledNetwork:
     def order(self) -> list[str]:
         """Nodes in a topological order (auxiliary nodes before the node they feed)."""
         return list(self.families)
+
+    def calibrated_nodes(self) -> dict[str, float]:
+        """{node: its prior} for every node whose leak is calibrated to a prior (not explicit)."""
+        return {n.key: self.params.prior_of(n.key, n.kind) for n in self.spec.nodes
+                if self.params.explicit_leak(n.key, n.kind) is None}
 
     def p_true(self, theta: np.ndarray) -> dict[str, np.ndarray]:
         """Every node's P(true | parent configuration) for each parameter vector (rows of ``theta``)."""
@@ -529,7 +662,8 @@ class CompiledNetwork:
         return model
 
 
-def _space(spec: NetworkSpec, params: Parameters, cancer: Collection[str] | None) -> ParameterSpace:
+def _space(spec: NetworkSpec, params: Parameters, cancer: Collection[str] | None,
+           leaks: Mapping[str, float] | None = None) -> ParameterSpace:
     kinds: list[str] = []
     keys: list[str] = []
     means: list[float] = []
@@ -543,18 +677,27 @@ def _space(spec: NetworkSpec, params: Parameters, cancer: Collection[str] | None
         kappa.append(params.concentration_edges.get(
             edge.key, params.base_concentration + params.per_study_concentration * n))
         studies.append(n)
+    leaks = leaks or {}
+
+    def leak_of(node: Any) -> float:
+        # Explicit, else calibrated (``leaks``), else the prior itself: a root's calibrated leak.
+        explicit = params.explicit_leak(node.key, node.kind)
+        if explicit is not None:
+            return explicit
+        return leaks.get(node.key, params.prior_of(node.key, node.kind))
+
     for node in spec.nodes:
         if node.kind != "cargo":
             kinds.append("leak")
             keys.append(node.key)
-            means.append(params.leak_of(node.key, node.kind))
+            means.append(leak_of(node))
             kappa.append(params.concentration_leak_nodes.get(node.key, params.leak_concentration))
             studies.append(0)
     for node in spec.nodes:
         if node.kind == "cargo":
             kinds.append("base_rate")
             keys.append(node.key)
-            means.append(params.base_rate_of(node.key))
+            means.append(leak_of(node))
             kappa.append(params.concentration_base_rate_nodes.get(node.key, params.base_rate_concentration))
             studies.append(0)
     return ParameterSpace(tuple(kinds), tuple(keys), np.array(means, dtype=float),
@@ -586,14 +729,17 @@ def _group(key: str, items: list[_Parent], budget: int, tag: str, limit: int,
     return items
 
 
-def compile_network(spec: NetworkSpec, params: Parameters, cancer: Collection[str] | None = None
+def compile_network(spec: NetworkSpec, params: Parameters, cancer: Collection[str] | None = None,
+                    leaks: Mapping[str, float] | None = None, gates: Mapping[str, float] | None = None
                     ) -> CompiledNetwork:
     """Every node's family and the parameter vector, from the structure and the parameters.
 
     ``cancer`` is the cancer context (:meth:`NetworkSpec.cancer_context`): the disease IRIs whose
-    studies count fully; None counts every study fully.
+    studies count fully; None counts every study fully. ``leaks`` and ``gates`` hold the calibrated
+    values of the nodes :meth:`CompiledNetwork.calibrated_nodes` names (calibration.py computes
+    them); without them a node's leak is its prior, which is its calibrated leak only for a root.
     """
-    space = _space(spec, params, cancer)
+    space = _space(spec, params, cancer, leaks)
     index = {(kind, key): i for i, (kind, key) in enumerate(zip(space.kinds, space.keys, strict=True))}
     families: dict[str, Family] = {}
     auxiliary: set[str] = set()
@@ -623,8 +769,10 @@ def compile_network(spec: NetworkSpec, params: Parameters, cancer: Collection[st
                                counter, families)
             auxiliary |= set(families) - before
         parents = promoters + suppressors
+        explicit = params.explicit_leak(node.key, node.kind) is not None
+        gate = (gates or {}).get(node.key, params.gate_nodes.get(node.key, 1.0) if explicit else 1.0)
         families[node.key] = Family(node.key, tuple(p for p, _, _ in parents), leak,
-                                    tuple(w for _, w, _ in parents), tuple(r for _, _, r in parents))
+                                    tuple(w for _, w, _ in parents), tuple(r for _, _, r in parents), gate)
     return CompiledNetwork(spec, params, space, families, cancer, auxiliary)
 
 

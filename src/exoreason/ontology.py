@@ -153,6 +153,7 @@ _PROVENANCE: tuple[tuple[str, URIRef, Callable[[str], Node]], ...] = (
     ("quote", EXO.quote, _lit),
     ("curator_note", EXO.curatorNote, _lit),
     ("certainty", EXO.certainty, Literal),
+    ("context", EXO.context, Literal),
     ("target_effect", EXO.targetEffect, Literal),
     ("target_effect_source", EXO.targetEffectSource, _lit),
     ("studied_disease", EXO.studiedDisease, v.expand),
