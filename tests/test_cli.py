@@ -76,6 +76,7 @@ def _claims_file(**cells: str) -> str:
     """A claims template of one row, with the columns of the project's own claims templates."""
     lines = (ONTOLOGY / "templates" / "claims-exosomes.tsv").read_text().splitlines()
     header = next(line for line in lines if line.strip() and not line.startswith("#")).split("\t")
+    header += [column for column in cells if column not in header]  # optional columns (context)
     return "\t".join(header) + "\n" + "\t".join(cells.get(column, "") for column in header) + "\n"
 
 
@@ -86,9 +87,11 @@ def test_adding_a_finding_changes_the_network(tmp_path):
     env = {"EXOREASON_ONTOLOGY_DIR": str(copy)}
     before = json.loads((copy / "exoreason-network.json").read_text())
     assert not any(e["parent"] == "hsa_miR_155_5p" and e["child"] == "metastasis" for e in before["edges"])
+    # a claim that exosomal miR-155 (acting in recipient cells) promotes metastasis
     (copy / "templates" / "claims-test.tsv").write_text(_claims_file(
         id="TEST-155-metastasis", subject="miRBase:MIMAT0000646", relation="exo:promotes",
-        object="exo:Metastasis", source="Section: test", evidence="ECO:0000304", quote="a test quote"))
+        object="exo:Metastasis", source="Section: test", evidence="ECO:0000304", quote="a test quote",
+        context="exosomal"))
     done = run_cli("build", env=env)
     assert done.returncode == 0, done.stderr
     after = json.loads((copy / "exoreason-network.json").read_text())

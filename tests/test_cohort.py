@@ -181,15 +181,15 @@ t:A rdfs:subClassOf exo:MolecularEntity ; rdfs:label "miR-A" .
 t:X rdfs:subClassOf exo:PhenotypicOutcome ; rdfs:label "X" ; exo:key "X" .
 t:Y rdfs:subClassOf exo:PhenotypicOutcome ; rdfs:label "Y" ; exo:key "Y" .
 obo:GO_1903561 exo:carries t:A .
-t:c1 a exo:TextClaim ; rdfs:label "c1" ; exo:source "s" ; exo:quote "q" ; exo:evidence obo:ECO_0000304 ;
+t:c1 a exo:TextClaim ; rdfs:label "c1" ; exo:source "s" ; exo:quote "q" ; exo:evidence obo:ECO_0000304 ; exo:context "exosomal" ;
   exo:reviewReference 1 ; exo:aboutSubject t:A ; exo:assertedRelation exo:promotes ; exo:aboutObject t:X .
-t:c2 a exo:TextClaim ; rdfs:label "c2" ; exo:source "s" ; exo:quote "q" ; exo:evidence obo:ECO_0000304 ;
-  exo:reviewReference 2 ; exo:aboutSubject t:A ; exo:assertedRelation exo:promotes ; exo:aboutObject t:Y .
+t:c2 a exo:TextClaim ; rdfs:label "c2" ; exo:source "s" ; exo:quote "q" ; exo:evidence obo:ECO_0000304 ; exo:context "exosomal" ;
+  exo:reviewReference 2 ; exo:aboutSubject t:A ; exo:assertedRelation exo:inhibits ; exo:aboutObject t:Y .
 t:c3 a exo:TextClaim ; rdfs:label "c3" ; exo:source "s" ; exo:quote "q" ; exo:evidence obo:ECO_0000304 ;
   exo:reviewReference 3 ; exo:aboutSubject t:X ; exo:assertedRelation exo:promotes ; exo:aboutObject t:Y .
 t:A rdfs:subClassOf _:AX , _:AY . t:X rdfs:subClassOf _:XY .
 _:AX a owl:Restriction ; owl:onProperty exo:promotes ; owl:someValuesFrom t:X .
-_:AY a owl:Restriction ; owl:onProperty exo:promotes ; owl:someValuesFrom t:Y .
+_:AY a owl:Restriction ; owl:onProperty exo:inhibits ; owl:someValuesFrom t:Y .
 _:XY a owl:Restriction ; owl:onProperty exo:promotes ; owl:someValuesFrom t:Y .
 [] a owl:Axiom ; owl:annotatedSource t:A ; owl:annotatedProperty rdfs:subClassOf ; owl:annotatedTarget _:AX ; rdfs:seeAlso t:c1 .
 [] a owl:Axiom ; owl:annotatedSource t:A ; owl:annotatedProperty rdfs:subClassOf ; owl:annotatedTarget _:AY ; rdfs:seeAlso t:c2 .
@@ -198,20 +198,21 @@ _:XY a owl:Restriction ; owl:onProperty exo:promotes ; owl:someValuesFrom t:Y .
 
 
 def test_intervention_differs_from_observation_on_a_confounded_path(tmp_path):
-    """A confounds X and Y (A -> X, A -> Y, X -> Y), strengths 0.5, leak 0.2, P(A) = 0.5.
-    P(X=1|A) = 0.6 / 0.2; P(Y=1|A,X) = 1 - 0.8 * 0.5^A * 0.5^X: A0X0 0.2, A0X1 0.6, A1X0 0.6, A1X1 0.8.
-    do(X=1): 0.5 * 0.6 + 0.5 * 0.8 = 0.7;   observe X=1: P(A|X=1) = 0.75, so 0.25 * 0.6 + 0.75 * 0.8 = 0.75.
-    do(X=0): 0.5 * 0.2 + 0.5 * 0.6 = 0.4;   observe X=0: P(A|X=0) = 1/3, so 2/3 * 0.2 + 1/3 * 0.6 = 1/3."""
+    """A confounds X and Y (A -> X, A -| Y, X -> Y: the direct edge inhibits, so it is no summary of
+    the path through X), strengths 0.5, leak 0.2, P(A) = 0.5.
+    P(X=1|A) = 0.6 / 0.2; P(Y=1|A,X) = [1 - 0.8 * 0.5^X] * 0.5^A: A0X0 0.2, A0X1 0.6, A1X0 0.1, A1X1 0.3.
+    do(X=1): 0.5 * 0.6 + 0.5 * 0.3 = 0.45;  observe X=1: P(A|X=1) = 0.75, so 0.25 * 0.6 + 0.75 * 0.3 = 0.375.
+    do(X=0): 0.5 * 0.2 + 0.5 * 0.1 = 0.15;  observe X=0: P(A|X=0) = 1/3, so 2/3 * 0.2 + 1/3 * 0.1 = 1/6."""
     graph = Graph()
     graph.parse(data=CONFOUNDED_TTL, format="turtle")
     config = tmp_path / "c.toml"
     config.write_text(TINY_CONFIG)
     r = Reasoner(derive_network(graph), load_parameters(config))
-    assert r.marginals({}, ["Y"], do={"X": True})["Y"] == pytest.approx(0.7, abs=1e-12)
-    assert r.marginals({}, ["Y"], do={"X": False})["Y"] == pytest.approx(0.4, abs=1e-12)
+    assert r.marginals({}, ["Y"], do={"X": True})["Y"] == pytest.approx(0.45, abs=1e-12)
+    assert r.marginals({}, ["Y"], do={"X": False})["Y"] == pytest.approx(0.15, abs=1e-12)
     # Observation, through the same engine with X as hard evidence on a non-root node.
-    assert r.marginals({"X": True}, ["Y"])["Y"] == pytest.approx(0.75, abs=1e-12)
-    assert r.marginals({"X": False}, ["Y"])["Y"] == pytest.approx(1 / 3, abs=1e-12)
+    assert r.marginals({"X": True}, ["Y"])["Y"] == pytest.approx(0.375, abs=1e-12)
+    assert r.marginals({"X": False}, ["Y"])["Y"] == pytest.approx(1 / 6, abs=1e-12)
     # Blocking the cargo itself equals observing it absent (a root has no confounder).
     assert r.marginals({}, ["Y"], do={"miR_A": False})["Y"] == pytest.approx(r.marginals({"miR_A": False}, ["Y"])["Y"])
 

@@ -145,7 +145,7 @@ TABLE3 = {
         target={"1764", "2515", "11827"}, disease="DOID_684", function={"GO_0016477"}, ref=123,
         stated=dict(mirna="miR103", donor="HCC", recipient="EC", target="VE-Cad, p120 and ZO1",
                     disease="HCC", function="migration"),
-        study=("pmid", "29637568"), evidence={IN_VITRO, IN_VIVO, PATIENT_SAMPLES},
+        study=("pmid", "29637568"), evidence={IN_VITRO, IN_VIVO},
         quote=["miR103", "VE-Cad, p120 and ZO1", "(123)"]),
     "miR-1246": dict(
         effect="unspecified",
@@ -162,7 +162,7 @@ TABLE3 = {
         target={"9588"}, disease="DOID_1324", function={"GO_0001837"}, ref=124,
         stated=dict(mirna="miR-19b-3p", donor="CCRCC CSC", recipient="CCRCC", target="PTEN",
                     disease="LUC", function="EMT"),
-        study=("pmid", "30975145"), csc_donor=True, note=["LUC", "CCRCC"], evidence={IN_VITRO},
+        study=("pmid", "30975145"), csc_donor=True, note=["LUC", "CCRCC"], evidence={IN_VITRO, PATIENT_SAMPLES},
         quote=["miR-19b-3p", "PTEN", "(124)"]),
     "miR-210-3p": dict(
         effect="unspecified",
@@ -593,8 +593,10 @@ def test_text_emt_and_met(graph):
             refs=(121,))
     _expect(graph, p, "loss of p53 activates EMT", HGNC + "11998", "lossPromotes", EMT,
             source=emt_section, refs=(121,))
+    # (119, 120) close the sentence on miRNAs in general as p53's mediators; the p53 -> miR-200c
+    # -> EMT statement is (121) alone
     _expect(graph, p, "miR-200c inhibits EMT", MIRBASE + "MIMAT0000617", "inhibits", EMT,
-            source=emt_section, quote="mediators of p53 to regulate EMT", refs=(119, 120, 121))
+            source=emt_section, quote="mediators of p53 to regulate EMT", refs=(121,))
     _expect(graph, p, "the miR-200 family acts on EMT in no single direction", _entity(graph, "miR-200 family"),
             "regulates", EMT, source=emt_section, quote="inhibition or expression of EMT-TF")
     _expect(graph, p, "tumour exosomes carry miR-200", _entity(graph, "tumour-derived exosome"),
@@ -755,9 +757,12 @@ def test_the_one_evidence_rule(templates):
     for rid in ("C-xeno-tumorigenicity", "E-xeno"):
         assert rows[rid].all("evidence") == ("ECO:0007120",), rid
     # (b) the identified primary study's abstract
-    assert set(rows["T3-miR-103"].all("evidence")) == {"ECO:0007122", "ECO:0007120", "ECO:0007121"}
-    for rid in ("T3-miR-19b-3p", "T3-miR-21-cluster"):
-        assert rows[rid].all("evidence") == ("ECO:0007122",), rid
+    # for the row's finding only: miR-103's serum association with metastasis is not its transfer to
+    # endothelial cells; miR-19b-3p's abstract compares the EMT effect of CSC exosomes from patients
+    # with and without lung metastasis
+    assert set(rows["T3-miR-103"].all("evidence")) == {"ECO:0007122", "ECO:0007120"}
+    assert set(rows["T3-miR-19b-3p"].all("evidence")) == {"ECO:0007122", "ECO:0007121"}
+    assert rows["T3-miR-21-cluster"].all("evidence") == ("ECO:0007122",)
     # (c) else the review statement, alone
     for rid in ("T3-miR-141", "T3-miR-210-3p"):
         assert rows[rid].all("evidence") == ("ECO:0000304",), rid
@@ -867,6 +872,11 @@ def test_precursor_symbols_and_ambiguous_names_are_related_synonyms(templates):
     for term, name in expected.items():
         assert name in terms[term].all("related_synonyms"), term
         assert name not in terms[term].all("synonyms"), term
+    # narrower names are related, not exact: carcinogenesis (of a cancer) and tumour initiation (the
+    # first stage) for tumorigenesis
+    tumorigenesis = terms["exo:Tumorigenesis"]
+    assert {"carcinogenesis", "tumour initiation", "tumor initiation"} <= set(tumorigenesis.all("related_synonyms"))
+    assert tumorigenesis.all("synonyms") == ()
     gene_symbol = re.compile(r"^MIR\d")
     exact = [(rid, s) for rid, row in terms.items() if rid.startswith("miRBase:") for s in row.all("synonyms")
              if gene_symbol.match(s)]
@@ -1023,3 +1033,43 @@ def test_coverage_command_fails_on_a_finding_without_provenance(tmp_path):
     assert "Section: A,2" in done.stdout
     assert "unquoted" in done.stderr and "quote" in done.stderr
     assert "complete" not in done.stderr
+
+
+def test_colonization_holds_proliferation_at_the_distant_site_not_all_proliferation(templates):
+    """Regression: E-colonization-proliferation made all cell proliferation (GO:0008283) part of
+    colonization; the review speaks of metastatic cells proliferating where they landed."""
+    claims = _rows(templates, "claims")
+    terms = _rows(templates, "terms")
+    row = claims["E-colonization-proliferation"]
+    assert (row.get("subject"), row.get("relation"), row.get("object")) == (
+        "exo:MetastaticCellProliferation", "exo:partOf", "exo:Colonization")
+    assert terms["exo:MetastaticCellProliferation"].all("parent") == ("GO:0008283",)
+    assert not [rid for rid, r in claims.items() if r.get("subject") == "GO:0008283"
+                and r.get("relation") == "exo:partOf"]
+
+
+def test_p53_loss_correlations_keep_their_sign(templates):
+    """Regression: 'EMT is associated with the loss of p53 function' was recorded as TP53 correlated
+    with EMT, which loses the sign; the subject is the loss of TP53 function."""
+    claims = _rows(templates, "claims")
+    terms = _rows(templates, "terms")
+    assert terms["exo:TP53LossOfFunction"].get("label") == "loss of TP53 function"
+    for rid, obj in (("E-p53-loss-emt", "GO:0001837"), ("E-p53-loss-stemness", "exo:Stemness")):
+        row = claims[rid]
+        assert (row.get("subject"), row.get("relation"), row.get("object"), row.get("certainty")) == (
+            "exo:TP53LossOfFunction", "RO:0002610", obj, "correlation"), rid
+
+
+def test_a_reported_proposal_is_hedged(templates):
+    """Regression: 'More suggestions proposed an alternative description ...' was asserted."""
+    claims = _rows(templates, "claims")
+    for rid in ("E-cascade-dissemination", "E-cascade-two-stage"):
+        assert claims[rid].get("certainty") == "hedged", rid
+
+
+def test_rows_cite_only_the_references_of_their_statement(templates):
+    """Regression: C-dedifferentiation took (56, 58, 59) from the next sentence; E-mir200c-emt took
+    (119, 120), which close the sentence on miRNAs in general as p53's mediators."""
+    claims = _rows(templates, "claims")
+    assert claims["C-dedifferentiation"].all("review_refs") == ()
+    assert claims["E-mir200c-emt"].all("review_refs") == ("121",)

@@ -164,7 +164,9 @@ TABLE3 = {
     # miRNA key: (function as printed, {node: expected direction}, target-gene effect nodes)
     "hsa_miR_25_3p": ("metastatic", {"metastasis": "+"}, ["KLF2_KLF4_repressed"]),
     "hsa_miR_1247_3p": ("metastasis", {"metastasis": "+"}, ["B4GALT3_repressed"]),
-    "hsa_miR_423_5p": ("proliferation and migration", {"proliferation": "+", "migration": "+"}, ["SUFU_repressed"]),
+    # proliferation in general reaches no outcome (the review's colonization step is the proliferation
+    # of metastatic cells at the distant site): the network leaves it out, named
+    "hsa_miR_423_5p": ("proliferation and migration", {"migration": "+"}, ["SUFU_repressed"]),
     "hsa_miR_141_3p": ("angiogenesis and malignant", {"angiogenesis": "+"}, ["MEOX2_changed"]),
     "hsa_miR_103a_3p": ("migration", {"migration": "+"}, ["CDH5_CTNND1_TJP1_repressed"]),
     "hsa_miR_1246": ("migration and chemoresistance", {"migration": "+", "chemoresistance": "+"}, ["CCNG2_changed"]),

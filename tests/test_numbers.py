@@ -63,11 +63,13 @@ def test_a_prior_below_what_the_causes_give_is_reached_by_a_gate(reasoner):
     """At a low population prior the parents of metastasis alone would make it likelier: its leak is
     0 and its table is gated (calibration.py), and no evidence takes it above the gate."""
     population = Reasoner(reasoner.spec, reasoner.params, priors={"metastasis": 0.05})
-    family = population.compiled.families["metastasis"]
-    assert 0.0 < family.gate < 1.0
+    space = population.compiled.space
+    gate = space.means[space.index("gate", "metastasis")]
+    assert population.compiled.families["metastasis"].gate == space.index("gate", "metastasis")
+    assert 0.0 < gate < 1.0 and space.means[space.index("leak", "metastasis")] == 0.0
     assert population.marginals({}, ["metastasis"])["metastasis"] == pytest.approx(0.05, abs=1e-9)
     everything = {n.key: 1.0 for n in population.spec.nodes if n.kind == "cargo"}
-    assert population.marginals(everything, ["metastasis"])["metastasis"] <= family.gate + 1e-12
+    assert population.marginals(everything, ["metastasis"])["metastasis"] <= gate + 1e-12
 
 
 def test_a_prior_no_leak_reaches_is_an_error_naming_the_node(reasoner):
@@ -328,7 +330,7 @@ def test_build_reports_summaries_and_fixed_nodes(reasoner):
     keys = {e.key for e in spec.edges}
     assert not set(summaries) & keys
     for summary in spec.summaries:
-        assert {f"{a}->{b}" for a, b in zip(summary.path, summary.path[1:])} <= keys
+        assert {f"{a}->{b}" for a, b in zip(summary.path, summary.path[1:], strict=False)} <= keys
 
 
 def test_the_network_file_says_what_each_edge_is(reasoner):
@@ -339,15 +341,15 @@ def test_the_network_file_says_what_each_edge_is(reasoner):
 
 
 def test_explain_says_which_side_dominates_where_observations_compete():
-    """miR-21 raises metastasis (through MMP induction), exosomal miR-200c lowers it (through EMT):
-    explain says which side wins and by how much, in the table and the JSON."""
-    data = json.loads(run_cli("explain", "--cargo", "miR-21", "--cargo", "miR-200c", "--outcome", "metastasis",
-                              "--format", "json").stdout)
+    """miR-19b-3p raises EMT (through PTEN), exosomal miR-200c lowers it (evidence of miR-200c in the
+    tumour cells): explain says which side wins and by how much, in the table and the JSON."""
+    args = ("explain", "--cargo", "miR-19b", "--cargo", "miR-200c", "--outcome", "EMT")
+    data = json.loads(run_cli(*args, "--format", "json").stdout)
     changes = {e["node"]: e["change"] for e in data["outcome"]["explanation"]}
-    assert changes["hsa_miR_21_5p"] > 0 > changes["hsa_miR_200c_3p"]
-    assert data["competing"].startswith("Competing evidence: raising it hsa-miR-21-5p +")
-    assert "the raising evidence dominates" in data["competing"]
-    table = run_cli("explain", "--cargo", "miR-21", "--cargo", "miR-200c", "--outcome", "metastasis").stdout
-    assert data["competing"] in table
+    assert changes["hsa_miR_19b_3p"] > 0 > changes["hsa_miR_200c_3p"]
+    assert data["competing"].startswith("Competing evidence: raising it hsa-miR-19b-3p +")
+    side = "raising" if changes["hsa_miR_19b_3p"] + changes["hsa_miR_200c_3p"] > 0 else "lowering"
+    assert f"the {side} evidence dominates" in data["competing"]
+    assert data["competing"] in run_cli(*args).stdout
     one_way = json.loads(run_cli("explain", "--cargo", "miR-21", "--outcome", "metastasis", "--format", "json").stdout)
     assert "competing" not in one_way

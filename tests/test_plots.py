@@ -77,7 +77,7 @@ def test_explain_prints_paths_with_findings():
     out = done.stdout
     assert "path 1, promotes: hsa-miR-155-5p -> TP53INP1 changed in recipient cell (direction not stated) -> chemoresistance" in out
     # one in vitro study (ref 27, which the review calls in vitro): strength 0.60
-    assert ("hsa-miR-155-5p -> TP53INP1 changed in recipient cell (direction not stated): strength 0.60; Table 3, ref 27, "
+    assert ("hsa-miR-155-5p -> TP53INP1 changed in recipient cell (direction not stated): strength 0.30; Table 3, ref 27, "
             "PMID 28198398 (in vitro) [note]") in out
     assert "not clinical predictions" in out
     verbose = run_cli("explain", "--cargo", "miR-155", "--outcome", "chemoresistance", "--verbose").stdout
@@ -169,7 +169,7 @@ def test_export_graphml_reads_back_with_networkx(tmp_path, reasoner):
     assert node["label"] == "hsa-miR-155-5p" and node["kind"] == "cargo"
     assert node["key"] == "hsa_miR_155_5p" and node["iri"].startswith("https://identifiers.org/mirbase")
     edge = graph.edges["hsa_miR_155_5p", "TP53INP1_changed"]
-    assert edge["sign"] == "+" and edge["strength"] == pytest.approx(0.6)  # one in vitro study
+    assert edge["sign"] == "+" and edge["strength"] == pytest.approx(0.3)  # one in vitro study (0.6) x effect 0.5
     assert "Table 3, ref 27" in edge["findings"]
     inhibiting = [d for _, _, d in graph.edges(data=True) if d["sign"] == "-"]
     assert inhibiting
@@ -227,7 +227,7 @@ def test_intervention_picture_and_frames(reasoner):
     evidence, names = reasoner.evidence_from_names(["miR-21"])
     result = reasoner.infer(evidence, names, do={"EMT": False})
     frame = result.to_dataframe()
-    assert list(frame.columns) == ["label", "kind", "prior", "posterior", "change", "do_posterior"]
+    assert list(frame.columns) == ["label", "kind", "prior", "posterior", "change", "odds_ratio", "do_posterior"]
     assert frame.loc["EMT", "do_posterior"] == 0.0
     assert frame.loc["metastasis", "do_posterior"] < frame.loc["metastasis", "posterior"]
     assert "<table>" in result._repr_html_() and "under do" in result._repr_html_()
@@ -377,7 +377,7 @@ def test_explanation_is_laid_out_in_layers(reasoner):
         return (boxes[f"node:{key}"].x0 + boxes[f"node:{key}"].x1) / 2
 
     assert x("hsa_miR_21_5p") == pytest.approx(x("hsa_miR_200c_3p"))
-    assert x("hsa_miR_21_5p") < x("MMP2_induced") < x("metastasis")
+    assert x("hsa_miR_21_5p") < x("MMP13_MMP2_MMP9_TNFSF11_induced") < x("metastasis")
     assert x("EMT") < x("angiogenesis") < x("colonization") < x("metastasis")
     from exoreason.explanation import explain
 

@@ -351,12 +351,12 @@ def test_mirnas_for_phenotype(graph):
         titles = dict(rows(result, "miRNA", "studyTitle"))
         assert titles["hsa-miR-1246"] == ""
         assert titles["hsa-miR-155-5p"].startswith("MicroRNA-155 controls exosome synthesis")
-    # EMT: miR-19b-3p (Table 3, 124); miR-200c inhibits EMT (the p53 passage, 119-121); the miR-200
-    # family acts on 'the inhibition or expression of EMT-TF', no direction stated (no reference).
+    # EMT: miR-19b-3p (Table 3, 124); miR-200c inhibits EMT (the p53 passage, 121; 119 and 120 close
+    # the sentence on miRNAs in general); the miR-200 family acts on 'the inhibition or expression of
+    # EMT-TF', no direction stated (no reference).
     emt = ask(graph, "mirnas-for-phenotype", phenotype="EMT")
     assert set(rows(emt, "miRNA", "relation", "reference")) == {
-        ("hsa-miR-19b-3p", "promotes", "124"), ("hsa-miR-200c-3p", "inhibits", "119"),
-        ("hsa-miR-200c-3p", "inhibits", "120"), ("hsa-miR-200c-3p", "inhibits", "121"),
+        ("hsa-miR-19b-3p", "promotes", "124"), ("hsa-miR-200c-3p", "inhibits", "121"),
         ("miR-200 family", "regulates (direction not stated)", "")}
 
 

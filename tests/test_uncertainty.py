@@ -151,27 +151,32 @@ def test_interval_arguments_are_checked(tiny):
 # --- sensitivity -------------------------------------------------------------------------------------
 
 def test_tiny_sensitivity_by_hand(tiny):
+    """By hand (tests/test_inference.py's network): P(B factor) = 1 - b v, P(G=1) = lg + (1 - lg) a w1;
+    the change A's observation makes is C = (1 - b v)(1 - lp) w2 (1 - lg) w1 (1 - a) = 0.0675, so
+    dC/dw1 = dC/dw2 = 0.135 = -dC/da, dC/dlp = -0.084375, dC/dlg = -0.075, dC/dv = dC/db = -0.045.
+    Rows rank by |dC|, then by |dP|."""
     result = sensitivity(tiny.compiled, {"miR_A": 1.0}, "P")
     assert result.posterior == pytest.approx(0.315, abs=1e-12)
-    got = {(r.kind, r.key): r.derivative for r in result.rows}
+    got = {(r.kind, r.key): (r.change_derivative, r.derivative) for r in result.rows}
     expected = {
-        ("leak", "P"): 0.54375,
-        ("edge", "GENEG_repressed->P"): 0.33,
-        ("edge", "miR_A->GENEG_repressed"): 0.27,
-        ("edge", "miR_B->P"): -0.21,
-        ("base_rate", "miR_B"): -0.21,
-        ("leak", "GENEG_repressed"): 0.15,
-        ("base_rate", "miR_A"): 0.0,
+        ("edge", "GENEG_repressed->P"): (0.135, 0.33),
+        ("edge", "miR_A->GENEG_repressed"): (0.135, 0.27),
+        ("base_rate", "miR_A"): (-0.135, 0.0),
+        ("leak", "P"): (-0.084375, 0.54375),
+        ("leak", "GENEG_repressed"): (-0.075, 0.15),
+        ("edge", "miR_B->P"): (-0.045, -0.21),
+        ("base_rate", "miR_B"): (-0.045, -0.21),
     }
     assert set(got) == set(expected)
-    for name, value in expected.items():
-        assert got[name] == pytest.approx(value, abs=1e-8), name
+    for name, (change, value) in expected.items():
+        assert got[name][0] == pytest.approx(change, abs=1e-8), name
+        assert got[name][1] == pytest.approx(value, abs=1e-8), name
     assert [(r.kind, r.key) for r in result.rows] == list(expected)
     edge = result.rows[1]
     assert edge.findings[0]["label"] == "finding F1"
     assert edge.findings[0]["review_refs"] == [1]
     assert edge.to_dict()["effect"] == "promotes"
-    assert result.rows[3].to_dict()["effect"] == "inhibits"
+    assert result.rows[5].to_dict()["effect"] == "inhibits"
 
 
 def test_sensitivity_to_a_base_rate_under_a_soft_reading(tiny):

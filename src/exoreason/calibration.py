@@ -63,41 +63,45 @@ def calibrate(compiled: CompiledNetwork) -> CompiledNetwork:
             levels.setdefault(depth[node], []).append(node)
     if not levels:
         return compiled
-    space = compiled.space
-    index = {key: i for i, (kind, key) in enumerate(zip(space.kinds, space.keys, strict=True))
-             if kind in ("leak", "base_rate")}
-    theta = space.means.copy()
-    engine = Engine(compiled)
-    unreachable: dict[str, tuple[float, float, float]] = {}
+    spec, params, cancer = compiled.spec, compiled.params, compiled.cancer
+    leaks = {key: float(value) for key, value in _leak_means(compiled).items() if key in targets}
     gates: dict[str, float] = {}
+    unreachable: dict[str, tuple[float, float, float]] = {}
+    current = compiled
+    engine = Engine(current)
     for level in sorted(levels):
         nodes = sorted(levels[level])
+        index = _leak_index(current)
         columns = [index[n] for n in nodes]
-        batch = np.repeat(theta[None, :], 2, axis=0)
+        batch = np.repeat(current.space.means[None, :], 2, axis=0)
         batch[0, columns] = 0.0
         batch[1, columns] = 1.0
         low, high = engine.posteriors(nodes, None, None, theta=batch)
         for j, node in enumerate(nodes):
             prior = targets[node]
             if prior < low[j]:  # gated: lambda = 0, the table scaled to the prior
-                theta[columns[j]] = 0.0
-                gates[node] = prior / low[j]
+                leaks[node], gates[node] = 0.0, float(prior / low[j])
                 continue
             span = high[j] - low[j]
             leak = (prior - low[j]) / span if span > 0.0 else 0.0
             if leak > 1.0 + _TOLERANCE or (span <= 0.0 and abs(prior - low[j]) > _TOLERANCE):
                 unreachable[node] = (prior, 0.0, float(high[j]))
-            theta[columns[j]] = min(1.0, max(0.0, leak))
-        if gates:  # the next levels see the gated tables
-            engine = Engine(compile_network(compiled.spec, compiled.params, compiled.cancer,
-                                            leaks=_leaks(theta, index, targets), gates=gates))
+            leaks[node] = float(min(1.0, max(0.0, leak)))
+        # the next levels see this level's leaks (and gates, which add parameters)
+        current = compile_network(spec, params, cancer, leaks=leaks, gates=gates)
+        engine = Engine(current)
     if unreachable:
         parts = [f"{node} (prior {p:g}; its inhibitors and requirements allow at most {hi:.4g})"
                  for node, (p, _lo, hi) in sorted(unreachable.items())]
         raise UnreachablePrior("no leak reaches the prior of " + "; ".join(parts), unreachable)
-    return compile_network(compiled.spec, compiled.params, compiled.cancer,
-                           leaks=_leaks(theta, index, targets), gates=gates)
+    return current
 
 
-def _leaks(theta: np.ndarray, index: dict[str, int], targets: dict[str, float]) -> dict[str, float]:
-    return {key: float(theta[index[key]]) for key in targets}
+def _leak_index(compiled: CompiledNetwork) -> dict[str, int]:
+    space = compiled.space
+    return {key: i for i, (kind, key) in enumerate(zip(space.kinds, space.keys, strict=True))
+            if kind in ("leak", "base_rate")}
+
+
+def _leak_means(compiled: CompiledNetwork) -> dict[str, float]:
+    return {key: float(compiled.space.means[i]) for key, i in _leak_index(compiled).items()}

@@ -122,16 +122,16 @@ def _left_out(spec: object) -> None:
     groups: dict[str, list[str]] = defaultdict(list)
     for item in getattr(spec, "left_out", []):
         groups[item.reason].append(item.label)
-    for reason, labels in groups.items():
-        typer.echo(f"left out of the network ({reason}): {', '.join(labels)}")
-    labels = {n.key: n.label for n in getattr(spec, "nodes", [])}
+    for reason, names in groups.items():
+        typer.echo(f"left out of the network ({reason}): {', '.join(names)}")
+    label = {n.key: n.label for n in getattr(spec, "nodes", [])}
     for summary in getattr(spec, "summaries", []):
-        path = " -> ".join(labels.get(k, k) for k in summary.path)
-        typer.echo(f"summary, not an edge of its own: {labels.get(summary.parent)} {summary.sign} "
-                   f"{labels.get(summary.child)} (carried by {path})")
+        path = " -> ".join(label.get(k, k) for k in summary.path)
+        typer.echo(f"summary, not an edge of its own: {label.get(summary.parent)} {summary.sign} "
+                   f"{label.get(summary.child)} (carried by {path})")
     fixed: dict[str, list[str]] = defaultdict(list)
     for item in getattr(spec, "fixed", []):
-        fixed[item.reason].append(labels.get(item.key, item.key))
+        fixed[item.reason].append(label.get(item.key, item.key))
     for reason, names in fixed.items():
         typer.echo(f"fixed by its prior ({reason}): {', '.join(names)}")
 

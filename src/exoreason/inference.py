@@ -17,7 +17,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .display import json_ready, odds_ratio, odds_ratio_text, round_probability, row_key, shown, signed
+from .calibration import calibrate
+from .display import (
+    json_ready,
+    odds_ratio,
+    odds_ratio_text,
+    round_probability,
+    row_key,
+    shown,
+    signed,
+)
 from .engine import Engine, EvidenceBatch
 from .errors import InferenceError
 from .evidence import (
@@ -27,7 +36,6 @@ from .evidence import (
     parse_observation,
     reading_json,
 )
-from .calibration import calibrate
 from .model import CompiledNetwork, Parameters, compile_network, load_parameters, parse_priors
 from .network import EFFECTS, Edge, Finding, NetworkSpec, load_network
 from .resources import NETWORK_FILE, ontology_dir
@@ -235,7 +243,7 @@ class InferenceResult:
     labels: dict[str, str] = field(default_factory=dict)
     do: dict[str, bool] = field(default_factory=dict)
     intervals: dict[str, Any] | None = None  # {"samples", "seed", "level"} when intervals were computed
-    context: str = ""  # what --cancer did to the link strengths (and so to the priors), in words
+    context: str = ""  # what --cancer did to the link strengths, in words
     priors: dict[str, float] = field(default_factory=dict)  # a population's priors (--prior)
 
     def outcome(self, key: str) -> OutcomePosterior:
@@ -770,10 +778,10 @@ class Reasoner:
         if len(self.spec.cancer_context(self.cancer_iri)) == len(self.spec.cancers):
             return (f"asked about {label}, the root of the cancer types: every study counts fully, as "
                     "without --cancer.")
-        return (f"priors and posteriors are under the context {label}: a study of {label} or of a "
+        return (f"posteriors are under the context {label}: a study of {label} or of a "
                 f"narrower cancer type counts fully, one of another cancer type with weight "
-                f"{self.params.other_cancer_weight:g} (evidence.other_cancer_weight), so priors differ "
-                "from those without --cancer.")
+                f"{self.params.other_cancer_weight:g} (evidence.other_cancer_weight), so evidence from "
+                "other cancers moves the answer less; the priors stay as calibrated.")
 
     def infer_names(self, present: Iterable[str] = (), absent: Iterable[str] = ()) -> InferenceResult:
         evidence, names = self.evidence_from_names(present, absent)

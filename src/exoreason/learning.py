@@ -73,7 +73,7 @@ from .cohort import Cutoff, distinct_rows
 from .engine import Engine, EvidenceBatch, ImpossibleEvidence
 from .errors import ExoreasonError, InputError, NetworkError
 from .evidence import Threshold
-from .model import CompiledNetwork, Parameters, compile_network
+from .model import PARAMETER_KINDS, CompiledNetwork, Parameters, compile_network, parameter_name
 
 if TYPE_CHECKING:
     from .inference import Reasoner
@@ -165,7 +165,8 @@ def parameter_owners(compiled: CompiledNetwork) -> dict[int, str]:
     owners: dict[int, str] = {}
     space = compiled.space
     for node, family in compiled.families.items():
-        indices = ([family.leak] if family.leak >= 0 else []) + [w for w in family.weights if w >= 0]
+        indices = ([family.leak] if family.leak >= 0 else []) + [w for w in family.weights if w >= 0] \
+            + ([family.gate] if family.gate >= 0 else [])
         for index in indices:
             if index in owners:
                 where = "twice in the table of " + node if owners[index] == node else \
@@ -180,7 +181,7 @@ def parameter_owners(compiled: CompiledNetwork) -> dict[int, str]:
 class ParameterChange:
     """One fitted parameter: its literature value and concentration, and the fitted ones."""
 
-    kind: str  # "edge", "leak" or "base_rate"
+    kind: str  # model.PARAMETER_KINDS: "edge", "leak", "base_rate" or "gate"
     key: str
     prior: float
     fitted: float
@@ -239,16 +240,15 @@ class FitResult:
         out = [ParameterChange(space.kinds[i], space.keys[i], float(space.means[i]), float(self.theta[i]),
                                float(space.concentrations[i]), float(self.concentrations[i]))
                for i in np.flatnonzero(self.fitted)]
-        order = {"edge": 0, "leak": 1, "base_rate": 2}
-        out.sort(key=lambda c: (-round(abs(c.change), 9), order[c.kind], c.key))
+        out.sort(key=lambda c: (-round(abs(c.change), 9), PARAMETER_KINDS.index(c.kind), c.key))
         return out
 
     def parameters(self) -> Parameters:
         """The parameters the network had, with the fitted means and concentrations laid over
         them: what :func:`parameters_toml` writes and ``--config`` reads back."""
         params = self.compiled.params
-        values: dict[str, dict[str, float]] = {kind: {} for kind in ("edge", "leak", "base_rate")}
-        spreads: dict[str, dict[str, float]] = {kind: {} for kind in ("edge", "leak", "base_rate")}
+        values: dict[str, dict[str, float]] = {kind: {} for kind in PARAMETER_KINDS}
+        spreads: dict[str, dict[str, float]] = {kind: {} for kind in PARAMETER_KINDS}
         values.update(self.pinned())
         for change in self.changes():
             values[change.kind][change.key] = round(change.fitted, 9)
@@ -259,6 +259,7 @@ class FitResult:
             leak_nodes={**params.leak_nodes, **values["leak"]},
             base_rate_nodes={**params.base_rate_nodes, **values["base_rate"]},
             gate_nodes={**params.gate_nodes, **values["gate"]}, run_priors={},
+            concentration_gate_nodes={**params.concentration_gate_nodes, **spreads["gate"]},
             concentration_edges={**params.concentration_edges, **spreads["edge"]},
             concentration_leak_nodes={**params.concentration_leak_nodes, **spreads["leak"]},
             concentration_base_rate_nodes={**params.concentration_base_rate_nodes, **spreads["base_rate"]},
@@ -269,12 +270,10 @@ class FitResult:
         and every gate below 1, by kind: a fitted file holds them all as given, so that it
         answers as the fitted network does whatever the reference priors say later."""
         space = self.compiled.space
-        out: dict[str, dict[str, float]] = {"edge": {}, "leak": {}, "base_rate": {}, "gate": {}}
+        out: dict[str, dict[str, float]] = {kind: {} for kind in PARAMETER_KINDS}
         for i, (kind, key) in enumerate(zip(space.kinds, space.keys, strict=True)):
-            if kind in ("leak", "base_rate"):
+            if kind != "edge":
                 out[kind][key] = round(float(self.theta[i]), 9)
-        out["gate"] = {node: round(family.gate, 9) for node, family in self.compiled.families.items()
-                       if family.gate < 1.0}
         return out
 
     def network(self) -> CompiledNetwork:
@@ -345,11 +344,11 @@ class FitResult:
         uninformed = self.uninformed()
         if uninformed:
             lines += ["", f"Not informed by the data (no observed descendant), kept at their literature values "
-                          f"({len(uninformed)}): " + ", ".join(_name(k, key) for k, key in uninformed) + "."]
+                          f"({len(uninformed)}): " + ", ".join(parameter_name(k, key) for k, key in uninformed) + "."]
         held = self.held()
         if held:
             lines += ["", f"Held at a literature value of 0 or 1 ({len(held)}): "
-                          + ", ".join(_name(k, key) for k, key in held) + "."]
+                          + ", ".join(parameter_name(k, key) for k, key in held) + "."]
         return "\n".join(lines)
 
 
@@ -364,13 +363,6 @@ def cancer_label(compiled: CompiledNetwork) -> str | None:
         if cancer.iri in context and spec.cancer_context(cancer.iri) == frozenset(context):
             return cancer.label
     return ", ".join(sorted(c.label for c in spec.cancers if c.iri in context))
-
-
-def _name(kind: str, key: str) -> str:
-    if kind == "edge":
-        parent, _, child = key.partition("->")
-        return f"strength {parent} -> {child}"
-    return f"{'leak of' if kind == 'leak' else 'base rate of'} {key}"
 
 
 # -- expectation-maximisation -----------------------------------------------------------------------
@@ -686,15 +678,14 @@ def parameters_toml(result: FitResult, *, config: Path | None = None, when: date
             data = tomllib.load(handle)
     data.pop("fit", None)
     sections = {"edge": ("strength", "edges", "edges"), "leak": ("leak", "nodes", "leak_nodes"),
-                "base_rate": ("base_rate", "nodes", "base_rate_nodes")}
+                "base_rate": ("base_rate", "nodes", "base_rate_nodes"), "gate": ("gate", "nodes", "gate_nodes")}
     changes = result.changes()
     # Every leak, base rate and gate the fitted network has, fitted or not (see FitResult.pinned).
     pinned = result.pinned()
-    for kind in ("leak", "base_rate"):
+    for kind in ("leak", "base_rate", "gate"):
         section, table, _spread = sections[kind]
-        data.setdefault(section, {}).setdefault(table, {}).update(dict(sorted(pinned[kind].items())))
-    if pinned["gate"]:
-        data.setdefault("gate", {}).setdefault("nodes", {}).update(dict(sorted(pinned["gate"].items())))
+        if pinned[kind]:
+            data.setdefault(section, {}).setdefault(table, {}).update(dict(sorted(pinned[kind].items())))
     for change in sorted(changes, key=lambda c: (list(sections).index(c.kind), c.key)):
         section, table, spread = sections[change.kind]
         data.setdefault(section, {}).setdefault(table, {})[change.key] = round(change.fitted, 9)

@@ -43,6 +43,7 @@ __all__ = [
     "EvidenceKind",
     "Family",
     "INHIBITS",
+    "PARAMETER_KINDS",
     "PROMOTES",
     "ParameterSpace",
     "Parameters",
@@ -53,6 +54,7 @@ __all__ = [
     "edge_strength",
     "edge_belief",
     "load_parameters",
+    "parameter_name",
     "parse_priors",
     "study_count",
 ]
@@ -115,6 +117,7 @@ class Parameters:
     concentration_edges: Mapping[str, float] = field(default_factory=dict)
     concentration_leak_nodes: Mapping[str, float] = field(default_factory=dict)
     concentration_base_rate_nodes: Mapping[str, float] = field(default_factory=dict)
+    concentration_gate_nodes: Mapping[str, float] = field(default_factory=dict)
     fit: Mapping[str, Any] = field(default_factory=dict)  # [fit]: what a fitted file was fitted from
 
     def explicit_leak(self, key: str, kind: str) -> float | None:
@@ -147,7 +150,11 @@ class Parameters:
         """These parameters with a population's priors for one run (``--prior NODE=P``)."""
         import dataclasses
 
-        return dataclasses.replace(self, run_priors={**self.run_priors, **priors})
+        given = {**self.run_priors, **priors}
+        base = self.source.split("; population prior", 1)[0]
+        named = ", ".join(f"{k}={v:g}" for k, v in given.items())
+        return dataclasses.replace(self, run_priors=given,
+                                   source=f"{base}; population prior{'s' if len(given) > 1 else ''} {named}")
 
 
 def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -187,13 +194,13 @@ _SECTIONS: dict[str, tuple[set[str], set[str]]] = {
     "strength": (set(), {"edges"}),
     "network": ({"max_parents"}, set()),
     "uncertainty": ({"base_concentration", "per_study_concentration", "leak_concentration",
-                     "base_rate_concentration"}, {"edges", "leak_nodes", "base_rate_nodes"}),
+                     "base_rate_concentration"}, {"edges", "leak_nodes", "base_rate_nodes", "gate_nodes"}),
     # What `exoreason fit` fitted from what (informational; named in the answers' notes).
     "fit": ({"cohort", "rows", "fitted", "date", "prior", "prior_weight", "iterations", "converged",
              "cancer"}, set()),
 }
 #: Per-parameter concentrations: the [uncertainty] table, and the section whose keys it shares.
-_SPREAD_TABLES = {"edges": "strength", "leak_nodes": "leak", "base_rate_nodes": "base_rate"}
+_SPREAD_TABLES = {"edges": "strength", "leak_nodes": "leak", "base_rate_nodes": "base_rate", "gate_nodes": "gate"}
 _KIND_KEYS = {"name", "random", "systematic"}
 
 
@@ -490,6 +497,23 @@ def edge_strength(edge: Edge, params: Parameters, cancer: Collection[str] | None
     return edge_belief(edge, params, cancer) * params.effect_of(edge)
 
 
+#: The kinds of parameter, in the order the vector holds them and reports list them.
+PARAMETER_KINDS = ("edge", "leak", "base_rate", "gate")
+
+
+def parameter_name(kind: str, key: str, arrow: str = "->") -> str:
+    """How a report names a parameter: ``strength A -> B``, ``leak of X``, ``base rate of X``,
+    ``gate of X``.
+
+    >>> parameter_name("edge", "EMT->metastasis"), parameter_name("gate", "metastasis")
+    ('strength EMT -> metastasis', 'gate of metastasis')
+    """
+    if kind == "edge":
+        parent, _, child = key.partition("->")
+        return f"strength {parent} {arrow} {child}"
+    return f"{kind.replace('_', ' ')} of {key}"
+
+
 @dataclass(frozen=True)
 class ParameterSpace:
     """The parameters as one vector: edge strengths, then leaks, then cargo base rates.
@@ -498,7 +522,7 @@ class ParameterSpace:
     literature makes us of it: see uncertainty.py).
     """
 
-    kinds: tuple[str, ...]  # "edge", "leak" or "base_rate"
+    kinds: tuple[str, ...]  # PARAMETER_KINDS: "edge", "leak", "base_rate" or "gate"
     keys: tuple[str, ...]  # "parent->child" for an edge, else the node key
     means: np.ndarray
     concentrations: np.ndarray
@@ -532,9 +556,10 @@ class Family:
     leak: int  # index of the leak (or base rate) in the parameter vector; -1 for none
     weights: tuple[int, ...]  # per parent: index of its strength; -1 for weight 1
     roles: tuple[str, ...]  # per parent: PROMOTES, INHIBITS, REQUIRES or LACKS
-    #: P(the node's unmodelled enabling conditions hold): 1 unless its prior is below what its
-    #: modelled causes alone give (calibration.py); it multiplies the whole table.
-    gate: float = 1.0
+    #: Index of the node's gate in the parameter vector (-1: none, a gate of 1): P(the node's
+    #: unmodelled enabling conditions hold), there where its prior is below what its modelled
+    #: causes alone give (calibration.py); it multiplies the whole table.
+    gate: int = -1
 
     def p_true(self, theta: np.ndarray) -> np.ndarray:
         """P(node = true | each parent configuration) for each parameter vector: (vectors, 2^k).
@@ -554,7 +579,8 @@ class Family:
                 off = off * factor
             else:
                 kept = kept * factor
-        return (1.0 - off) * kept * self.gate
+        gate = theta[:, self.gate][:, None] if self.gate >= 0 else 1.0
+        return (1.0 - off) * kept * gate
 
 
 def _configurations(k: int) -> np.ndarray:
@@ -663,7 +689,8 @@ class CompiledNetwork:
 
 
 def _space(spec: NetworkSpec, params: Parameters, cancer: Collection[str] | None,
-           leaks: Mapping[str, float] | None = None) -> ParameterSpace:
+           leaks: Mapping[str, float] | None = None, gates: Mapping[str, float] | None = None
+           ) -> ParameterSpace:
     kinds: list[str] = []
     keys: list[str] = []
     means: list[float] = []
@@ -699,6 +726,15 @@ def _space(spec: NetworkSpec, params: Parameters, cancer: Collection[str] | None
             keys.append(node.key)
             means.append(leak_of(node))
             kappa.append(params.concentration_base_rate_nodes.get(node.key, params.base_rate_concentration))
+            studies.append(0)
+    for node in spec.nodes:  # a gate only where one is below 1 (calibrated, or given with its leak)
+        explicit = params.explicit_leak(node.key, node.kind) is not None
+        gate = (gates or {}).get(node.key, params.gate_nodes.get(node.key, 1.0) if explicit else 1.0)
+        if gate < 1.0:
+            kinds.append("gate")
+            keys.append(node.key)
+            means.append(gate)
+            kappa.append(params.concentration_gate_nodes.get(node.key, params.leak_concentration))
             studies.append(0)
     return ParameterSpace(tuple(kinds), tuple(keys), np.array(means, dtype=float),
                           np.array(kappa, dtype=float), np.array(studies, dtype=int))
@@ -739,7 +775,7 @@ def compile_network(spec: NetworkSpec, params: Parameters, cancer: Collection[st
     values of the nodes :meth:`CompiledNetwork.calibrated_nodes` names (calibration.py computes
     them); without them a node's leak is its prior, which is its calibrated leak only for a root.
     """
-    space = _space(spec, params, cancer, leaks)
+    space = _space(spec, params, cancer, leaks, gates)
     index = {(kind, key): i for i, (kind, key) in enumerate(zip(space.kinds, space.keys, strict=True))}
     families: dict[str, Family] = {}
     auxiliary: set[str] = set()
@@ -769,10 +805,9 @@ def compile_network(spec: NetworkSpec, params: Parameters, cancer: Collection[st
                                counter, families)
             auxiliary |= set(families) - before
         parents = promoters + suppressors
-        explicit = params.explicit_leak(node.key, node.kind) is not None
-        gate = (gates or {}).get(node.key, params.gate_nodes.get(node.key, 1.0) if explicit else 1.0)
         families[node.key] = Family(node.key, tuple(p for p, _, _ in parents), leak,
-                                    tuple(w for _, w, _ in parents), tuple(r for _, _, r in parents), gate)
+                                    tuple(w for _, w, _ in parents), tuple(r for _, _, r in parents),
+                                    index.get(("gate", node.key), -1))
     return CompiledNetwork(spec, params, space, families, cancer, auxiliary)
 
 

@@ -551,7 +551,7 @@ def _group_gene_effects(edge_rows: dict[tuple[tuple[str, str], tuple[str, str], 
     direction, become one node, so a finding that lists four targets gives its miRNA one effect on
     the row's function, as one that lists a single target does."""
     acted_on: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for (parent, child, _sign), by_finding in edge_rows.items():
+    for (_parent, child, _sign), by_finding in edge_rows.items():
         if child[1] and child[1] != "cellular" and child[0] in targeted:
             acted_on[child] |= {f for f, kind in by_finding.items() if kind == "targeting"}
     groups: dict[tuple[frozenset[str], str], list[str]] = defaultdict(list)

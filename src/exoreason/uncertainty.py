@@ -49,7 +49,7 @@ import numpy as np
 
 from .errors import InferenceError, InputError
 from .evidence import describe_reading
-from .model import CompiledNetwork
+from .model import PARAMETER_KINDS, CompiledNetwork, parameter_name
 from .network import EFFECTS
 
 if TYPE_CHECKING:
@@ -162,26 +162,25 @@ def with_intervals(result: InferenceResult, compiled: CompiledNetwork, samples: 
 class Sensitivity:
     """dP(outcome | evidence)/d(parameter) for one parameter, with the findings behind an edge."""
 
-    kind: str  # "edge", "leak" or "base_rate"
+    kind: str  # model.PARAMETER_KINDS: "edge", "leak", "base_rate" or "gate"
     key: str  # "parent->child" or a node key
     value: float
     derivative: float
     studies: int = 0
     sign: str = ""
     findings: tuple[dict[str, Any], ...] = ()
+    #: d(posterior - prior)/d(parameter): how the evidence's effect, not the baseline, depends on it
+    change_derivative: float = 0.0
 
     @property
     def description(self) -> str:
-        if self.kind == "edge":
-            parent, _, child = self.key.partition("->")
-            from .inference import ARROWS
+        from .inference import ARROWS
 
-            return f"strength {parent} {ARROWS[self.sign]} {child}"
-        return f"{'leak of' if self.kind == 'leak' else 'base rate of'} {self.key}"
+        return parameter_name(self.kind, self.key, ARROWS.get(self.sign, "->"))
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"parameter": self.kind, "key": self.key, "value": self.value,
-                               "derivative": self.derivative}
+                               "derivative": self.derivative, "change_derivative": self.change_derivative}
         if self.kind == "edge":
             parent, _, child = self.key.partition("->")
             out.update({"parent": parent, "child": child,
@@ -224,16 +223,19 @@ class SensitivityResult:
         rows = self.rows[:top]
         observed = ", ".join(f"{self.labels.get(k, k)} {describe_reading(v)}" for k, v in self.evidence.items()) or "none"
         lines = [f"Evidence: {observed}" + (f"; cancer: {self.cancer}" if self.cancer else ""),
-                 f"P({self.outcome} = true) = {self.posterior:.3f}; change per unit change of each parameter:"]
+                 f"P({self.outcome} = true) = {self.posterior:.3f}; per unit change of each parameter, the change "
+                 "of the evidence's effect (posterior - prior) and of the posterior, by the first:"]
         width = max([len("parameter")] + [len(r.description) for r in rows])
-        lines.append(f"{'rank':>4}  {'parameter'.ljust(width)}  {'value':>6} {'dP/dparam':>10}")
+        lines.append(f"{'rank':>4}  {'parameter'.ljust(width)}  {'value':>6} {'d(change)':>10} {'dP/dparam':>10}")
         for rank, r in enumerate(rows, 1):
-            lines.append(f"{rank:4d}  {r.description.ljust(width)}  {r.value:6.3f} {r.derivative:+10.4f}")
+            lines.append(f"{rank:4d}  {r.description.ljust(width)}  {r.value:6.3f} {r.change_derivative:+10.4f} "
+                         f"{r.derivative:+10.4f}")
             for f in r.findings:
                 lines.append(f"        {f['label']}: {cite(f)}")
         lines.append("")
-        lines.append("A derivative of +0.3 means: were that parameter 0.1 higher, the posterior would be about "
-                     "0.03 higher.")
+        lines.append("A derivative of +0.3 means: were that parameter 0.1 higher, the change (or the posterior) "
+                     "would be about 0.03 higher. A parameter that sets the baseline (a leak, a gate) moves the "
+                     "posterior and the prior alike; the change says what the evidence's effect rests on.")
         lines.append(f"Note: {DISCLAIMER} Parameters: {self.parameters}.")
         return "\n".join(lines)
 
@@ -241,7 +243,9 @@ class SensitivityResult:
 def sensitivity(compiled: CompiledNetwork, evidence: Mapping[str, float], outcome: str,
                 step: float = _STEP, cancer: str | None = None, engine: Engine | None = None
                 ) -> SensitivityResult:
-    """dP(outcome = true | evidence)/d theta for every parameter theta, ranked by absolute value."""
+    """dP(outcome = true | evidence)/d theta and d(posterior - prior)/d theta for every parameter
+    theta, ranked by the absolute value of the second: what the evidence's effect rests on (a leak
+    or a gate moves the posterior and the prior alike)."""
     from .inference import finding_record
 
     if outcome not in compiled.tables or compiled.spec.node(outcome).kind not in _OUTCOME_KINDS:
@@ -254,8 +258,11 @@ def sensitivity(compiled: CompiledNetwork, evidence: Mapping[str, float], outcom
     theta = np.vstack([space.means[None, :],
                        np.where(np.eye(size, dtype=bool), up[None, :], space.means[None, :]),
                        np.where(np.eye(size, dtype=bool), down[None, :], space.means[None, :])])
-    values = _engine(compiled, engine).posteriors([outcome], evidence, theta=theta)[:, 0]
+    answer = _engine(compiled, engine)
+    values = answer.posteriors([outcome], evidence, theta=theta)[:, 0]
     derivative = (values[1:size + 1] - values[size + 1:]) / (up - down)
+    change = values - answer.posteriors([outcome], None, theta=theta)[:, 0]
+    change_derivative = (change[1:size + 1] - change[size + 1:]) / (up - down)
     params = compiled.params
     by_key = {e.key: e for e in compiled.spec.edges}
     rows = []
@@ -264,9 +271,10 @@ def sensitivity(compiled: CompiledNetwork, evidence: Mapping[str, float], outcom
         rows.append(Sensitivity(
             kind, key, float(space.means[i]), float(derivative[i]), int(space.studies[i]),
             edge.sign if edge else "",
-            tuple(finding_record(f, params) for f in edge.findings) if edge else ()))
-    order = {"edge": 0, "leak": 1, "base_rate": 2}
-    rows.sort(key=lambda r: (-round(abs(r.derivative), 9), order[r.kind], r.key))
+            tuple(finding_record(f, params) for f in edge.findings) if edge else (),
+            float(change_derivative[i])))
+    rows.sort(key=lambda r: (-round(abs(r.change_derivative), 9), -round(abs(r.derivative), 9),
+                             PARAMETER_KINDS.index(r.kind), r.key))
     node = compiled.spec.node(outcome)
     return SensitivityResult(outcome, node.label, {k: float(v) for k, v in evidence.items()},
                              float(values[0]), rows, params.source, cancer,
