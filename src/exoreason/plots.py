@@ -597,6 +597,12 @@ def plot_learning_curve(evaluation: Evaluation, path: Path | str | None = None, 
                         lw=1.3, ms=4, label=label)
             if metric == "auc":
                 ax.axhline(0.5, color="#bbbbbb", lw=1, ls="--", zorder=0)
+            else:  # always answering the label's share in the cohort scores its variance
+                scored = evaluation.score(outcome)
+                share = scored.positives / max(scored.rows, 1)
+                ax.axhline(share * (1 - share), color="#bbbbbb", lw=1, ls="--", zorder=0,
+                           label=f"always {share:.2f} (the cohort's share)")
+                ax.legend(loc="best", fontsize=6, frameon=False)
             sizes = sorted({c.size for c in evaluation.curve})
             ax.set_xscale("log")
             ax.minorticks_off()
