@@ -68,10 +68,10 @@ def test_decimal_comma_in_a_semicolon_file(tmp_path, reasoner):
 
 
 def test_id_column_option(tmp_path):
-    path = _profiles(tmp_path, "patient,miR-155\nP1,true\n")
+    path = _profiles(tmp_path, "donor,miR-155\nP1,true\n")
     assert_one_line_error(run_cli("infer", "--profiles", path), 2, "no id column", "--id-column")
-    assert _answers(run_cli("infer", "--profiles", path, "--id-column", "patient"))[0]["id"] == "P1"
-    assert_one_line_error(run_cli("infer", "--profiles", path, "--id-column", "donor"), 2, "'donor'", "'patient'")
+    assert _answers(run_cli("infer", "--profiles", path, "--id-column", "donor"))[0]["id"] == "P1"
+    assert_one_line_error(run_cli("infer", "--profiles", path, "--id-column", "case"), 2, "'case'", "'donor'")
     both = _profiles(tmp_path, "id,Sample,miR-155\n1,a,true\n", "both.csv")
     assert_one_line_error(run_cli("infer", "--profiles", both), 2, "several id columns", "--id-column")
     done = run_cli("infer", "--profiles", both, "--id-column", "Sample", "--ignore-unknown")

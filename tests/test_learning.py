@@ -354,7 +354,7 @@ def test_reading_rules_are_the_profiles_rules(tmp_path, reasoner):
     assert_one_line_error(run_cli("fit", str(named), "--output", str(tmp_path / "f.toml"), "--id-column", "case"),
                           2, "no column named 'case' (--id-column)")
     assert_one_line_error(run_cli("fit", str(named), "--output", str(tmp_path / "f.toml")), 2,
-                          "no id column (id, ID, sample, Sample or sample_id)")
+                          "no id column (id, ID, sample, Sample ID, sample_id, patient, Patient or patient_id)")
     distinct, counts, inverse = distinct_rows(np.array([[1.0, np.nan], [1.0, np.nan], [0.0, 1.0]]))
     assert len(distinct) == 2 and sorted(counts) == [1.0, 2.0] and inverse[0] == inverse[1] != inverse[2]
 
@@ -614,7 +614,7 @@ def test_cross_validation_fitted_beats_the_literature_and_is_deterministic(tmp_p
     done = run_cli("evaluate", str(data), "--folds", "3", "--format", "json")
     assert done.returncode == 0, done.stderr
     found = json.loads(done.stdout)
-    held = found["held_out_log_likelihood_per_row"]
+    held = found["whole_row_log_likelihood"]["per_row"]
     assert held["fitted"] > held["literature"]
     scores = {(s["outcome"], s["parameters"]): s for s in found["scores"]}
     outcomes = {o for o, _ in scores}
@@ -625,8 +625,9 @@ def test_cross_validation_fitted_beats_the_literature_and_is_deterministic(tmp_p
     first = run_cli(*quick).stdout
     assert run_cli(*quick).stdout == first
     other = json.loads(run_cli(*quick, "--seed", "1").stdout)
-    assert other["held_out_log_likelihood_per_row"]["fitted"] != json.loads(first)["held_out_log_likelihood_per_row"]["fitted"]
-    assert other["held_out_log_likelihood_per_row"]["literature"] == held["literature"]
+    assert (other["whole_row_log_likelihood"]["per_row"]["fitted"]
+            != json.loads(first)["whole_row_log_likelihood"]["per_row"]["fitted"])
+    assert other["whole_row_log_likelihood"]["per_row"]["literature"] == held["literature"]
 
 
 def test_evaluate_formats_plot_and_bad_input(tmp_path, reasoner):

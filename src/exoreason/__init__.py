@@ -68,6 +68,7 @@ _EXPORTS: dict[str, str] = {
     "plot_posteriors": "plots",
     "plot_explanation": "plots",
     "plot_calibration": "plots",
+    "plot_learning_curve": "plots",
     "Picture": "plots",
     # errors
     "ExoreasonError": "errors",
@@ -126,6 +127,7 @@ __all__ = [
     "parameters_toml",
     "plot_calibration",
     "plot_explanation",
+    "plot_learning_curve",
     "plot_posteriors",
     "query_frame",
     "read_cohort",
@@ -166,7 +168,13 @@ if TYPE_CHECKING:  # for type checkers and IDEs only; at run time names load laz
     from .information import Suggestion, suggest
     from .learning import Cohort, FitResult, fit, forward_sample, parameters_toml, read_cohort
     from .network import NetworkSpec, load_network
-    from .plots import Picture, plot_calibration, plot_explanation, plot_posteriors
+    from .plots import (
+        Picture,
+        plot_calibration,
+        plot_explanation,
+        plot_learning_curve,
+        plot_posteriors,
+    )
     from .query import NamedQuery, QueryResult, list_queries, load_named_query, run_query
 
 

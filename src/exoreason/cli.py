@@ -8,13 +8,18 @@ owlready2) are imported inside the functions that need them, so ``--help`` is in
 # No `from __future__ import annotations` here: typer would then evaluate every command's
 # annotation strings at each start, a tenth of a cold `exoreason query`.
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from .errors import ExoreasonError, InputError
+
+if TYPE_CHECKING:
+    from .cohort import Cutoff
+    from .evidence import Threshold
+    from .inference import Reasoner
 
 __all__ = ["app", "main"]
 
@@ -56,9 +61,10 @@ def _version(value: bool) -> None:
         typer.echo(f"exoreason {__version__}")
         raise typer.Exit()
 IgnoreUnknown = Annotated[bool, typer.Option("--ignore-unknown", help="Skip columns that name no node of the network (they are listed) instead of refusing the file.")]
-IdColumn = Annotated[str | None, typer.Option("--id-column", help="The id column's name, if not id, ID, sample, Sample or sample_id.")]
+IdColumn = Annotated[str | None, typer.Option("--id-column", help="The id column's name, if not id, sample, sample_id, patient or patient_id (any case; spaces and underscores alike).")]
 MaxIterations = Annotated[int | None, typer.Option("--max-iterations", help="Stop expectation-maximisation after this many iterations (default 200; it stops earlier once converged).")]
-Thresholds = Annotated[list[str], typer.Option("--threshold", metavar="[COLUMN]OP VALUE", help="Read numbers as measurements, present when they pass: '<=35' (Ct values, every cargo column), 'miR-21>=10' (TPM, one column); OP is <=, <, >= or >. Quote it. Repeatable.")]
+Thresholds = Annotated[list[str], typer.Option("--threshold", metavar="[COLUMN]OP LEVEL", help="Read numbers as measurements, present when they pass: '<=35' (Ct values, every cargo column), 'miR-21>=10' (TPM, one column), 'miR-21>median', '>p75', '<p25' (the column's median or percentile in the cohort); OP is <=, <, >= or >. Quote it. Repeatable.")]
+ThresholdAll = Annotated[str | None, typer.Option("--threshold-all", metavar="[OP]LEVEL", help="One rule for every measured (cargo) column without its own --threshold: median, p75 (present when above it), or '<p25', '<=35' (lower means more, as Ct values). The applied cut-offs are printed.")]
 PriorWeight = Annotated[float, typer.Option("--prior-weight", help="How much the literature's Beta priors weigh: 1 as the uncertainty model says, 0 for maximum likelihood.")]
 
 
@@ -282,9 +288,10 @@ def infer(
     prior: Prior = [],  # noqa: B006
     profiles: Annotated[Path | None, typer.Option("--profiles", help="A cohort file (comma, tab or semicolon separated): an id column and one column per observed node; see above.")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="With --profiles: write here (whole or not at all) instead of stdout.")] = None,
-    id_column: Annotated[str | None, typer.Option("--id-column", help="With --profiles: the id column's name, if not id, ID, sample, Sample or sample_id.")] = None,
+    id_column: Annotated[str | None, typer.Option("--id-column", help="With --profiles: the id column's name, if not id, sample, sample_id, patient or patient_id (any case; spaces and underscores alike).")] = None,
     ignore_unknown: Annotated[bool, typer.Option("--ignore-unknown", help="With --profiles: skip columns naming no node of the network (named on stderr) instead of stopping.")] = False,
-    threshold: Annotated[list[str], typer.Option("--threshold", metavar="[COLUMN]OP VALUE", help="With --profiles: read numbers as measurements, present when they pass: '<=35' (Ct values, every cargo column), 'miR-21>=10' (TPM, one column); OP is <=, <, >= or >. Quote it. Repeatable.")] = [],  # noqa: B006
+    threshold: Annotated[list[str], typer.Option("--threshold", metavar="[COLUMN]OP LEVEL", help="With --profiles: read numbers as measurements, present when they pass: '<=35' (Ct values, every cargo column), 'miR-21>=10' (TPM, one column), 'miR-21>median' or '>p75' (relative to the cohort); OP is <=, <, >= or >. Quote it. Repeatable.")] = [],  # noqa: B006
+    threshold_all: ThresholdAll = None,
     with_prior: Annotated[bool, typer.Option("--with-prior", help="With --profiles: after each KEY column, KEY_prior (nothing observed) and KEY_change.")] = False,
     verbose: Verbose = False,
     show_notes: ShowNotes = False,
@@ -308,13 +315,13 @@ def infer(
     are estimates of a model whose parameters come from the literature, not clinical predictions.
 
     A cohort file (--profiles) is comma, tab or semicolon separated (whichever the header uses
-    most; in a semicolon file 0,9 is 0.9). Its id column is id, ID, sample, Sample or sample_id
-    (or --id-column). Every other column names a node: cargo (miR-155), or a process or outcome
-    seen in the tumour (EMT, metastasis). Cells: empty, NA, N/A or NaN (not observed);
-    true/false, yes/no, 1/0, present/absent, detected/not detected, positive/negative; or a
-    likelihood reading in (0, 1). Measurements (Ct, TPM, fold change) need --threshold; there,
-    Undetermined is absent. Unknown columns are all named in one error, or skipped with
-    --ignore-unknown.
+    most; in a semicolon file 0,9 is 0.9). Its id column is id, sample, sample_id, patient or
+    patient_id in any case (or --id-column). Every other column names a node: cargo (miR-155), or
+    a process or outcome seen in the tumour (EMT, metastasis). Cells: empty, NA, N/A or NaN (not
+    observed); true/false, yes/no, 1/0, present/absent, detected/not detected (ND),
+    positive/negative; or a likelihood reading in (0, 1). Measurements (Ct, TPM, fold change) need
+    --threshold (or --threshold-all median for every measured column); there, Undetermined is
+    absent. Unknown columns are all named in one error, or skipped with --ignore-unknown.
 
     \b
     Example: exoreason infer --cargo miR-155
@@ -328,15 +335,14 @@ def infer(
         if profiles is not None:
             raise InputError("--plot draws a single query, not --profiles")
     cohort_options = {"--id-column": id_column is not None, "--ignore-unknown": ignore_unknown,
-                      "--threshold": bool(threshold), "--with-prior": with_prior}
+                      "--threshold": bool(threshold), "--threshold-all": threshold_all is not None,
+                      "--with-prior": with_prior}
     if profiles is None and any(cohort_options.values()):
         used = next(name for name, given in cohort_options.items() if given)
         raise InputError(f"{used} goes with --profiles")
     if profiles is not None and (verbose or show_notes):
         raise InputError("--verbose and --show-notes shape the explanation of a single query, not --profiles")
-    from .evidence import parse_threshold
-
-    thresholds = [parse_threshold(text) for text in threshold]
+    thresholds = _thresholds(threshold, threshold_all)
     from .inference import PATHS_SHOWN, Reasoner
 
     reasoner = Reasoner.from_files(config=config, cancer=cancer, priors=prior)
@@ -347,9 +353,10 @@ def infer(
             raise InputError("--intervals is for a single query, not --profiles")
         from .cohort import run_profiles
 
-        run_profiles(reasoner, profiles, output, fmt or "csv", force=force, id_column=id_column,
-                     ignore_unknown=ignore_unknown, thresholds=thresholds, with_prior=with_prior,
-                     warn=lambda message: typer.echo(f"exoreason: warning: {message}", err=True))
+        summary = run_profiles(reasoner, profiles, output, fmt or "csv", force=force, id_column=id_column,
+                               ignore_unknown=ignore_unknown, thresholds=thresholds, with_prior=with_prior,
+                               warn=lambda message: typer.echo(f"exoreason: warning: {message}", err=True))
+        _show_cutoffs(summary.cutoffs)
         if output is not None:
             typer.echo(f"wrote {output}", err=True)
         return
@@ -376,6 +383,35 @@ def infer(
     typer.echo(result.to_json() if fmt == "json" else result.render_table(verbose, show_notes))
     if plot is not None:
         typer.echo(f"wrote {plot}", err=True)
+
+
+def _thresholds(threshold: list[str], threshold_all: str | None) -> "list[Threshold]":
+    """The --threshold rules and the --threshold-all one (for every measured column without its own)."""
+    from .evidence import parse_threshold, parse_threshold_all
+
+    rules = [parse_threshold(text) for text in threshold]
+    if threshold_all is not None:
+        every = [t for t in rules if t.column is None]
+        if every:
+            raise InputError(f"--threshold {every[0].rule()} and --threshold-all {threshold_all} both set the rule "
+                             "for every measured column; give one")
+        rules.append(parse_threshold_all(threshold_all))
+    return rules
+
+
+def _show_cutoffs(cutoffs: "Sequence[Cutoff]") -> None:
+    """The cut-off each measured column was read by, on stderr."""
+    if cutoffs:
+        typer.echo("exoreason: measured columns read as present when: "
+                   + "; ".join(f"{c.column} {c.threshold.cutoff()}" for c in cutoffs), err=True)
+
+
+def _cohort_reasoner(config: Path | None, cancer: str | None, prior: Sequence[str]) -> "Reasoner":
+    """The model a cohort is fitted to or scored with: the one place its parameters are made (the
+    defaults or --config, weighed for --cancer, with a population's --prior)."""
+    from .inference import Reasoner
+
+    return Reasoner.from_files(config=config, cancer=cancer, priors=prior)
 
 
 def _notes(reasoner: object) -> None:
@@ -526,6 +562,7 @@ def fit(
     ignore_unknown: IgnoreUnknown = False,
     id_column: IdColumn = None,
     threshold: Thresholds = [],  # noqa: B006
+    threshold_all: ThresholdAll = None,
     max_iterations: MaxIterations = None,
     prior_weight: PriorWeight = 1.0,
     fmt: Annotated[str, typer.Option("--format", "-f", callback=_lowercase, help="Report as table or json.")] = "table",
@@ -539,18 +576,17 @@ def fit(
 
     Example: exoreason fit examples/cohort.csv --output fitted.toml --force
     """
-    from .evidence import parse_threshold
     from .files import check_writable, write_output
-    from .inference import Reasoner
     from .learning import DEFAULT_ITERATIONS, parameters_toml, read_cohort
     from .learning import fit as run_fit
 
     if fmt not in ("table", "json"):
         raise InputError(f"unknown format {fmt!r}; use table or json")
     check_writable(output, force)
-    thresholds = [parse_threshold(text) for text in threshold]
-    reasoner = Reasoner.from_files(config=config, cancer=cancer, priors=prior)
+    thresholds = _thresholds(threshold, threshold_all)
+    reasoner = _cohort_reasoner(config, cancer, prior)
     data = read_cohort(cohort, reasoner, ignore_unknown=ignore_unknown, id_column=id_column, thresholds=thresholds)
+    _show_cutoffs(data.cutoffs)
     progress = _progress("iteration", "log-likelihood per row")
     result = run_fit(reasoner.compiled, data, engine=reasoner.engine, prior_weight=prior_weight,
                      max_iterations=DEFAULT_ITERATIONS if max_iterations is None else max_iterations,
@@ -576,24 +612,31 @@ def evaluate(
     folds: Annotated[int | None, typer.Option("--folds", help="Also fit the parameters on K-1 folds and score the held-out fold (K-fold cross-validation), against the literature's parameters.")] = None,
     seed: Annotated[int, typer.Option("--seed", help="With --folds: seed of the fold assignment (the same seed, the same folds).")] = 0,
     bins: Annotated[int, typer.Option("--bins", help="Equal-width bins of the predicted probability for the calibration table.")] = 10,
-    plot: Annotated[Path | None, typer.Option("--plot", help="Draw the calibration curves to FILE.png, FILE.svg or FILE.pdf (written whole or not at all).")] = None,
+    plot: Annotated[Path | None, typer.Option("--plot", help="Draw the calibration curves (with --learning-curve, the learning curves) to FILE.png, FILE.svg or FILE.pdf (written whole or not at all).")] = None,
     force: Force = False,
     fmt: Annotated[str, typer.Option("--format", "-f", callback=_lowercase, help="table, json or csv.")] = "table",
     ignore_unknown: IgnoreUnknown = False,
     id_column: IdColumn = None,
     threshold: Thresholds = [],  # noqa: B006
+    threshold_all: ThresholdAll = None,
     max_iterations: MaxIterations = None,
     prior_weight: PriorWeight = 1.0,
+    predictions: Annotated[Path | None, typer.Option("--predictions", help="Write one row per sample (CSV): id, fold, each recorded outcome, each parameter set's probability, and the cut-offs of measured columns.")] = None,
+    baseline: Annotated[bool, typer.Option("--baseline", help="With --folds: add a logistic regression (scikit-learn) on the same columns and folds.")] = False,
+    learning_curve: Annotated[str | None, typer.Option("--learning-curve", metavar="N,N,...", help="With --folds: fit on that many training rows per fold (e.g. 50,100,200,400) and score the literature, the fitted parameters (and with --baseline the baseline) on the held-out rows.")] = None,
 ) -> None:
     """Score the model on a cohort with recorded outcomes: for every outcome column, the rows, ROC
     AUC, Brier score, log loss and a calibration table (--plot draws the curves); with --folds,
-    the literature's parameters against parameters fitted by cross-validation.
+    the literature's parameters against parameters fitted by cross-validation, and with
+    --baseline a logistic regression beside them; --learning-curve says whether the literature
+    buys data efficiency; --predictions writes every sample's predictions.
 
+    \b
     Example: exoreason evaluate examples/cohort.csv --folds 5
+    Example: exoreason evaluate examples/tcga-luad/rpm.csv --threshold-all median
     """
     from .evaluation import evaluate as run_evaluate
-    from .evidence import parse_threshold
-    from .inference import Reasoner
+    from .evaluation import parse_sizes
     from .learning import DEFAULT_ITERATIONS, read_cohort
 
     if fmt not in ("table", "json", "csv"):
@@ -602,26 +645,42 @@ def evaluate(
         from .plots import check_picture_path
 
         check_picture_path(plot, force)
+    if predictions is not None:
+        from .files import check_writable
+
+        check_writable(predictions, force)
+        if plot is not None and predictions.resolve() == plot.resolve():
+            raise InputError(f"--predictions and --plot name the same file: {predictions}")
+        if predictions.resolve() == cohort.resolve():
+            raise InputError(f"--predictions names the cohort file itself: {predictions}")
     if folds is None and (max_iterations is not None or prior_weight != 1.0):
         raise InputError("--max-iterations and --prior-weight go with --folds (they set how each fold is fitted)")
-    thresholds = [parse_threshold(text) for text in threshold]
-    reasoner = Reasoner.from_files(config=config, cancer=cancer, priors=prior)
+    sizes = parse_sizes(learning_curve) if learning_curve is not None else ()
+    thresholds = _thresholds(threshold, threshold_all)
+    reasoner = _cohort_reasoner(config, cancer, prior)
     data = read_cohort(cohort, reasoner, ignore_unknown=ignore_unknown, id_column=id_column, thresholds=thresholds)
     progress = _progress("", "")
     found = run_evaluate(reasoner.compiled, data, folds=folds, seed=seed, bins=bins,
                          max_iterations=DEFAULT_ITERATIONS if max_iterations is None else max_iterations,
                          prior_weight=prior_weight, engine=reasoner.engine,
-                         progress=(lambda text: progress(text, None)) if progress else None)
+                         progress=(lambda text: progress(text, None)) if progress else None,
+                         baseline=baseline, learning_curve=sizes)
     if progress:
         typer.echo("", err=True)
     if plot is not None:
-        from .plots import plot_calibration
+        from .plots import plot_calibration, plot_learning_curve
 
-        plot_calibration(found, plot, force=force)
+        (plot_learning_curve if sizes else plot_calibration)(found, plot, force=force)
+    if predictions is not None:
+        from .files import write_output
+
+        write_output(predictions, found.predictions_csv().encode(), force)
     typer.echo(found.to_json() if fmt == "json" else found.to_csv() if fmt == "csv" else found.render_table(),
                nl=fmt != "csv")
     if plot is not None:
         typer.echo(f"wrote {plot}", err=True)
+    if predictions is not None:
+        typer.echo(f"wrote {predictions}", err=True)
 
 
 def _progress(what: str, value: str) -> Callable[[object, float | None], None] | None:

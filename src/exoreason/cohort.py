@@ -5,7 +5,8 @@ The file, as labs keep them:
 * **Delimiter**: comma, tab or semicolon, whichever occurs most often in the header line (a comma
   when none does). In a semicolon-separated file a decimal comma is read as a decimal point
   (``0,9`` is 0.9), as spreadsheets in many locales write them.
-* **Id column**: ``id``, ``sample`` or ``sample_id`` in any case (``ID``, ``Sample``), or the
+* **Id column**: ``id``, ``sample``, ``sample_id``, ``patient`` or ``patient_id``, in any case and
+  with spaces and underscores alike (``ID``, ``Sample ID``, ``SampleID``, ``Patient``), or the
   column named by ``id_column`` (``--id-column``). Ids must be unique.
 * **Node columns**: every other column names a node of the network by its key or any accepted name
   (``miR-155``, ``hsa-miR-155-5p``, ``MIR155``): exosomal cargo, and also processes, tumour states
@@ -19,7 +20,13 @@ The file, as labs keep them:
   than if it is absent; 0.5 carries no information; it is not the probability of presence).
 * **Measurements** (Ct values, TPM, fold changes) become readings by a :class:`Threshold`
   (``--threshold '<=35'`` for every cargo column, ``--threshold 'miR-21>=10'`` for one column):
-  present when the number passes it, absent otherwise; ``Undetermined`` is absent.
+  present when the number passes it, absent otherwise; ``Undetermined`` is absent. A threshold
+  relative to the cohort (``>median``, ``>p75``, ``<p25``) is the column's quantile among the
+  numbers of the file (words and empty cells left out; numpy's linear interpolation), each column
+  its own; :attr:`CohortReader.cutoffs` says what each became.
+
+Every problem of a header (no id column, unknown columns, a threshold naming no column) is
+reported in one error.
 
 The output has ``id`` and one column per process and outcome key (outcomes first) holding P(true)
 given the row's readings; with ``with_prior``, each key is followed by ``KEY_prior`` (P(true) with
@@ -35,7 +42,9 @@ import csv
 import io
 import itertools
 import json
+import math
 import sys
+from array import array
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -56,6 +65,7 @@ __all__ = [
     "DELIMITERS",
     "ID_COLUMNS",
     "CohortSummary",
+    "Cutoff",
     "ProfileColumns",
     "CohortReader",
     "detect_delimiter",
@@ -67,8 +77,19 @@ __all__ = [
 
 #: The delimiters a cohort file may use, by name.
 DELIMITERS = {",": "comma", "\t": "tab", ";": "semicolon"}
-#: Names of the id column (matched in any case) when ``--id-column`` does not name it.
-ID_COLUMNS = ("id", "sample", "sample_id")
+#: Names of the id column (matched in any case, spaces and underscores alike) when ``--id-column``
+#: does not name it.
+ID_COLUMNS = ("id", "sample", "sample_id", "patient", "patient_id")
+_ID_NAMES = "id, ID, sample, Sample ID, sample_id, patient, Patient or patient_id"
+
+
+def _id_name(header: str) -> str:
+    """A header folded for matching id columns: any case, spaces and underscores alike.
+
+    >>> [_id_name(h) for h in ("Sample ID", "SampleID", "patient_id", "Patient")]
+    ['sampleid', 'sampleid', 'patientid', 'patient']
+    """
+    return "".join(header.casefold().replace("_", " ").split())
 
 
 def open_csv(path: Path, what: str) -> IO[str]:
@@ -108,6 +129,7 @@ class CohortSummary:
     outcomes: list[str]
     ignored: list[str] = field(default_factory=list)  # unknown columns skipped with ignore_unknown
     delimiter: str = ","
+    cutoffs: list[Cutoff] = field(default_factory=list)  # the threshold each measured column was read by
 
 
 @dataclass(frozen=True)
@@ -123,33 +145,57 @@ class ProfileColumns:
     def nodes(self) -> tuple[str, ...]:
         return tuple(key for _, key, _ in self.columns)
 
+    def cutoffs(self, header: Sequence[str]) -> list[Cutoff]:
+        """The threshold applied to each measured column."""
+        return [Cutoff(key, header[index], threshold) for index, key, threshold in self.columns
+                if threshold is not None]
 
-def _id_index(header: Sequence[str], id_column: str | None, source: str) -> int:
+
+@dataclass(frozen=True)
+class Cutoff:
+    """The threshold a measured column was read by: ``hsa_miR_21_5p`` (column ``miR-21``) present
+    when above 12.5, the cohort's median."""
+
+    key: str
+    column: str
+    threshold: Threshold
+
+    def describe(self) -> str:
+        return f"{self.column}: present when {self.threshold.cutoff()}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {"key": self.key, "column": self.column, "operator": self.threshold.operator,
+                "value": self.threshold.value, "rule": self.threshold.level()}
+
+
+def _id_index(header: Sequence[str], id_column: str | None) -> tuple[int | None, str | None]:
+    """The id column's position, or None and what is wrong."""
     if id_column is not None:
         exact = [i for i, h in enumerate(header) if h == id_column]
         folded = [i for i, h in enumerate(header) if h.casefold() == id_column.strip().casefold()]
         found = exact or folded
         if len(found) != 1:
             what = "no" if not found else "more than one"
-            raise InputError(f"{source}: {what} column named {id_column!r} (--id-column); the header has "
-                             + ", ".join(repr(h) for h in header))
-        return found[0]
-    found = [i for i, h in enumerate(header) if h.casefold() in ID_COLUMNS]
+            return None, (f"{what} column named {id_column!r} (--id-column); the header has "
+                          + ", ".join(repr(h) for h in header))
+        return found[0], None
+    names = {_id_name(n) for n in ID_COLUMNS}
+    found = [i for i, h in enumerate(header) if _id_name(h) in names]
     if not found:
-        raise InputError(f"{source}: no id column (id, ID, sample, Sample or sample_id); name yours with "
-                         "--id-column")
+        return None, f"no id column ({_ID_NAMES}); name yours with --id-column"
     if len(found) > 1:
-        raise InputError(f"{source}: several id columns ({', '.join(repr(header[i]) for i in found)}); "
-                         "choose one with --id-column")
-    return found[0]
+        return None, (f"several id columns ({', '.join(repr(header[i]) for i in found)}); "
+                      "choose one with --id-column")
+    return found[0], None
 
 
 def read_header(reasoner: Reasoner, header: Sequence[str], source: str, *, id_column: str | None = None,
                 ignore_unknown: bool = False, thresholds: Sequence[Threshold] = ()) -> ProfileColumns:
-    """The id column and the node each other column observes; every problem of one kind at once
-    (all unknown columns in one error, unless ``ignore_unknown``)."""
+    """The id column and the node each other column observes; every problem of the header in one
+    error (no id column, all unknown columns unless ``ignore_unknown``, thresholds naming no column)."""
     header = [h.strip() for h in header]
-    id_index = _id_index(header, id_column, source)
+    id_index, id_problem = _id_index(header, id_column)
+    problems = [id_problem] if id_problem else []
     named: list[tuple[int, str]] = []
     unknown: list[str] = []  # as the error and the warning name them
     hints: list[str] = []  # the same, with the closest names where there are some
@@ -171,14 +217,17 @@ def read_header(reasoner: Reasoner, header: Sequence[str], source: str, *, id_co
                                        if "; closest: " in message else ""))
             continue
         if key in seen:
-            raise InputError(f"{source}: columns {seen[key]!r} and {name!r} name the same node ({key})")
+            problems.append(f"columns {seen[key]!r} and {name!r} name the same node ({key})")
+            continue
         seen[key] = name
         named.append((index, key))
     if unknown and not ignore_unknown:
-        raise InputError(f"{source}: {len(unknown)} unknown column{'s' if len(unknown) > 1 else ''}, naming no "
-                         f"node of the network (cargo, gene effect, process or outcome): {', '.join(hints)}; "
-                         "--ignore-unknown skips them")
-    by_column = _thresholds(reasoner, header, named, thresholds, source)
+        problems.append(f"{len(unknown)} unknown column{'s' if len(unknown) > 1 else ''}, naming no "
+                        f"node of the network (cargo, gene effect, process or outcome): {', '.join(hints)}; "
+                        "--ignore-unknown skips them")
+    by_column = _thresholds(reasoner, header, named, thresholds, problems)
+    if problems or id_index is None:
+        raise InputError(f"{source}: " + "; ".join(problems))
     kinds = {n.key: n.kind for n in reasoner.spec.nodes}
     every = by_column.get(None)
     columns = [(index, key, by_column.get(index, every if kinds.get(key) == "cargo" else None))
@@ -187,10 +236,9 @@ def read_header(reasoner: Reasoner, header: Sequence[str], source: str, *, id_co
 
 
 def _thresholds(reasoner: Reasoner, header: Sequence[str], named: Sequence[tuple[int, str]],
-                thresholds: Sequence[Threshold], source: str) -> dict[int | None, Threshold]:
-    """Each threshold's column (None: every cargo column without its own); every problem at once."""
+                thresholds: Sequence[Threshold], problems: list[str]) -> dict[int | None, Threshold]:
+    """Each threshold's column (None: every cargo column without its own); problems appended."""
     out: dict[int | None, Threshold] = {}
-    problems: list[str] = []
     for threshold in thresholds:
         position: int | None = None
         if threshold.column is not None:
@@ -202,8 +250,7 @@ def _thresholds(reasoner: Reasoner, header: Sequence[str], named: Sequence[tuple
                     key = None
                 matches = [i for i, k in named if k == key]
             if not matches:
-                problems.append(f"--threshold {threshold.column}{threshold.operator}{threshold.value:g} names no "
-                                "node column of the file")
+                problems.append(f"--threshold {threshold.rule()} names no node column of the file")
                 continue
             position = matches[0]
         if position in out:
@@ -211,9 +258,47 @@ def _thresholds(reasoner: Reasoner, header: Sequence[str], named: Sequence[tuple
             problems.append(f"two thresholds for {where}")
             continue
         out[position] = threshold
-    if problems:
-        raise InputError(f"{source}: " + "; ".join(problems))
     return out
+
+
+def _quantiles(path: Path, delimiter: str, decimal_comma: bool, columns: ProfileColumns, source: str
+               ) -> ProfileColumns:
+    """The columns with every relative threshold resolved to its column's quantile among the
+    numbers of the file (a pass over the file before the rows are read)."""
+    wanted = {index: threshold for index, _, threshold in columns.columns
+              if threshold is not None and threshold.relative}
+    values = {index: array("d") for index in wanted}  # 8 bytes a number, however long the file
+    with open_csv(path, "cohort file") as handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        try:
+            header = next(reader)
+            for row in reader:
+                if len(row) != len(header):
+                    continue  # the reading pass reports it with its line
+                for index in wanted:
+                    cell = row[index].strip()
+                    if decimal_comma and "," in cell:
+                        cell = cell.replace(",", ".")
+                    try:
+                        number = float(cell)
+                    except ValueError:
+                        continue
+                    if math.isfinite(number):
+                        values[index].append(number)
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise InputError(f"{source}: unreadable CSV ({exc})") from None
+    header = [h.strip() for h in header]
+    empty = [header[i] for i in wanted if not values[i]]
+    if empty:
+        raise InputError(f"{source}: no numbers to take a quantile of (--threshold "
+                         f"{next(iter(wanted.values())).level()}) in column{'s' if len(empty) > 1 else ''} "
+                         + ", ".join(repr(h) for h in empty))
+    resolved = []
+    for index, key, threshold in columns.columns:
+        if index in wanted and threshold is not None and threshold.quantile is not None:
+            threshold = threshold.resolved(float(np.quantile(values[index], threshold.quantile)))
+        resolved.append((index, key, threshold))
+    return ProfileColumns(columns.id_index, resolved, columns.ignored)
 
 
 def _rows(lines: Iterator[str], delimiter: str) -> Iterator[tuple[int, list[str]]]:
@@ -264,9 +349,17 @@ class CohortReader:
         except (csv.Error, UnicodeDecodeError) as exc:
             raise InputError(f"{source}: line 1: unreadable CSV ({exc})") from None
         self.header = [h.strip() for h in header]
-        self.columns = read_header(reasoner, header, source, id_column=id_column, ignore_unknown=ignore_unknown,
-                                   thresholds=thresholds)
+        columns = read_header(reasoner, header, source, id_column=id_column, ignore_unknown=ignore_unknown,
+                              thresholds=thresholds)
+        if any(t is not None and t.relative for _, _, t in columns.columns):
+            columns = _quantiles(path, delimiter, self.decimal_comma, columns, source)
+        self.columns = columns
         self._seen = _SeenIds(path, source, delimiter, self.columns.id_index)
+
+    @property
+    def cutoffs(self) -> list[Cutoff]:
+        """The threshold each measured column is read by (relative ones resolved)."""
+        return self.columns.cutoffs(self.header)
 
     def blocks(self, size: int) -> Iterator[tuple[list[str], list[int], np.ndarray]]:
         """The rows, at most ``size`` at a time: their ids, their line numbers in the file and their
@@ -424,7 +517,7 @@ def _answer(reasoner: Reasoner, profiles: Path, handle: IO[str], out: IO[str], f
     if writer is None:
         out.write("\n]\n")
     meter.close()
-    return CohortSummary(total, distinct, keys, found.ignored, delimiter)
+    return CohortSummary(total, distinct, keys, found.ignored, delimiter, reader.cutoffs)
 
 
 class _SeenIds:

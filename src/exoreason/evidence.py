@@ -6,7 +6,7 @@ A reading of a node is one of:
 * present (1): ``true``, ``yes``, ``present``, ``detected``, ``positive``, ``1`` (any case; also
   ``t``, ``y``, ``pos``, ``+``);
 * absent (0): ``false``, ``no``, ``absent``, ``not detected``, ``negative``, ``0`` (any case; also
-  ``f``, ``n``, ``undetected``, ``neg``, ``-``);
+  ``f``, ``n``, ``undetected``, ``ND``, ``n.d.``, ``neg``, ``-``);
 * a number q strictly between 0 and 1: a soft reading, used as a likelihood. The evidence factor
   is [1 - q, q]: the reading is q / (1 - q) times as likely if the node is true as if it is false.
   It is *not* the probability that the node is true: 0.5 carries no information, and how far a
@@ -14,7 +14,9 @@ A reading of a node is one of:
   prior * q / (prior * q + (1 - prior) * (1 - q))).
 
 A measurement (a Ct value, TPM, a fold change) is not a reading: a :class:`Threshold` turns it into
-one (present when the measurement passes the threshold, absent otherwise). In a measured column,
+one (present when the measurement passes the threshold, absent otherwise). A threshold is a number
+(``>=10``, ``<=35``) or relative to the cohort, as labs often set them: ``>median``, ``>p75``,
+``<p25`` (a percentile of the column's numbers in the file, resolved when the file is read). In a measured column,
 the words above keep their meaning, and ``undetermined`` (what qPCR software writes when nothing
 amplified) reads as absent.
 
@@ -44,13 +46,14 @@ __all__ = [
     "parse_measurement",
     "parse_observation",
     "parse_threshold",
+    "parse_threshold_all",
     "reading",
     "reading_json",
 ]
 
 TRUE_WORDS = frozenset({"true", "t", "yes", "y", "present", "detected", "positive", "pos", "+"})
-FALSE_WORDS = frozenset({"false", "f", "no", "n", "absent", "not detected", "undetected", "negative",
-                         "neg", "-"})
+FALSE_WORDS = frozenset({"false", "f", "no", "n", "absent", "not detected", "undetected", "nd", "n.d.",
+                         "negative", "neg", "-"})
 MISSING_WORDS = frozenset({"", "na", "n/a", "nan", "none", "null", "not measured", "?"})
 #: What qPCR software writes for a well where nothing amplified: absent, in a measured column.
 NO_SIGNAL_WORDS = frozenset({"undetermined", "no ct", "no amplification"})
@@ -110,11 +113,24 @@ _OPERATORS = {"<=": "at most", ">=": "at least", "<": "below", ">": "above"}
 class Threshold:
     """Present when a measurement passes ``operator value`` (``<=35`` for a Ct value: fewer
     cycles, more RNA; ``>=10`` for TPM), absent otherwise. ``column`` names the column it is for;
-    None means every cargo column without a threshold of its own."""
+    None means every cargo column without a threshold of its own.
+
+    A threshold relative to the cohort has a ``quantile`` (0.5 for ``median``, 0.75 for ``p75``)
+    and no value until :meth:`resolved` gives it the column's quantile."""
 
     column: str | None
     operator: str
-    value: float
+    value: float | None
+    quantile: float | None = None
+
+    @property
+    def relative(self) -> bool:
+        """Whether the threshold is a quantile of the cohort's column."""
+        return self.quantile is not None
+
+    def resolved(self, value: float) -> Threshold:
+        """This threshold with its value set (a relative one keeps its quantile, for describing)."""
+        return Threshold(self.column, self.operator, float(value), self.quantile)
 
     def present(self, measurement: float) -> bool:
         """Whether a measurement passes the threshold.
@@ -123,35 +139,94 @@ class Threshold:
         (True, False)
         """
         op, v = self.operator, self.value
+        if v is None:
+            raise ValueError(f"the threshold {self.rule()} is relative to a cohort and not resolved")
         return (measurement <= v if op == "<=" else measurement >= v if op == ">=" else
                 measurement < v if op == "<" else measurement > v)
 
+    def rule(self) -> str:
+        """The threshold as written: ``<=35``, ``>median``, ``miR-21>p75``."""
+        return f"{self.column or ''}{self.operator}{self.level()}"
+
+    def level(self) -> str:
+        """``35``, ``median`` or ``p75``."""
+        if self.quantile is None:
+            return f"{self.value:g}"
+        return "median" if self.quantile == 0.5 else f"p{self.quantile * 100:g}"
+
     def describe(self) -> str:
-        """``present when at most 35`` (for every cargo column or one)."""
+        """``present when at most 35`` (``above 12.5, the cohort's median``), for every cargo column
+        or one."""
         where = f"{self.column}: " if self.column is not None else "every cargo column: "
-        return f"{where}present when {_OPERATORS[self.operator]} {self.value:g}"
+        return f"{where}present when {self.cutoff()}"
+
+    def cutoff(self) -> str:
+        """``at most 35``; ``above 12.5 (the cohort's median)`` once resolved."""
+        if self.quantile is None:
+            return f"{_OPERATORS[self.operator]} {self.value:g}"
+        where = f"the cohort's {self.level()}"
+        if self.value is None:
+            return f"{_OPERATORS[self.operator]} {where}"
+        return f"{_OPERATORS[self.operator]} {self.value:.6g} ({where})"
 
 
-def parse_threshold(text: str) -> Threshold:
-    """``[COLUMN]OP VALUE`` with OP one of ``<=``, ``<``, ``>=``, ``>``: ``<=35`` (every cargo
-    column), ``miR-21>=10`` (one column).
+_QUANTILE = re.compile(r"p(\d+(?:\.\d+)?)", re.IGNORECASE)
+
+
+def _quantile(level: str) -> float | None:
+    """0.5 for ``median``, 0.75 for ``p75``; None for anything else."""
+    if level.lower() == "median":
+        return 0.5
+    found = _QUANTILE.fullmatch(level)
+    return float(found.group(1)) / 100.0 if found else None
+
+
+def parse_threshold(text: str, option: str = "--threshold") -> Threshold:
+    """``[COLUMN]OP LEVEL`` with OP one of ``<=``, ``<``, ``>=``, ``>`` and LEVEL a number,
+    ``median`` or a percentile ``pNN`` of the cohort's column: ``<=35`` (every cargo column),
+    ``miR-21>=10`` (one column), ``miR-21>median``, ``<p25``.
 
     >>> parse_threshold("<=35"), parse_threshold("miR-21 >= 10")
-    (Threshold(column=None, operator='<=', value=35.0), Threshold(column='miR-21', operator='>=', value=10.0))
+    (Threshold(column=None, operator='<=', value=35.0, quantile=None), Threshold(column='miR-21', operator='>=', value=10.0, quantile=None))
+    >>> parse_threshold("miR-21>median").quantile, parse_threshold("<p25").quantile
+    (0.5, 0.25)
     """
     found = re.fullmatch(r"\s*(.*?)\s*(<=|>=|<|>)\s*([^<>=]*?)\s*", text)
-    usage = ("use [COLUMN]OP VALUE with OP one of <=, <, >=, > (e.g. '<=35' for Ct values in every cargo "
-             "column, 'miR-21>=10' for one column); quote it in a shell")
+    usage = ("use [COLUMN]OP LEVEL with OP one of <=, <, >=, > and LEVEL a number, median or a percentile "
+             "such as p75 (e.g. '<=35' for Ct values in every cargo column, 'miR-21>=10' or 'miR-21>median' "
+             "for one column); quote it in a shell")
     if not found:
-        raise InferenceError(f"bad --threshold {text!r}: {usage}")
+        raise InferenceError(f"bad {option} {text!r}: {usage}")
     column, operator, number = found.groups()
+    quantile = _quantile(number)
+    if quantile is not None:
+        if not 0.0 <= quantile <= 1.0:
+            raise InferenceError(f"bad {option} {text!r}: a percentile goes from p0 to p100")
+        return Threshold(column or None, operator, None, quantile)
     try:
         value = float(number.replace(",", ".") if _DECIMAL_COMMA.fullmatch(number) else number)
     except ValueError:
-        raise InferenceError(f"bad --threshold {text!r}: {number!r} is not a number; {usage}") from None
+        raise InferenceError(f"bad {option} {text!r}: {number!r} is not a number, median or pNN; {usage}") from None
     if math.isnan(value) or math.isinf(value):
-        raise InferenceError(f"bad --threshold {text!r}: the value must be a finite number")
+        raise InferenceError(f"bad {option} {text!r}: the value must be a finite number")
     return Threshold(column or None, operator, value)
+
+
+def parse_threshold_all(text: str) -> Threshold:
+    """One rule for every measured (cargo) column: ``median``, ``p75`` (present when above it),
+    or with an operator, ``<p25``, ``<=35`` (Ct values: lower means more).
+
+    >>> parse_threshold_all("median"), parse_threshold_all("<=35").operator
+    (Threshold(column=None, operator='>', value=None, quantile=0.5), '<=')
+    """
+    rule = text.strip()
+    if rule[:1] not in ("<", ">"):
+        rule = ">" + rule
+    found = parse_threshold(rule, "--threshold-all")
+    if found.column is not None:
+        raise InferenceError(f"bad --threshold-all {text!r}: it holds for every measured column, so it names "
+                             "none (use --threshold 'COLUMN>LEVEL' for one column)")
+    return found
 
 
 def parse_measurement(text: str, threshold: Threshold, decimal_comma: bool = False) -> float | None:

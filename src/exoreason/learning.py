@@ -69,7 +69,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .cohort import distinct_rows
+from .cohort import Cutoff, distinct_rows
 from .engine import Engine, EvidenceBatch, ImpossibleEvidence
 from .errors import ExoreasonError, InputError, NetworkError
 from .evidence import Threshold
@@ -113,6 +113,7 @@ class Cohort:
     ids: tuple[str, ...] | None = None
     skipped: tuple[str, ...] = ()  # unknown columns skipped (ignore_unknown)
     given: tuple[str, ...] = ()  # each node's column header as written
+    cutoffs: tuple[Cutoff, ...] = ()  # the threshold each measured column was read by
 
     def __len__(self) -> int:
         return int(self.readings.shape[0])
@@ -123,9 +124,8 @@ class Cohort:
 
     def rows(self, index: np.ndarray) -> Cohort:
         """The cohort restricted to some rows (e.g. the training folds of a cross-validation)."""
-        return Cohort(self.source, self.nodes, self.readings[index], self.lines[index],
-                      None if self.ids is None else tuple(self.ids[i] for i in index), self.skipped,
-                      self.given)
+        return dataclasses.replace(self, readings=self.readings[index], lines=self.lines[index],
+                                   ids=None if self.ids is None else tuple(self.ids[i] for i in index))
 
     def without(self, node: str) -> EvidenceBatch:
         """The evidence of every row with one node's column left out."""
@@ -151,7 +151,7 @@ def read_cohort(path: Path, reasoner: Reasoner, *, ignore_unknown: bool = False,
     return Cohort(reader.source, found.nodes, np.vstack([b for _, _, b in blocks]),
                   np.array([n for _, lines, _ in blocks for n in lines]),
                   tuple(i for ids, _, _ in blocks for i in ids), tuple(found.ignored),
-                  tuple(reader.header[index] for index, _, _ in found.columns))
+                  tuple(reader.header[index] for index, _, _ in found.columns), tuple(reader.cutoffs))
 
 
 # -- the parameters and their tables ------------------------------------------------------------------
@@ -630,7 +630,8 @@ def _value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return repr(round(value, 12)) if math.isfinite(value) else json.dumps(str(value))
+        # Twelve significant digits, not decimals: a small positive number must not become 0.
+        return repr(float(f"{value:.12g}")) if math.isfinite(value) else json.dumps(str(value))
     if isinstance(value, int):
         return str(value)
     if isinstance(value, (list, tuple)):
@@ -648,6 +649,16 @@ def _emit(table: Mapping[str, Any], prefix: tuple[str, ...], out: list[str]) -> 
         out.append(f"{_key(key)} = {_value(value)}")
     for key, value in nested.items():
         _emit(value, (*prefix, key), out)
+
+
+def _concentration(value: float) -> float:
+    """A posterior concentration as written: twelve significant digits, never rounded down to 0 (with
+    prior weight 0 a concentration can be far below 1e-6, which a parameters file must still accept).
+
+    >>> _concentration(123.4567891), _concentration(2.5e-9)
+    (123.4567891, 2.5e-09)
+    """
+    return max(float(f"{value:.12g}"), 1e-300)
 
 
 def parameters_toml(result: FitResult, *, config: Path | None = None, when: datetime | None = None) -> str:
@@ -678,7 +689,7 @@ def parameters_toml(result: FitResult, *, config: Path | None = None, when: date
     for change in sorted(changes, key=lambda c: (list(sections).index(c.kind), c.key)):
         section, table, spread = sections[change.kind]
         data.setdefault(section, {}).setdefault(table, {})[change.key] = round(change.fitted, 9)
-        data.setdefault("uncertainty", {}).setdefault(spread, {})[change.key] = round(change.concentration, 6)
+        data.setdefault("uncertainty", {}).setdefault(spread, {})[change.key] = _concentration(change.concentration)
     data["fit"] = result.metadata(when)
     stamp, prior = data["fit"]["date"], data["fit"]["prior"]
     cancer = f", --cancer {data['fit']['cancer']!r}" if "cancer" in data["fit"] else ""

@@ -43,6 +43,7 @@ __all__ = [
     "picture_format",
     "plot_calibration",
     "plot_explanation",
+    "plot_learning_curve",
     "plot_posteriors",
     "posteriors_figure",
 ]
@@ -522,7 +523,8 @@ def plot_explanation(reasoner: Reasoner, result_or_evidence: Any, outcome: str,
 
 _SETS = {"literature": ("#7f7f7f", "o", "literature parameters"),
          "fitted": ("#c0392b", "s", "fitted parameters"),
-         "refitted": ("#2471a3", "D", "refitted parameters")}
+         "refitted": ("#2471a3", "D", "refitted parameters"),
+         "baseline": ("#1e8449", "^", "logistic regression (baseline)")}
 
 
 def plot_calibration(evaluation: Evaluation, path: Path | str | None = None, *, force: bool = False,
@@ -565,6 +567,60 @@ def plot_calibration(evaluation: Evaluation, path: Path | str | None = None, *, 
                     fontsize=10, x=0.01, ha="left")
     text = f"{DISCLAIMER} Parameters: {evaluation.parameters}."
     figure.text(0.01, 0.0, "\n".join(textwrap.wrap(text, 40 * columns)), fontsize=6.5, color="#555555",
+                va="top", ha="left")
+    figure.tight_layout()
+    return _deliver(figure, path, force, fmt)
+
+
+def plot_learning_curve(evaluation: Evaluation, path: Path | str | None = None, *, force: bool = False,
+                        fmt: str | None = None) -> Picture:
+    """Learning curves: for each scored outcome, the held-out AUC and Brier score of each
+    parameter set against the training rows per fold (the literature alone is flat: it is not
+    trained)."""
+    if path is not None:
+        picture_format(path)
+    if not evaluation.curve:
+        from .errors import InputError
+
+        raise InputError("no learning curve to draw: evaluate with --folds and --learning-curve")
+    outcomes = list(dict.fromkeys(c.outcome for c in evaluation.curve))
+    figure = _figure(7.4, 3.3 * len(outcomes) + 0.9)
+    for i, outcome in enumerate(outcomes):
+        for j, metric in enumerate(("auc", "brier")):
+            ax = figure.add_subplot(len(outcomes), 2, 2 * i + j + 1)
+            for name in dict.fromkeys(c.parameters for c in evaluation.curve if c.outcome == outcome):
+                points = [c for c in evaluation.curve if c.outcome == outcome and c.parameters == name]
+                colour, marker, label = _SETS.get(name, ("#2471a3", "o", name))
+                x = [c.size for c in points]
+                y = [getattr(c, metric) for c in points]
+                ax.plot(x, [float("nan") if v is None else v for v in y], color=colour, marker=marker,
+                        lw=1.3, ms=4, label=label)
+            if metric == "auc":
+                ax.axhline(0.5, color="#bbbbbb", lw=1, ls="--", zorder=0)
+            else:  # always answering the label's share in the cohort scores its variance
+                scored = evaluation.score(outcome)
+                share = scored.positives / max(scored.rows, 1)
+                ax.axhline(share * (1 - share), color="#bbbbbb", lw=1, ls="--", zorder=0,
+                           label=f"always {share:.2f} (the cohort's share)")
+                ax.legend(loc="best", fontsize=6, frameon=False)
+            sizes = sorted({c.size for c in evaluation.curve})
+            ax.set_xscale("log")
+            ax.minorticks_off()
+            ax.set_xticks(sizes, [str(v) for v in sizes])
+            ax.set_xlabel("training rows per fold", fontsize=8)
+            ax.set_ylabel("held-out AUC" if metric == "auc" else "held-out Brier score", fontsize=8)
+            ax.tick_params(labelsize=7)
+            ax.grid(color="#eeeeee", zorder=0)
+            ax.set_title(outcome, fontsize=9, loc="left")
+            if j == 0:
+                ax.legend(loc="best", fontsize=6, frameon=False)
+    source = Path(evaluation.source)
+    figure.suptitle(f"Learning curve on {source.parent.name + '/' if source.parent.name else ''}{source.name} "
+                    f"({evaluation.rows} rows, "
+                    f"{evaluation.folds}-fold cross-validation, seed {evaluation.seed})",
+                    fontsize=10, x=0.01, ha="left")
+    text = f"{DISCLAIMER} Parameters: {evaluation.parameters}."
+    figure.text(0.01, 0.0, "\n".join(textwrap.wrap(text, 110)), fontsize=6.5, color="#555555",
                 va="top", ha="left")
     figure.tight_layout()
     return _deliver(figure, path, force, fmt)
