@@ -5,7 +5,10 @@ reads per million, a metastasis label that is mostly lymph-node status), this ru
 
     exoreason evaluate examples/COHORT/rpm.csv --threshold-all median --folds 5 --baseline \
         --learning-curve SIZES --predictions P.csv --plot docs/learning-curve-COHORT.png --format json
+    exoreason evaluate examples/COHORT/rpm.csv --threshold-all median --prior metastasis=RATE
 
+(the second with the cohort's metastasis rate as the population's prior, scored against always
+answering that rate)
 (the learning-curve sizes are those of 50, 100, 200 and 400 that fit in a fold's training rows),
 adds a bootstrap 95 % interval to each AUC from the predictions file (2,000 resamples of the
 patients, seed 0), stores the figures in docs/real-cohort.json and rewrites the README's section
@@ -92,11 +95,46 @@ def run(cohort: str, *, rows: Path | None = None, folds: int = FOLDS, sizes: tup
         scores[score["parameters"]] = {"auc": score["auc"], "auc_95": list(interval) if interval else None,
                                        "brier": score["brier"], "log_loss": score["log_loss"]}
     curve = [c for c in report["learning_curve"] if c["outcome"] == "metastasis"]
+    share = float(y.mean())
     return {"cohort": cohort, "command": " ".join(args), "rows": report["rows"],
+            "at_rate": at_rate(cohort, share, rows=rows, samples=samples),
             "positives": next(s["positives"] for s in report["scores"] if s["outcome"] == "metastasis"),
             "folds": folds, "sizes": list(sizes), "seconds": round(seconds, 1), "parameters": report["parameters"],
             "cutoffs": len(report["cutoffs"]), "scores": scores,
             "curve": [{k: c[k] for k in ("training_rows", "parameters", "auc", "brier", "log_loss")} for c in curve]}
+
+
+def rate_command(cohort: str, rate: float, rows: Path | None = None) -> list[str]:
+    """The literature's model with the cohort's metastasis rate as the population's prior."""
+    source = str(rows) if rows is not None else f"examples/{cohort}/rpm.csv"
+    return ["exoreason", "evaluate", source, "--threshold-all", "median", "--prior", f"metastasis={rate:.4f}"]
+
+
+def at_rate(cohort: str, share: float, *, rows: Path | None = None, samples: int = BOOTSTRAP) -> dict[str, Any]:
+    """The literature's scores with ``--prior metastasis=RATE`` (the cohort's rate), beside always
+    answering that rate (Brier p (1 - p), log loss -p log p - (1 - p) log(1 - p))."""
+    from exoreason.evaluation import auc_interval
+
+    args = rate_command(cohort, share, rows)
+    with tempfile.TemporaryDirectory() as tmp:
+        predictions = Path(tmp) / "predictions.csv"
+        done = subprocess.run([sys.executable, "-m", "exoreason", *args[1:], "--predictions", str(predictions),
+                               "--format", "json"], cwd=ROOT, capture_output=True, text=True, check=False)
+        if done.returncode:
+            raise SystemExit(f"{' '.join(args)} failed: {done.stderr.strip()}")
+        report = json.loads(done.stdout)
+        with predictions.open() as handle:
+            table = [r for r in csv.DictReader(handle) if r["metastasis"] != ""]
+    y = np.array([int(r["metastasis"]) for r in table])
+    p = np.array([float(r["metastasis_literature"]) for r in table])
+    score = next(s for s in report["scores"] if s["outcome"] == "metastasis" and s["parameters"] == "literature")
+    interval = auc_interval(y, p, samples=samples, seed=0)
+    rate = float(f"{share:.4f}")
+    return {"command": " ".join(args), "prior": rate, "auc": score["auc"],
+            "auc_95": list(interval) if interval else None, "brier": score["brier"], "log_loss": score["log_loss"],
+            "mean_prediction": float(p.mean()),
+            "base_brier": float(np.mean((y - share) ** 2)),
+            "base_log_loss": float(-np.mean(y * np.log(share) + (1 - y) * np.log(1 - share)))}
 
 
 def _auc(score: dict[str, Any]) -> str:
@@ -124,6 +162,17 @@ def _reading(result: dict[str, Any]) -> str:
         parts.append(f"the Brier score of {_names(worse)} is worse than always answering the cohort's share "
                      f"({constant:.4f})")
     return "On this cohort " + "; ".join(parts) + "." if parts else ""
+
+
+def _compare(rate: dict[str, Any]) -> str:
+    """How the model at the cohort's rate compares with always answering the rate, in words."""
+    brier = rate["brier"] - rate["base_brier"]
+    loss = rate["log_loss"] - rate["base_log_loss"]
+    if brier <= 0 and loss <= 0:
+        return f"better by {-brier:.4f} and {-loss:.4f}"
+    return (f"Brier {'better' if brier <= 0 else 'worse'} by {abs(brier):.4f}, log loss "
+            f"{'better' if loss <= 0 else 'worse'} by {abs(loss):.4f}: the literature's spread of "
+            "predictions does not rank these patients better than chance")
 
 
 def _names(names: list[str]) -> str:
@@ -176,7 +225,15 @@ def section(figures: dict[str, Any]) -> str:
                 auc = "n/a" if point["auc"] is None else f"{point['auc']:.3f}"
                 cells.append(f"{auc} / {point['brier']:.4f}")
             lines.append(f"| {size} | " + " | ".join(cells) + " |")
+        rate = result["at_rate"]
         lines += [""]
+        lines += _paragraph(
+            f"With the cohort's rate as the population's prior (`--prior metastasis={rate['prior']}`; every "
+            "other node keeps its reference prior), the literature's model predicts a mean "
+            f"{rate['mean_prediction']:.3f}: AUC {_auc(rate)}, Brier {rate['brier']:.4f} and log loss "
+            f"{rate['log_loss']:.4f}, against {rate['base_brier']:.4f} and {rate['base_log_loss']:.4f} for "
+            f"always answering the rate ({_compare(rate)}).")
+        lines += ["```sh", rate["command"], "```", ""]
         reading = _reading(result)
         if reading:
             lines += _paragraph(reading)

@@ -353,3 +353,30 @@ def test_explain_says_which_side_dominates_where_observations_compete():
     assert data["competing"] in run_cli(*args).stdout
     one_way = json.loads(run_cli("explain", "--cargo", "miR-21", "--outcome", "metastasis", "--format", "json").stdout)
     assert "competing" not in one_way
+
+
+# -- on the real cohorts the project ships (examples/, copies of the shared TCGA cohorts) -------------
+
+@pytest.mark.parametrize("cohort", ["tcga-luad", "tcga-prad"])
+def test_at_the_cohorts_rate_the_literature_is_calibrated_like_the_base_rate(reasoner, cohort):
+    """`evaluate --prior metastasis=RATE` on a real cohort: the mean prediction is the rate and the
+    Brier score and log loss are within 0.001 of always answering the rate (the README's section
+    gives the exact figures; on tissue the literature's signs barely rank these patients)."""
+    from exoreason.evaluation import evaluate
+    from exoreason.evidence import parse_threshold_all
+    from exoreason.learning import read_cohort
+
+    path = ONTOLOGY.parent / "examples" / cohort / "rpm.csv"
+    labels = [line.rsplit(",", 1)[1].strip() for line in path.read_text().splitlines()[1:]]
+    rate = round(labels.count("yes") / len(labels), 4)  # as the README's command gives it
+    population = Reasoner(reasoner.spec, reasoner.params, priors={"metastasis": rate})
+    data = read_cohort(path, population, thresholds=[parse_threshold_all("median")])
+    score = evaluate(population.compiled, data).score("metastasis", "literature")
+    base_brier = rate * (1 - rate)
+    base_loss = -(rate * math.log(rate) + (1 - rate) * math.log(1 - rate))
+    assert score.brier <= base_brier + 1e-3 and score.log_loss <= base_loss + 1e-3
+    figures = json.loads((ONTOLOGY.parent / "docs" / "real-cohort.json").read_text())
+    stored = next(r for r in figures["cohorts"] if r["cohort"] == cohort)["at_rate"]
+    assert stored["prior"] == pytest.approx(rate, abs=5e-5)
+    assert stored["brier"] == pytest.approx(score.brier, abs=1e-6), "run python docs/real_cohort.py"
+    assert abs(stored["mean_prediction"] - rate) < 0.01
