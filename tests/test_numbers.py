@@ -380,3 +380,20 @@ def test_at_the_cohorts_rate_the_literature_is_calibrated_like_the_base_rate(rea
     assert stored["prior"] == pytest.approx(rate, abs=5e-5)
     assert stored["brier"] == pytest.approx(score.brier, abs=1e-6), "run python docs/real_cohort.py"
     assert abs(stored["mean_prediction"] - rate) < 0.01
+
+
+def test_an_answer_beyond_the_memory_budget_says_it_is_approximate():
+    """With a budget too small for the exact contraction, importance sampling answers, and the
+    answer says so (JSON `method`, a closing line); within the budget nothing is said."""
+    exact = json.loads(run_cli("infer", "--cargo", "miR-21", "--format", "json").stdout)
+    assert "method" not in exact
+    small = {"EXOREASON_MEMORY_MB": "0.001"}
+    done = run_cli("infer", "--cargo", "miR-21", "--format", "json", env=small)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["method"].startswith("importance sampling")
+    table = run_cli("infer", "--cargo", "miR-21", env=small).stdout
+    assert "Approximate: importance sampling" in table
+    for row, approx in zip(exact["outcomes"], sorted(data["outcomes"], key=lambda o: [
+            r["key"] for r in exact["outcomes"]].index(o["key"])), strict=True):
+        assert abs(row["posterior"] - approx["posterior"]) < 0.05, row["key"]

@@ -486,6 +486,7 @@ def _answer(reasoner: Reasoner, profiles: Path, handle: IO[str], out: IO[str], f
     first_row = True
     total = 0
     distinct = 0
+    approximate = False
     for ids, line_numbers, matrix in reader.blocks(chunk):
         patterns, _, inverse = distinct_rows(matrix)  # identical profiles are answered once
         try:
@@ -494,6 +495,9 @@ def _answer(reasoner: Reasoner, profiles: Path, handle: IO[str], out: IO[str], f
             row_index = int(np.flatnonzero(inverse == exc.rows[0])[0])
             raise InputError(f"{source}: line {line_numbers[row_index]} (id {ids[row_index]!r}): "
                              f"{exc.message()}") from None
+        if reasoner.engine.last_method != "exact" and warn is not None and not approximate:
+            approximate = True
+            warn(f"{source}: approximate answers: {reasoner.engine.last_method}")
         answers = unique_answers[inverse]
         if prior is not None:
             answers = np.stack([answers, np.broadcast_to(prior, answers.shape), answers - prior],

@@ -678,8 +678,8 @@ class Engine:
     def _approximate(self, targets: list[str], batch: EvidenceBatch, do: Mapping[str, bool],
                      theta: np.ndarray | None, plan: _Plan, out: np.ndarray) -> np.ndarray:
         self.last_method = (f"importance sampling ({SAMPLES:,} samples a row): the exact contraction "
-                            f"needs {(plan.fixed_bytes + plan.row_bytes) / (1 << 20):,.0f} MiB, over the "
-                            f"budget of {self.memory_budget / (1 << 20):,.0f} MiB")
+                            f"needs {(plan.fixed_bytes + plan.row_bytes) / (1 << 20):,.3g} MiB, over the "
+                            f"budget of {self.memory_budget / (1 << 20):,.3g} MiB")
         asked = [t for t in targets if t not in do]
         for row in range(len(batch)):
             readings = {n: float(q) for n, q in zip(batch.nodes, batch.readings[row], strict=True) if q == q}

@@ -249,6 +249,8 @@ class InferenceResult:
     intervals: dict[str, Any] | None = None  # {"samples", "seed", "level"} when intervals were computed
     context: str = ""  # what --cancer did to the link strengths, in words
     priors: dict[str, float] = field(default_factory=dict)  # a population's priors (--prior)
+    #: "exact", or how an answer beyond the engine's memory budget was approximated
+    method: str = "exact"
 
     def outcome(self, key: str) -> OutcomePosterior:
         for o in self.outcomes:
@@ -271,6 +273,7 @@ class InferenceResult:
         out.update({"given_as": dict(self.names), "cancer": self.cancer,
                     **({"context": self.context} if self.context else {}),
                     **({"priors": dict(self.priors)} if self.priors else {}),
+                    **({"method": self.method} if self.method != "exact" else {}),
                     "parameters": self.parameters, "note": DISCLAIMER})
         if self.intervals is not None:
             out["intervals"] = dict(self.intervals)
@@ -453,6 +456,9 @@ def closing_lines(result: InferenceResult, marked: bool) -> list[str]:
         given = ", ".join(f"{result.labels.get(k, k)} {v:g}" for k, v in result.priors.items())
         lines.append(f"Priors: the population's, for this run (--prior): {given}; every other node at its "
                      "reference prior (parameters.toml).")
+    if result.method != "exact":
+        lines.append(f"Approximate: {result.method} (EXOREASON_MEMORY_MB raises the budget); its error "
+                     "against exact inference, where both run, is measured in the tests.")
     lines.append("Odds ratio: posterior odds / prior odds, how strongly the evidence speaks whatever the prior.")
     lines.append(f"Note: {DISCLAIMER} Parameters: {result.parameters}.")
     return lines
@@ -784,14 +790,18 @@ class Reasoner:
         readings = {k: float(v) for k, v in evidence.items()}
         targets = self.outcome_keys
         engine = self.engine
+        methods: list[str] = []
         posterior = engine.posterior_dict(targets, readings)  # checks the evidence
+        methods.append(engine.last_method)
         intervened = engine.posterior_dict(targets, readings, do) if do else {}
+        methods.append(engine.last_method)
         # The prior, and the posterior without each observation, in one batch.
         rows: list[dict[str, float]] = [{}]
         if explain:
             rows += [{k: v for k, v in readings.items() if k != key} for key in readings]
         answers = engine.posteriors(targets, EvidenceBatch.rows(rows)) if readings else \
             engine.posteriors(targets)
+        methods.append(engine.last_method)
         prior = dict(zip(targets, answers[0], strict=True))
         without = {key: dict(zip(targets, answers[1 + i], strict=True)) for i, key in enumerate(readings)} \
             if explain and readings else {}
@@ -814,6 +824,7 @@ class Reasoner:
             cancer=self.cancer, parameters=self.params.source,
             labels={n.key: n.label for n in self.spec.nodes}, do=dict(do or {}),
             context=self.context_note(), priors=dict(self.params.run_priors),
+            method=next((m for m in methods if m != "exact"), "exact"),
         )
 
     def context_note(self) -> str:
