@@ -305,7 +305,7 @@ def infer(
     """Prior and posterior of metastasis, chemoresistance, recurrence and the processes behind them,
     given the cargo observed in exosomes, with the paths and findings behind the answer.
 
-    The table lists outcomes, then processes, each by the size of the change; then, for each row
+    The table lists outcomes, then processes, each by the size of its odds ratio; then, for each row
     the evidence moved, the paths from each observation (-> promotes, -| inhibits, => is required for) and each edge
     once with its strength and findings ([note]: a curator note qualifies them).
 

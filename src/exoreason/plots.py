@@ -220,7 +220,7 @@ def posteriors_figure(result: InferenceResult, *, top: int | None = None) -> Any
     cancer = f"; cancer: {result.cancer}" if result.cancer else ""
     ax.set_title("\n".join(textwrap.wrap(f"Evidence: {evidence}{cancer}", 90, break_on_hyphens=False)),
                  fontsize=10.5, loc="left")
-    ax.annotate(_footnote(result, "Outcomes (bold) first, then processes, each by the size of the change."),
+    ax.annotate(_footnote(result, "Outcomes (bold) first, then processes, each by the size of its odds ratio."),
                 xy=(0, 0), xycoords="axes fraction", xytext=(0, -34), textcoords="offset points",
                 fontsize=6.5, color="#555555", va="top", ha="left")
     return figure
@@ -230,7 +230,7 @@ def plot_posteriors(result: InferenceResult, path: Path | str | None = None, *, 
                     top: int | None = None, fmt: str | None = None) -> Picture:
     """Prior beside posterior of each process and outcome, as paired horizontal bars.
 
-    Outcomes come first, then processes, each by the size of the change; rows the evidence moved
+    Outcomes come first, then processes, each by the size of its odds ratio; rows the evidence moved
     are highlighted, their change written beside them. The posterior's colour says whether the
     evidence raised it, lowered it or left it; with intervals a whisker shows the posterior's
     interval; under an intervention (``do``) a third bar shows the posterior under it. The legend
