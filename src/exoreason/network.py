@@ -42,10 +42,12 @@ __all__ = [
     "NODE_KINDS",
     "NetworkSpec",
     "Node",
+    "OBSERVABLE_KINDS",
     "RELATION_KINDS",
     "Summary",
     "derive_network",
     "digest",
+    "fixed_nodes",
     "load_network",
     "network_json",
     "read_json_file",
@@ -622,24 +624,14 @@ def fixed_nodes(spec: NetworkSpec) -> list[Fixed]:
     between them), so X is fixed when no observable node is its ancestor, its descendant, or a
     descendant of one of its ancestors. Each such node stays at its reference prior unless it, or
     a node it leads to, is observed."""
-    parents: dict[str, list[str]] = defaultdict(list)
-    children: dict[str, list[str]] = defaultdict(list)
-    for e in spec.edges:
-        parents[e.child].append(e.parent)
-        children[e.parent].append(e.child)
+    import networkx as nx
 
-    def closure(start: Iterable[str], step: dict[str, list[str]]) -> set[str]:
-        seen: set[str] = set()
-        stack = list(start)
-        while stack:
-            node = stack.pop()
-            if node not in seen:
-                seen.add(node)
-                stack.extend(step[node])
-        return seen
-
+    graph = nx.DiGraph()
+    graph.add_nodes_from(spec.keys)
+    graph.add_edges_from((e.parent, e.child) for e in spec.edges)
     observable = [n.key for n in spec.nodes if n.kind in OBSERVABLE_KINDS]
-    moved = closure(closure(observable, parents), children)
+    causes = set(observable).union(*(nx.ancestors(graph, o) for o in observable))
+    moved = causes.union(*(nx.descendants(graph, c) for c in causes))
     return [Fixed(n.key, "no exosomal cargo or tumour state causes it, is caused by it or shares a cause "
                          "with it: it stays at its reference prior unless it, or a node it leads to, is "
                          "observed")
