@@ -729,6 +729,40 @@ def export(
         typer.echo(f"exoreason: warning: {warning}", err=True)
 
 
+import_app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    help="Import a database export as a source of its own (a directory of templates under "
+         "ontology/sources/ that `exoreason build` merges with the review).",
+)
+app.add_typer(import_app, name="import")
+
+
+@import_app.command("mirtarbase")
+def import_mirtarbase(
+    export_file: Annotated[Path, typer.Argument(metavar="FILE", help="miRTarBase's export as downloaded: .xlsx, tab-separated .tsv/.txt or .csv, with its columns miRTarBase ID, miRNA, Species (miRNA), Target Gene, Target Gene (Entrez Gene ID), Species (Target Gene), Experiments, Support Type, References (PMID).")],
+    source_id: Annotated[str | None, typer.Option("--id", help="The source's id (default mirtarbase-RELEASE): the directory's name and the start of its finding ids.")] = None,
+    release: Annotated[str | None, typer.Option("--release", help="The miRTarBase release the export comes from, e.g. 9.0 (read from the file name when it holds one).")] = None,
+    year: Annotated[int | None, typer.Option("--year", help="The release's year (known for 7.0, 8.0 and 9.0).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Directory to write (default: ONTOLOGY_DIR/sources/ID).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing source directory.")] = False,
+) -> None:
+    """Import the human interactions of the graph's miRNAs from a miRTarBase export: each
+    interaction a finding (miRNA targets gene) with its PMIDs as studies and its support type as
+    the evidence kind (Functional MTI: reporter assay; Functional MTI (Weak): high throughput);
+    Non-Functional rows, other species and miRNAs the graph lacks are dropped and counted. Then run
+    `exoreason build`.
+
+    Example: exoreason import mirtarbase hsa_MTI.xlsx --release 9.0
+    """
+    from .mirtarbase import import_mirtarbase as run_import
+
+    report = run_import(export_file, source_id=source_id, release=release, year=year, out=out, force=force)
+    typer.echo(report.render())
+
+
 def _terminate(signum: int, frame: object) -> None:
     # SIGTERM unwinds like Ctrl-C, so temporary files are removed and no output is half-written.
     raise KeyboardInterrupt

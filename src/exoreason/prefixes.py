@@ -40,6 +40,7 @@ __all__ = [
     "FINDING",
     "HGNC",
     "MIRBASE",
+    "NCBIGENE",
     "OBO",
     "OBOINOWL",
     "OWL",
@@ -70,6 +71,7 @@ FINDING = EXO + "finding/"
 PUBLICATION = EXO + "publication/"
 HGNC = "https://identifiers.org/hgnc:"
 MIRBASE = "https://identifiers.org/mirbase.mature:"
+NCBIGENE = "https://identifiers.org/ncbigene:"
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,12 @@ PREFIX_RECORDS: tuple[PrefixRecord, ...] = (
     PrefixRecord("dcterms", DCTERMS, identifiers=False),
     PrefixRecord("skos", SKOS, identifiers=False),
     *(_obo(p) for p in ("GO", "CL", "UBERON", "DOID", "ECO", "RO", "BFO", "IAO")),
+    # bioregistry: prefix ncbigene, preferred prefix NCBIGene (identifiers.org MIR:00000069); the
+    # identifiers.org form as for HGNC, bioregistry's other URI prefixes as synonyms. Target genes
+    # of imported interactions (miRTarBase) that HGNC terms of the graph do not already name.
+    PrefixRecord("NCBIGene", NCBIGENE, ("ncbigene",), (
+        "http://identifiers.org/ncbigene/", "https://identifiers.org/ncbigene/", "http://identifiers.org/ncbigene:",
+        "https://bioregistry.io/ncbigene:", "http://bioregistry.io/ncbigene:", "https://www.ncbi.nlm.nih.gov/gene/")),
     # bioregistry: prefix hgnc, preferred prefix HGNC; its URI prefixes include each form below.
     PrefixRecord("HGNC", HGNC, ("hgnc",), (
         "http://identifiers.org/hgnc:", "http://identifiers.org/hgnc/", "https://identifiers.org/hgnc/",

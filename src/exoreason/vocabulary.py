@@ -76,6 +76,9 @@ EVIDENCE_KINDS: dict[str, str] = {
     "ECO:0007122": "in vitro",
     "ECO:0007120": "in vivo",
     "ECO:0007121": "patient samples",
+    # the kinds miRTarBase's support types map to (mirtarbase.py)
+    "ECO:0007682": "reporter gene assay (miRTarBase Functional MTI)",
+    "ECO:0006056": "high throughput (miRTarBase Functional MTI (Weak))",
 }
 
 
