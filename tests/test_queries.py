@@ -296,6 +296,22 @@ def test_targets_of_mirna(graph):
     assert column(everything, "reference") == {"29", "25", "23", "122", "123", "22", "124", "125", "126", "27"}
 
 
+def test_import_names(graph):
+    # The names `exoreason import` matches an export's rows against: Table 3's miR-25-3p by its
+    # miRBase name with and without the species prefix, KLF2 (its target) by its HGNC symbol, and
+    # the miR-1247-3p study by its PMID.
+    found = set(rows(ask(graph, "import-names"), "kind", "term", "name"))
+    assert {("miRNA", MIRBASE + "MIMAT0000081", "hsa-miR-25-3p"),
+            ("miRNA", MIRBASE + "MIMAT0000081", "miR-25-3p"),
+            ("miRNA", MIRBASE + "MIMAT0000646", "hsa-miR-155-5p"),
+            ("gene", HGNC + "6347", "KLF2"),
+            ("publication", EXO + "publication/mir1247-3p-2018", "29335551")} <= found
+    mirna_names = {name for kind, _, name in found if kind == "miRNA"}
+    # related synonyms (precursor gene symbols, names of the other arm) and families are not matched
+    assert not {"MIR21", "miR-423", "miR-1247", "miR-200 family"} & mirna_names
+    assert {kind for kind, _, _ in found} == {"miRNA", "gene", "publication"}
+
+
 def test_cancers(graph):
     labels = column(ask(graph, "cancers"), "label")
     # Table 3's diseases (CRC, HCC, GC, LUC, BC, CCRCC, PCa, PDAC) and the text's leukaemia (1997)
