@@ -282,3 +282,53 @@ def test_help_example_runs(tmp_path):
     assert done.returncode == 0, (example, done.stderr)
     assert len(table(onto / "sources" / "mirtarbase-9.0" / "claims.tsv")) == 4
     assert run_cli("import", "--help").returncode == 0
+
+
+def test_an_imported_export_builds_and_raises_the_belief_in_table_3_targeting(tmp_path):
+    """Imported into a copy of the ontology directory and built: every imported finding names its
+    source, and a strong MTI on a Table 3 miRNA -> target pair (miR-25-3p -> KLF2) raises the belief
+    in that targeting edge, by the studies it adds; re-importing over the built source gives the
+    same files (its own terms and publications are declared again, not taken from the graph)."""
+    from dataclasses import replace
+
+    from exoreason.model import edge_belief, load_parameters
+    from exoreason.network import load_network
+    from exoreason.query import run_query
+
+    onto = tmp_path / "ontology"
+    shutil.copytree(ONTOLOGY, onto)
+    env = {"EXOREASON_ONTOLOGY_DIR": str(onto)}
+    export = write_tsv(tmp_path / "mti.tsv", ROWS)
+    assert run_cli("import", "mirtarbase", str(export), "--release", "9.0", env=env).returncode == 0
+    source = onto / "sources" / "mirtarbase-9.0"
+    written = {p.name: p.read_bytes() for p in source.iterdir()}
+    done = run_cli("build", env=env)
+    assert done.returncode == 0, done.stderr
+
+    found = run_query(onto / "exoreason-kg.ttl", """
+        SELECT ?finding ?source WHERE {
+          ?finding exo:fromSource ?source .
+          FILTER(STRSTARTS(STR(?finding), "https://w3id.org/exoreason/finding/mirtarbase-9.0-"))
+        }""")
+    sources = {r["finding"].value.rsplit("/", 1)[-1]: r["source"].value for r in found.rows}
+    assert sources == {f"mirtarbase-9.0-{i}": "https://w3id.org/exoreason/source/mirtarbase-9.0"
+                       for i in ("MIRT999001", "MIRT999001-weak", "MIRT999002", "MIRT999005-weak")}
+
+    params = load_parameters()
+
+    def targeting(spec):
+        (edge,) = [e for e in spec.edges if e.parent == "hsa_miR_25_3p" and "KLF2" in e.child]
+        return edge
+
+    before = targeting(load_network(ONTOLOGY / "exoreason-network.json"))
+    after = targeting(load_network(onto / "exoreason-network.json"))
+    imported_findings = {f.finding.rsplit("/", 1)[-1] for f in after.findings} - {f.finding.rsplit("/", 1)[-1] for f in before.findings}
+    assert imported_findings == {"mirtarbase-9.0-MIRT999001", "mirtarbase-9.0-MIRT999001-weak"}
+    assert edge_belief(after, params) > edge_belief(before, params)
+    # the strong finding alone (two reporter-assay studies) already raises it
+    strong_only = replace(after, findings=tuple(f for f in after.findings if not f.finding.endswith("-weak")))
+    assert edge_belief(before, params) < edge_belief(strong_only, params) < edge_belief(after, params)
+
+    done = run_cli("import", "mirtarbase", str(export), "--release", "9.0", "--force", env=env)
+    assert done.returncode == 0, done.stderr
+    assert {p.name: p.read_bytes() for p in source.iterdir()} == written

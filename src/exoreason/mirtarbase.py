@@ -481,8 +481,9 @@ def map_rows(rows: Sequence[ExportRow], names: GraphNames, *, source_id: str, re
     source = [{
         "id": source_id,
         "kind": "database",
-        "title": f"miRTarBase {release}: experimentally supported human miRNA-target interactions of the "
-                 f"graph's miRNAs (Functional MTI and Functional MTI (Weak))",
+        # the release has a column of its own (answers cite "TITLE RELEASE, YEAR")
+        "title": "miRTarBase, experimentally supported human miRNA-target interactions of the graph's miRNAs "
+                 "(Functional MTI and Functional MTI (Weak))",
         "year": str(year),
         "release": release,
         "licence": LICENCE,
