@@ -202,3 +202,28 @@ def test_conflicting_findings_are_listed_with_both_sides(tmp_path):
     assert row["objectLabel"] == "metastasis"
     review_only = store_from_graph(graph_for_sources(["review"], directory))
     assert run_query(review_only, load_named_query("sign-conflicts").text).plain_rows() == []
+
+
+def test_explain_shows_a_conflict_with_both_sides_and_contexts(tmp_path):
+    directory = _ontology(tmp_path, {"s1": {
+        "source.tsv": _record("s1", publication="mir25-3p-2018"),
+        "claims.tsv": CLAIM_HEADER + "s1-mir200c\tmiRBase:MIMAT0000617\texo:promotes\texo:Metastasis\t\tasserted\t"
+                                     "exosomal\tAbstract\t\t\tECO:0007120\tq\t\n"}})
+    env = {"EXOREASON_ONTOLOGY_DIR": str(directory)}
+    result = run_cli("explain", "--cargo", "miR-200c", "-y", "metastasis", "--sources", "review,s1", env=env)
+    assert result.returncode == 0, result.stderr
+    assert ("Conflicting findings: raising it, hsa-miR-200c-3p -> metastasis (exosomal context; sources: s1); "
+            "lowering it, hsa-miR-200c-3p ~> hsa-miR-200c-3p in tumour cells -| epithelial to mesenchymal "
+            "transition") in result.stdout
+    assert "(cellular context; sources: review)" in result.stdout
+    import json
+
+    as_json = json.loads(run_cli("explain", "--cargo", "miR-200c", "-y", "metastasis", "--sources", "review,s1",
+                                 "--format", "json", env=env).stdout)
+    jsonschema = pytest.importorskip("jsonschema")
+    jsonschema.validate(as_json, json.loads((REPO / "docs" / "answer.schema.json").read_text()))
+    (conflict,) = as_json["conflicts"]
+    assert (conflict["raising"]["context"], conflict["lowering"]["context"]) == ("exosomal", "cellular")
+    # Without the second source there is nothing to conflict with.
+    alone = run_cli("explain", "--cargo", "miR-200c", "-y", "metastasis", "--sources", "review", env=env)
+    assert "Conflicting findings" not in alone.stdout
