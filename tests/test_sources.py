@@ -227,3 +227,25 @@ def test_explain_shows_a_conflict_with_both_sides_and_contexts(tmp_path):
     # Without the second source there is nothing to conflict with.
     alone = run_cli("explain", "--cargo", "miR-200c", "-y", "metastasis", "--sources", "review", env=env)
     assert "Conflicting findings" not in alone.stdout
+
+
+def test_explain_shows_a_conflict_the_graph_states_about_a_family(tmp_path):
+    """Exosomal miR-200 (the family) raising metastasis, against the review's miR-200c -| EMT ->
+    metastasis: different nodes in the network (context first), but one conflict in the graph,
+    which explain shows for miR-200c with both sides, and validate lists."""
+    directory = _ontology(tmp_path, {"s1": {
+        "source.tsv": _record("s1", publication="mir25-3p-2018"),
+        "claims.tsv": CLAIM_HEADER + "s1-mir200\texo:MiR200Family\texo:promotes\texo:Metastasis\t\tasserted\t"
+                                     "exosomal\tAbstract\t\t\tECO:0007120\tq\t\n"}})
+    spec = network_for_sources(["review", "s1"], directory)
+    (conflict,) = [c for c in spec.conflicts if c["raising"]["finding"].endswith("/s1-mir200")
+                   and c["lowering"]["finding"].endswith("/E-mir200c-emt")]
+    assert conflict["raising"]["path"] == "miR-200 family -> metastasis"
+    assert conflict["lowering"]["path"] == "hsa-miR-200c-3p -| epithelial to mesenchymal transition -> metastasis"
+    env = {"EXOREASON_ONTOLOGY_DIR": str(directory)}
+    result = run_cli("explain", "--cargo", "miR-200c", "-y", "metastasis", "--sources", "review,s1", env=env)
+    assert result.returncode == 0, result.stderr
+    assert ("Conflicting findings: raising it, miR-200 family -> metastasis (exosomal context; sources: s1); "
+            "lowering it, hsa-miR-200c-3p -| epithelial to mesenchymal transition -> metastasis (cellular context; "
+            "sources: review).") in result.stdout
+    assert "Context first" in result.stdout

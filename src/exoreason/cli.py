@@ -175,7 +175,7 @@ def validate(
 
     Example: exoreason validate --no-reasoner
     """
-    from .validate import describe_conflict
+    from .network import conflict_record, describe_conflict
     from .validate import validate as run_validate
 
     report = run_validate(reasoner=not no_reasoner)
@@ -185,7 +185,9 @@ def validate(
     typer.echo(f"conflicting findings (sign-conflicts; the network combines them, README 'Conflicting findings'): "
                f"{len(report.conflicts) or 'none'}")
     for row in report.conflicts:
-        typer.echo(f"  {describe_conflict(row)}")
+        record = conflict_record(row)
+        target = row.get("objectLabel") or row["object"]
+        typer.echo(f"  {target}: {describe_conflict(record)}")
 
 
 @app.command()

@@ -22,11 +22,12 @@ from .inference import (
     path_sign,
     path_text,
 )
+from .network import describe_conflict
 
 if TYPE_CHECKING:
     from .inference import Reasoner
 
-__all__ = ["Explanation", "coerce_result", "conflict_record", "describe_conflict", "explain"]
+__all__ = ["CONFLICT_RULE", "Explanation", "coerce_result", "explain", "graph_conflicts", "path_conflict"]
 
 
 def coerce_result(reasoner: Reasoner, given: Any) -> InferenceResult:
@@ -59,7 +60,8 @@ class Explanation:
     result: InferenceResult
     unconnected: tuple[str, ...]  # observed nodes with no path to the outcome
     #: Observations whose paths to the outcome disagree in sign: each side's strongest path, the
-    #: sources of its findings and the context the molecule acts in (:func:`conflict_record`).
+    #: sources of its findings and the context the molecule acts in (:func:`path_conflict`), and the
+    #: graph's conflicting findings about an observed molecule and the outcome (:func:`graph_conflicts`).
     conflicts: tuple[dict[str, Any], ...] = ()
 
     @property
@@ -119,7 +121,9 @@ class Explanation:
         if self.balance():
             lines.append(f"  {self.balance()}")
         for conflict in self.conflicts:
-            lines.append(f"  {describe_conflict(conflict)}")
+            lines.append(f"  Conflicting findings: {describe_conflict(conflict)}.")
+        if self.conflicts:
+            lines.append(f"  {CONFLICT_RULE}")
         for key in self.unconnected:
             lines.append(f"  {self.label(key)}: no path in the network leads from it to {o.label}")
         steps: dict[tuple[str, str], EdgeStep] = {}
@@ -141,8 +145,8 @@ class Explanation:
         return f"<pre>{escape(self.render_table())}</pre>"
 
 
-def conflict_record(node: str, paths: Sequence[tuple[EdgeStep, ...]], labels: Mapping[str, str]
-                    ) -> dict[str, Any] | None:
+def path_conflict(node: str, paths: Sequence[tuple[EdgeStep, ...]], labels: Mapping[str, str]
+                  ) -> dict[str, Any] | None:
     """Where an observation's paths to an outcome disagree in sign, each side's strongest path
     (``paths`` come strongest first) with the sources of its findings and the context its first
     molecule acts in: ``exosomal`` for cargo acting in recipient cells, ``cellular`` where the
@@ -160,15 +164,24 @@ def conflict_record(node: str, paths: Sequence[tuple[EdgeStep, ...]], labels: Ma
     return {"node": node, **sides}
 
 
-def describe_conflict(conflict: Mapping[str, Any]) -> str:
-    """A conflict record in words, both sides with their sources and contexts."""
-    def side(name: str) -> str:
-        found = conflict[name]
-        return f"{found['path']} ({found['context']} context; sources: {', '.join(found['sources'])})"
+def graph_conflicts(reasoner: Reasoner, observed: Iterable[str], outcome: str) -> list[dict[str, Any]]:
+    """The graph's conflicting findings (``NetworkSpec.conflicts``) about an observed molecule
+    (either side's subject is its class, or a member's) and the outcome asked about."""
+    spec = reasoner.spec
+    target = spec.node(outcome).iri
+    found = []
+    for key in observed:
+        node = spec.node(key)
+        iris = {node.iri, *node.members}
+        for conflict in spec.conflicts:
+            if conflict["object"] == target and iris & {conflict["raising"]["subject"], conflict["lowering"]["subject"]}:
+                found.append({"node": key, "raising": dict(conflict["raising"]), "lowering": dict(conflict["lowering"])})
+    return found
 
-    return (f"Conflicting findings: raising it, {side('raising')}; lowering it, {side('lowering')}. "
-            "Context first: cellular and exosomal molecules are separate nodes; what still disagrees is "
-            "weighed by the evidence (README, 'Conflicting findings').")
+
+#: How an answer says what the network does with conflicting findings.
+CONFLICT_RULE = ("Context first: cellular and exosomal molecules are separate nodes; what still disagrees on one "
+                 "edge is weighed by the evidence (README, 'Conflicting findings').")
 
 
 def explain(reasoner: Reasoner, evidence: Any, outcome: str, every_path: bool = False) -> Explanation:
@@ -192,5 +205,7 @@ def explain(reasoner: Reasoner, evidence: Any, outcome: str, every_path: bool = 
     found = dataclasses.replace(found, explanation=effects)
     connected = {e.node for e in found.explanation}
     conflicts = tuple(c for node, paths in every.items()
-                      if (c := conflict_record(node, paths, result.labels)) is not None)
+                      if (c := path_conflict(node, paths, result.labels)) is not None)
+    conflicts += tuple(c for c in graph_conflicts(reasoner, result.evidence, key)
+                       if not any(c["raising"]["path"] == d["raising"]["path"] for d in conflicts))
     return Explanation(found, result, tuple(k for k in result.evidence if k not in connected), conflicts)

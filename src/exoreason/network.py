@@ -26,7 +26,7 @@ import hashlib
 import json
 import re
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -204,6 +204,9 @@ class NetworkSpec:
     #: The sources whose findings the edges carry (``queries/sources.rq``'s columns: id, kind,
     #: title, year, release), the review first.
     sources: list[dict[str, str]] = field(default_factory=list)
+    #: Findings of the graph that disagree on a direction (``queries/sign-conflicts.rq``), as
+    #: :func:`conflict_record` gives them.
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
 
     def source_citations(self) -> list[str]:
         """Each source the network's findings come from, as an answer names it:
@@ -308,6 +311,7 @@ class NetworkSpec:
                            "findings": [asdict(f) for f in x.findings]} for x in self.summaries],
             "fixed": [asdict(x) for x in self.fixed],
             "sources": [dict(x) for x in self.sources],
+            **({"conflicts": [dict(x) for x in self.conflicts]} if self.conflicts else {}),
         }
 
     @classmethod
@@ -345,6 +349,7 @@ class NetworkSpec:
                                tuple(x["path"])) for x in data.get("summaries", [])],
             fixed=[Fixed(x["key"], x["reason"]) for x in data.get("fixed", [])],
             sources=[dict(x) for x in data.get("sources", [])],
+            conflicts=[dict(x) for x in data.get("conflicts", [])],
         )
 
 
@@ -567,6 +572,7 @@ def derive_network(source: Any = None, graph_digest: str | None = None, *, endpo
         f.origin for x in summaries for f in x.findings}
     spec.sources = [{k: row.get(k) or "" for k in ("id", "kind", "title", "year", "release")}
                     for row in _rows(source, "sources", endpoint) if row["id"] in used]
+    spec.conflicts = [conflict_record(row) for row in _rows(source, "sign-conflicts", endpoint)]
     spec.graph_digest = graph_digest if graph_digest is not None else digest(network_json(spec))
     return spec
 
@@ -661,6 +667,42 @@ def _summaries(edges: list[Edge]) -> tuple[list[Edge], list[Summary]]:
     summaries = [Summary(e.parent, e.child, e.sign, e.findings, removed[e.key])
                  for e in edges if e.key in removed]
     return kept, summaries
+
+
+def conflict_record(row: Mapping[str, str]) -> dict[str, Any]:
+    """A row of ``queries/sign-conflicts.rq`` as the network file keeps it and answers show it:
+    the object, and each side's subject, path in words, sources, context and finding.
+
+    >>> r = conflict_record({"raisingSubject": "s", "raisingSubjectLabel": "miR-200 family",
+    ...     "object": "o", "objectLabel": "metastasis", "raising": "f/a", "raisingFirst": "1",
+    ...     "raisingSource": "le", "raisingContext": "exosomal", "loweringSubject": "t",
+    ...     "loweringSubjectLabel": "miR-200c", "lowering": "f/b", "loweringFirst": "-1",
+    ...     "loweringVia": "EMT", "loweringSource": "review", "loweringContext": "cellular"})
+    >>> r["raising"]["path"], r["lowering"]["path"]
+    ('miR-200 family -> metastasis', 'miR-200c -| EMT -> metastasis')
+    """
+    out: dict[str, Any] = {"object": row["object"]}
+    target = row.get("objectLabel") or row["object"]
+    for side, sign in (("raising", 1), ("lowering", -1)):
+        first = int(row.get(f"{side}First") or sign)
+        subject = row.get(f"{side}SubjectLabel") or row[f"{side}Subject"]
+        via = row.get(f"{side}Via") or ""
+        arrows = {1: "->", -1: "-|"}
+        path = (f"{subject} {arrows[first]} {via} {arrows[sign * first]} {target}" if via
+                else f"{subject} {arrows[first]} {target}")
+        out[side] = {"subject": row[f"{side}Subject"], "path": path,
+                     "sources": [row.get(f"{side}Source") or "review"],
+                     "context": row.get(f"{side}Context") or "cellular", "finding": row[side]}
+    return out
+
+
+def describe_conflict(conflict: Mapping[str, Any]) -> str:
+    """A conflict record in words, both sides with their sources and contexts."""
+    def side(name: str) -> str:
+        found = conflict[name]
+        return f"{found['path']} ({found['context']} context; sources: {', '.join(found['sources'])})"
+
+    return f"raising it, {side('raising')}; lowering it, {side('lowering')}"
 
 
 def fixed_nodes(spec: NetworkSpec) -> list[Fixed]:

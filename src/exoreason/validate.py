@@ -23,7 +23,7 @@ from .errors import ValidationFailure
 from .query import list_queries, load_named_query, load_store, run_query
 from .resources import KG_FILE, OWL_FILE, ontology_dir
 
-__all__ = ["HermitReport", "ValidationReport", "describe_conflict", "run_hermit", "validate"]
+__all__ = ["HermitReport", "ValidationReport", "run_hermit", "validate"]
 
 _UNSAT = re.compile(r"EquivalentClasses\(([^)]*(?:owl:Nothing|owl#Nothing)[^)]*)\)")
 _NOTHING = "http://www.w3.org/2002/07/owl#Nothing"
@@ -55,19 +55,6 @@ class ValidationReport:
             for row in rows:
                 out.append(f"{name}: " + ", ".join(f"{k}={v}" for k, v in row.items()))
         return out
-
-
-def describe_conflict(row: dict[str, str]) -> str:
-    """One conflict in words: ``miR-200 family raises metastasis (via colonization; le2014,
-    exosomal; finding ...) against hsa-miR-200c-3p lowering it (via EMT; review, cellular; ...)``."""
-    def side(kind: str) -> str:
-        via = f"via {row[kind + 'Via']}; " if row.get(kind + "Via") else ""
-        return (f"{via}source {row.get(kind + 'Source') or 'review'}, {row.get(kind + 'Context') or 'cellular'} "
-                f"context; {row[kind].rsplit('/', 1)[-1]}")
-
-    subject = row.get("subjectLabel") or row["subject"]
-    target = row.get("objectLabel") or row["object"]
-    return f"{subject} raises {target} ({side('raising')}) and lowers it ({side('lowering')})"
 
 
 def _hermit_classpath() -> str:
