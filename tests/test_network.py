@@ -204,12 +204,32 @@ def test_a_cycle_is_a_build_error_naming_it():
         derive_network(Graph().parse(data=cyclic, format="turtle"))
 
 
-def test_promoting_and_inhibiting_one_child_is_a_build_error():
-    from exoreason.errors import BuildError
+def test_findings_of_opposite_signs_on_one_pair_are_weighed_by_belief():
+    """Conflicting findings on one pair (once context has separated cellular and exosomal
+    molecules): the side with the greater belief gives the edge its sign, the other is kept as
+    outweighed, and the edge's belief is the stronger side's given that not both are right."""
+    from exoreason.model import edge_belief
 
-    both = CASCADE_TTL + _claim(21, "t:E", "exo:inhibits", "t:D")
-    with pytest.raises(BuildError, match="E both inhibits and promotes D"):
-        derive_network(Graph().parse(data=both, format="turtle"))
+    params = load_parameters()
+    # One review statement each way (belief 0.5 each): the raising side keeps the edge.
+    tie = derive_network(Graph().parse(data=CASCADE_TTL + _claim(21, "t:E", "exo:inhibits", "t:D"),
+                                       format="turtle"))
+    edge = next(e for e in tie.edges if (e.parent, e.child) == ("E", "D"))
+    assert edge.sign == "+" and [f.finding.rsplit("/", 1)[-1] for f in edge.against] == ["c21"]
+    assert edge_belief(edge, params) == pytest.approx(0.5 * 0.5 / (1 - 0.25), abs=1e-12)
+    # Two distinct studies inhibit (belief 1 - (0.1 + 0.4 * 0.4) = 0.74) against one promoting.
+    stronger = CASCADE_TTL + _claim(21, "t:E", "exo:inhibits", "t:D") + _claim(22, "t:E", "exo:inhibits", "t:D")
+    spec = derive_network(Graph().parse(data=stronger, format="turtle"))
+    edge = next(e for e in spec.edges if (e.parent, e.child) == ("E", "D"))
+    assert edge.sign == "-"
+    assert {f.finding.rsplit("/", 1)[-1] for f in edge.findings} == {"c21", "c22"}
+    assert [f.finding.rsplit("/", 1)[-1] for f in edge.against] == ["c2"]
+    assert edge_belief(edge, params) == pytest.approx(0.74 * 0.5 / (1 - 0.37), abs=1e-12)
+    # The outweighed findings travel with the network file.
+    from exoreason.network import NetworkSpec
+
+    again = NetworkSpec.from_dict(spec.to_dict())
+    assert next(e for e in again.edges if e.key == "E->D").against == edge.against
 
 
 def test_the_same_network_from_a_sparql_server(private_oxigraph_server, tmp_path):

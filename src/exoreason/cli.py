@@ -10,7 +10,7 @@ owlready2) are imported inside the functions that need them, so ``--help`` is in
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -38,6 +38,7 @@ _DEBUG = False
 Cargo = Annotated[list[str], typer.Option("--cargo", "-c", help="Cargo observed present in exosomes (any name: miR-155, hsa-miR-155-5p, MIR155). Repeatable.")]
 Absent = Annotated[list[str], typer.Option("--absent", "-a", help="Cargo measured and found absent. Repeatable.")]
 Cancer = Annotated[str | None, typer.Option("--cancer", help="Cancer type asked about (e.g. PDAC, 'lung cancer'): findings from other cancer types count for less.")]
+Sources = Annotated[str | None, typer.Option("--sources", metavar="ID,ID", help="Only the findings of these sources (ids from `exoreason query sources`: review, a primary study's, a database release's); the network is derived from them alone. Default: every source.")]
 Config = Annotated[Path | None, typer.Option("--config", help="TOML file overriding network parameters (see parameters.toml), such as one written by `exoreason fit`.")]
 Output = Annotated[Path, typer.Option("--output", "-o", help="File to write (whole or not at all).")]
 Force = Annotated[bool, typer.Option("--force", help="Overwrite an existing output file.")]
@@ -81,13 +82,42 @@ def _root(
 def build(
     check: Annotated[bool, typer.Option("--check", help="Only report whether the committed release files are current (exit 1 if stale).")] = False,
     endpoint: Annotated[str | None, typer.Option("--endpoint", help="Derive the network from the graph a SPARQL server holds (after `exoreason push`), by the same queries; writes the network file only.")] = None,
+    sources: Sources = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="With --sources: write the network of those sources here (the release files always hold every source).")] = None,
+    force: Force = False,
 ) -> None:
-    """Regenerate ontology/exoreason.owl, exoreason-kg.ttl and the network from the edit file and templates.
+    """Regenerate ontology/exoreason.owl, exoreason-kg.ttl and the network from the edit file and
+    every source's templates (ontology/templates/ is the review; ontology/sources/<id>/ the others).
 
+    With --sources, derive the network of the named sources' findings alone and report it (write it
+    with --output); the release files are left as they are.
+
+    \b
     Example: exoreason build --check
+    Example: exoreason build --sources review --output review-network.json
     """
     from .build import build as run_build
     from .build import stale_files
+
+    if sources is not None:
+        from .build import network_for_sources, parse_sources
+        from .files import check_writable, write_output
+        from .network import network_json
+
+        if check or endpoint:
+            raise InputError("--sources derives the network of the named sources locally; it does not go "
+                             "with --check or --endpoint")
+        if output is not None:
+            check_writable(output, force)
+        spec = network_for_sources(parse_sources(sources) or [])
+        typer.echo(f"network of {sources}: {len(spec.nodes)} nodes, {len(spec.edges)} edges")
+        _left_out(spec)
+        if output is not None:
+            write_output(output, network_json(spec), force)
+            typer.echo(f"wrote {output}")
+        return
+    if output is not None:
+        raise InputError("--output goes with --sources (a plain build writes the release files)")
 
     if endpoint is not None:
         from .build import build_from_endpoint
@@ -140,16 +170,24 @@ def _left_out(spec: object) -> None:
 def validate(
     no_reasoner: Annotated[bool, typer.Option("--no-reasoner", help="Skip HermiT (no Java needed).")] = False,
 ) -> None:
-    """Check the built ontology: HermiT consistency and satisfiability, and every *-violation query.
+    """Check the built ontology: HermiT consistency and satisfiability, and every *-violation query;
+    list the findings that disagree on a direction (sign-conflicts), which are not failures.
 
     Example: exoreason validate --no-reasoner
     """
+    from .network import conflict_record, describe_conflict
     from .validate import validate as run_validate
 
     report = run_validate(reasoner=not no_reasoner)
     if report.hermit is not None:
         typer.echo(f"HermiT: consistent, no unsatisfiable class ({report.hermit.seconds:.1f} s)")
     typer.echo("violation queries: no rows")
+    typer.echo(f"conflicting findings (sign-conflicts; the network combines them, README 'Conflicting findings'): "
+               f"{len(report.conflicts) or 'none'}")
+    for row in report.conflicts:
+        record = conflict_record(row)
+        target = row.get("objectLabel") or row["object"]
+        typer.echo(f"  {target}: {describe_conflict(record)}")
 
 
 @app.command()
@@ -203,6 +241,7 @@ def query(
     retries: Annotated[int, typer.Option("--retries", help="Retries of an endpoint request that failed for a passing reason (unreachable, HTTP 5xx), with doubling waits.")] = 2,
     allow_update: Annotated[bool, typer.Option("--allow-update", help="Send a SPARQL Update to the --endpoint (its update service, e.g. http://HOST:PORT/update). The embedded graph is never changed.")] = False,
     reason: Annotated[bool, typer.Option("--reason", help="Answer over the graph plus what OWL entails (its OWL 2 RL closure, built by `exoreason build`): subclasses, inverse relations, super-properties.")] = False,
+    sources: Sources = None,
 ) -> None:
     from .query import (
         GROUPS,
@@ -248,7 +287,15 @@ def query(
         raise InputError("--reason works on the embedded graph; `exoreason push --reason` loads the "
                          "entailed graph into a server")
     bindings = dict(parse_binding(b) for b in bind)
-    source = None
+    source: Any = None
+    if sources is not None:
+        if endpoint or reason:
+            raise InputError("--sources builds the graph of the named sources locally; it does not go with "
+                             "--endpoint or --reason")
+        from .build import graph_for_sources, parse_sources
+        from .query import store_from_graph
+
+        source = store_from_graph(graph_for_sources(parse_sources(sources) or []))
     if reason:
         from .query import release_store
 
@@ -286,6 +333,7 @@ def infer(
     fmt: Annotated[str | None, typer.Option("--format", "-f", callback=_lowercase, help="table or json (one profile); csv or json (--profiles).")] = None,
     config: Config = None,
     prior: Prior = [],  # noqa: B006
+    sources: Sources = None,
     profiles: Annotated[Path | None, typer.Option("--profiles", help="A cohort file (comma, tab or semicolon separated): an id column and one column per observed node; see above.")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="With --profiles: write here (whole or not at all) instead of stdout.")] = None,
     id_column: Annotated[str | None, typer.Option("--id-column", help="With --profiles: the id column's name, if not id, sample, sample_id, patient or patient_id (any case; spaces and underscores alike).")] = None,
@@ -343,9 +391,10 @@ def infer(
     if profiles is not None and (verbose or show_notes):
         raise InputError("--verbose and --show-notes shape the explanation of a single query, not --profiles")
     thresholds = _thresholds(threshold, threshold_all)
+    from .build import parse_sources
     from .inference import PATHS_SHOWN, Reasoner
 
-    reasoner = Reasoner.from_files(config=config, cancer=cancer, priors=prior)
+    reasoner = Reasoner.from_files(config=config, cancer=cancer, priors=prior, sources=parse_sources(sources))
     if profiles is not None:
         if cargo or absent or do or observe:
             raise InputError("--profiles cannot be combined with --cargo, --absent, --observe or --do")
@@ -517,6 +566,7 @@ def explain(
     cancer: Cancer = None,
     config: Config = None,
     prior: Prior = [],  # noqa: B006
+    sources: Sources = None,
     verbose: Verbose = False,
     show_notes: ShowNotes = False,
 ) -> None:
@@ -534,10 +584,11 @@ def explain(
         check_picture_path(plot, force)
     if not cargo and not absent and not observe:
         raise InputError("give the observed cargo with --cargo (present) or --absent, or other nodes with --observe")
+    from .build import parse_sources
     from .explanation import explain as run_explain
     from .inference import Reasoner
 
-    reasoner = Reasoner.from_files(config=config, cancer=cancer, priors=prior)
+    reasoner = Reasoner.from_files(config=config, cancer=cancer, priors=prior, sources=parse_sources(sources))
     key = reasoner.resolve_outcome(outcome)
     evidence, names = reasoner.evidence_from_names(cargo, absent, observe)
     found = run_explain(reasoner, reasoner.infer(evidence, names), key, every_path=verbose)

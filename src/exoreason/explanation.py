@@ -4,7 +4,7 @@ behind every edge (what ``exoreason explain`` prints and :func:`plot_explanation
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -19,12 +19,15 @@ from .inference import (
     closing_lines,
     edge_lines,
     effect_lines,
+    path_sign,
+    path_text,
 )
+from .network import describe_conflict
 
 if TYPE_CHECKING:
     from .inference import Reasoner
 
-__all__ = ["Explanation", "coerce_result", "explain"]
+__all__ = ["CONFLICT_RULE", "Explanation", "coerce_result", "explain", "graph_conflicts", "path_conflict"]
 
 
 def coerce_result(reasoner: Reasoner, given: Any) -> InferenceResult:
@@ -56,6 +59,10 @@ class Explanation:
     outcome: OutcomePosterior
     result: InferenceResult
     unconnected: tuple[str, ...]  # observed nodes with no path to the outcome
+    #: Observations whose paths to the outcome disagree in sign: each side's strongest path, the
+    #: sources of its findings and the context the molecule acts in (:func:`path_conflict`), and the
+    #: graph's conflicting findings about an observed molecule and the outcome (:func:`graph_conflicts`).
+    conflicts: tuple[dict[str, Any], ...] = ()
 
     @property
     def effects(self) -> tuple[EvidenceEffect, ...]:
@@ -86,7 +93,8 @@ class Explanation:
         outcome record as ``infer``'s, for one outcome, and the observations with no path to it."""
         return {**self.result.header(), "outcome": self.outcome.to_dict(self.result.labels),
                 "unconnected": list(self.unconnected),
-                **({"competing": self.balance()} if self.balance() else {})}
+                **({"competing": self.balance()} if self.balance() else {}),
+                **({"conflicts": list(self.conflicts)} if self.conflicts else {})}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
@@ -112,6 +120,10 @@ class Explanation:
         lines += effect_lines(self.effects, labels, "  ", numbered=True, outcome=o.key)
         if self.balance():
             lines.append(f"  {self.balance()}")
+        for conflict in self.conflicts:
+            lines.append(f"  Conflicting findings: {describe_conflict(conflict)}.")
+        if self.conflicts:
+            lines.append(f"  {CONFLICT_RULE}")
         for key in self.unconnected:
             lines.append(f"  {self.label(key)}: no path in the network leads from it to {o.label}")
         steps: dict[tuple[str, str], EdgeStep] = {}
@@ -133,6 +145,45 @@ class Explanation:
         return f"<pre>{escape(self.render_table())}</pre>"
 
 
+def path_conflict(node: str, paths: Sequence[tuple[EdgeStep, ...]], labels: Mapping[str, str]
+                  ) -> dict[str, Any] | None:
+    """Where an observation's paths to an outcome disagree in sign, each side's strongest path
+    (``paths`` come strongest first) with the sources of its findings and the context its first
+    molecule acts in: ``exosomal`` for cargo acting in recipient cells, ``cellular`` where the
+    detection is read as the molecule in tumour cells (``~>``). None where all paths agree."""
+    sides = {}
+    for sign in ("+", "-"):
+        path = next((p for p in paths if path_sign(p) == sign), None)
+        if path is None:
+            return None
+        sources = sorted({f.get("from_source") or "review" for step in path for f in step.findings})
+        sides["raising" if sign == "+" else "lowering"] = {
+            "path": path_text(path, labels), "sources": sources,
+            "context": "cellular" if path[0].measured or labels.get(path[0].parent, "").endswith("in tumour cells")
+            else "exosomal"}
+    return {"node": node, **sides}
+
+
+def graph_conflicts(reasoner: Reasoner, observed: Iterable[str], outcome: str) -> list[dict[str, Any]]:
+    """The graph's conflicting findings (``NetworkSpec.conflicts``) about an observed molecule
+    (either side's subject is its class, or a member's) and the outcome asked about."""
+    spec = reasoner.spec
+    target = spec.node(outcome).iri
+    found = []
+    for key in observed:
+        node = spec.node(key)
+        iris = {node.iri, *node.members}
+        for conflict in spec.conflicts:
+            if conflict["object"] == target and iris & {conflict["raising"]["subject"], conflict["lowering"]["subject"]}:
+                found.append({"node": key, "raising": dict(conflict["raising"]), "lowering": dict(conflict["lowering"])})
+    return found
+
+
+#: How an answer says what the network does with conflicting findings.
+CONFLICT_RULE = ("Context first: cellular and exosomal molecules are separate nodes; what still disagrees on one "
+                 "edge is weighed by the evidence (README, 'Conflicting findings').")
+
+
 def explain(reasoner: Reasoner, evidence: Any, outcome: str, every_path: bool = False) -> Explanation:
     """The paths from each observed cargo to ``outcome``, with the findings behind each edge: the
     strongest path through each node on the way, so that every route shows (``every_path``: all).
@@ -148,9 +199,13 @@ def explain(reasoner: Reasoner, evidence: Any, outcome: str, every_path: bool = 
     if not result.evidence:
         raise InferenceError("no evidence to explain: give at least one cargo")
     found = result.outcome(key)
-    effects = tuple(dataclasses.replace(e, paths=strongest(reasoner.paths_between(e.node, key),
-                                                           None if every_path else 1, covering=True))
+    every = {e.node: reasoner.paths_between(e.node, key) for e in found.explanation}
+    effects = tuple(dataclasses.replace(e, paths=strongest(every[e.node], None if every_path else 1, covering=True))
                     for e in found.explanation)
     found = dataclasses.replace(found, explanation=effects)
     connected = {e.node for e in found.explanation}
-    return Explanation(found, result, tuple(k for k in result.evidence if k not in connected))
+    conflicts = tuple(c for node, paths in every.items()
+                      if (c := path_conflict(node, paths, result.labels)) is not None)
+    conflicts += tuple(c for c in graph_conflicts(reasoner, result.evidence, key)
+                       if not any(c["raising"]["path"] == d["raising"]["path"] for d in conflicts))
+    return Explanation(found, result, tuple(k for k in result.evidence if k not in connected), conflicts)

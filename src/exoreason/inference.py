@@ -66,7 +66,7 @@ __all__ = [
 PATHS_SHOWN = 3
 
 DISCLAIMER = ("Posteriors are estimates of a model whose structure and parameters come from the "
-              "literature (one review and the studies it cites), not clinical predictions.")
+              "literature (a review, the studies it cites and the other sources it names), not clinical predictions.")
 
 _OUTCOME_KINDS = ("process", "outcome")
 
@@ -86,6 +86,8 @@ class EdgeStep:
     #: A step from a detection in exosomes to the molecule in tumour cells it is evidence of (the
     #: measurement edge read backwards: what the reading tells, not what causes what).
     measured: bool = False
+    #: Findings of the opposite sign on the same pair, outweighed by ``findings``.
+    against: tuple[dict[str, Any], ...] = ()
 
     @property
     def effect(self) -> str:
@@ -101,7 +103,8 @@ class EdgeStep:
         return {"parent": self.parent, "parent_label": labels.get(self.parent, self.parent),
                 "child": self.child, "child_label": labels.get(self.child, self.child),
                 "effect": self.effect, "strength": self.strength,
-                "has_curator_note": bool(self.notes), "findings": list(self.findings)}
+                "has_curator_note": bool(self.notes), "findings": list(self.findings),
+                **({"against": list(self.against)} if self.against else {})}
 
 
 def path_sign(path: Sequence[EdgeStep]) -> str:
@@ -474,10 +477,13 @@ def short_citation(finding: Mapping[str, Any]) -> str:
 
     >>> short_citation({"source": "Section: EMT", "review_refs": [102, 103]})
     'Section: EMT, refs 102, 103'
+
+    A finding of another source is named with it: ``mir25-3p-2018: Abstract``.
     """
     refs = finding.get("review_refs") or []
     ref = (", ref " if len(refs) == 1 else ", refs ") + ", ".join(str(r) for r in refs) if refs else ""
-    return f"{finding.get('source', '')}{ref}"
+    origin = finding.get("from_source") or "review"
+    return f"{'' if origin == 'review' else origin + ': '}{finding.get('source', '')}{ref}"
 
 
 def _identifier(study: Mapping[str, Any]) -> str:
@@ -525,6 +531,8 @@ def edge_lines(steps: Sequence[EdgeStep], labels: Mapping[str, str], indent: str
             continue
         lines.append(f"{indent}{labels.get(step.parent, step.parent)} {arrow(step)} {labels.get(step.child, step.child)}"
                      f": strength {step.strength:.2f}; {finding_summary(step.findings)}{mark}")
+        if step.against:
+            lines.append(f"{indent}    outweighed, the opposite sign: {finding_summary(step.against)}")
         if verbose:
             for finding in step.findings:
                 lines.append(f"{indent}    {cite(finding)}")
@@ -569,6 +577,7 @@ def finding_record(finding: Finding, params: Parameters) -> dict[str, Any]:
         "diseases": list(finding.diseases),
         "quote": finding.quote,
         **({"curator_note": finding.note} if finding.note else {}),
+        "from_source": finding.origin,
     }
 
 
@@ -791,7 +800,8 @@ class Reasoner:
     def _step(self, edge: Edge) -> EdgeStep:
         return EdgeStep(edge.parent, edge.child, edge.sign,
                         self.compiled.strengths.get((edge.parent, edge.child), 0.0),
-                        tuple(finding_record(f, self.params) for f in edge.findings))
+                        tuple(finding_record(f, self.params) for f in edge.findings),
+                        against=tuple(finding_record(f, self.params) for f in edge.against))
 
     def infer(self, evidence: Mapping[str, bool | float], names: Mapping[str, str] | None = None,
               explain: bool = True, do: Mapping[str, bool] | None = None,

@@ -28,7 +28,7 @@ import itertools
 import math
 import tomllib
 from collections.abc import Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -478,9 +478,27 @@ def edge_belief(edge: Edge, params: Parameters, cancer: Collection[str] | None =
     >>> p = load_parameters()
     >>> round(edge_belief(Edge("a", "b", "+", (f, f)), p), 6)  # one study counted once
     0.5
+
+    Findings of the opposite sign on the same pair (``Edge.against``) lower it: with beliefs b for
+    the edge's side and c against it, b(1 - c) / (1 - bc), the probability that its side is right
+    given that not both are.
+
+    >>> g = Finding("g", "g", "Table 3", "q", ("ECO:0000304",), (28,), (), ())
+    >>> round(edge_belief(Edge("a", "b", "+", (f,), against=(g,)), p), 6)  # 0.5 * 0.5 / 0.75
+    0.333333
     """
     if edge.relation == "measurement":
         return 1.0
+    belief = _belief(edge, params, cancer)
+    if edge.against:
+        # Conflicting findings: both sides cannot be right; the edge's sign is the stronger
+        # side's, and its belief is that side's being right given that not both are.
+        other = _belief(replace(edge, findings=edge.against, against=()), params, cancer)
+        return belief * (1.0 - other) / (1.0 - belief * other) if belief * other < 1.0 else 0.0
+    return belief
+
+
+def _belief(edge: Edge, params: Parameters, cancer: Collection[str] | None) -> float:
     per_kind = _studies_by_kind(edge, params, cancer)
     if not per_kind:
         return 0.0
