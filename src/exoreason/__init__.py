@@ -70,6 +70,9 @@ _EXPORTS: dict[str, str] = {
     "plot_calibration": "plots",
     "plot_learning_curve": "plots",
     "Picture": "plots",
+    # sources beyond the review
+    "import_mirtarbase": "mirtarbase",
+    "ImportReport": "mirtarbase",
     # errors
     "ExoreasonError": "errors",
     "InputError": "errors",
@@ -98,6 +101,7 @@ __all__ = [
     "ExoreasonError",
     "Explanation",
     "FitResult",
+    "ImportReport",
     "InferenceError",
     "InferenceResult",
     "InputError",
@@ -117,6 +121,7 @@ __all__ = [
     "explain",
     "fit",
     "forward_sample",
+    "import_mirtarbase",
     "infer_frame",
     "list_queries",
     "load_graph",
@@ -167,6 +172,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs only; at run time names load laz
     )
     from .information import Suggestion, suggest
     from .learning import Cohort, FitResult, fit, forward_sample, parameters_toml, read_cohort
+    from .mirtarbase import ImportReport, import_mirtarbase
     from .network import NetworkSpec, load_network
     from .plots import (
         Picture,
