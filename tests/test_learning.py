@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 import tomllib
 import warnings
 
@@ -381,7 +382,7 @@ def test_unknown_columns_are_skipped_with_ignore_unknown(tmp_path):
     data = _write(tmp_path / "cohort.csv", ["id", "miR-155", "age", "metastasis"],
                   [[f"p{i}", "true" if i % 2 else "false", "61", "true" if i % 3 else "false"] for i in range(40)])
     out = tmp_path / "fitted.toml"
-    done = run_cli("fit", str(data), "--output", str(out), "--ignore-unknown")
+    done = run_cli("fit", str(data), "--output", str(out), "--ignore-unknown", "--all")
     assert done.returncode == 0, done.stderr
     assert "Skipped columns naming no node: 'age'." in done.stdout
     assert out.exists()
@@ -391,10 +392,36 @@ def test_unknown_columns_are_skipped_with_ignore_unknown(tmp_path):
     assert lines[0].startswith("Fitted ") and "(40 rows, observing 2 nodes)" in lines[0]
     header = next(line for line in lines if line.startswith("parameter"))
     assert header.split() == ["parameter", "literature", "fitted", "change", "concentration"]
-    assert any(line.startswith("base rate of hsa_miR_155_5p") and "0.500" in line for line in lines)
+    assert any(line.startswith("base rate of hsa-miR-155-5p") and "0.500" in line for line in lines)
     assert "Not informed by the data (no observed descendant)" in done.stdout
-    assert "strength EMT -> migration" in done.stdout
     assert f"Wrote {out}" in done.stdout
+
+
+def test_fit_reports_a_summary_by_labels_and_every_parameter_with_all_regression(tmp_path):
+    """`fit` printed ~195 rows named by internal keys (hsa_miR_155_5p, MMP13_induced); it now
+    prints the largest changes by the nodes' labels and counts the rest; --all lists every fitted
+    parameter, and the JSON and the written file hold every one."""
+    from exoreason.cli import FIT_ROWS
+
+    data = _write(tmp_path / "cohort.csv", ["id", "miR-155", "miR-21", "metastasis"],
+                  [[f"p{i}", "true" if i % 2 else "false", "true" if i % 5 else "false",
+                    "true" if i % 3 else "false"] for i in range(40)])
+    out = tmp_path / "fitted.toml"
+    fitted = json.loads(run_cli("fit", str(data), "--output", str(out), "--format", "json").stdout)["fitted"]
+    assert len(fitted) > FIT_ROWS
+
+    def table(stdout: str) -> list[str]:
+        lines = stdout.splitlines()
+        start = next(i for i, line in enumerate(lines) if line.startswith("parameter"))
+        return [line for line in lines[start + 1:lines.index("", start)] if not line.startswith("...")]
+
+    quiet = run_cli("fit", str(data), "--output", str(out), "--force").stdout
+    assert len(table(quiet)) == FIT_ROWS
+    assert f"... and {len(fitted) - FIT_ROWS} smaller changes (--all lists them" in quiet
+    every = run_cli("fit", str(data), "--output", str(out), "--force", "--all").stdout
+    assert len(table(every)) == len(fitted)
+    assert "base rate of hsa-miR-21-5p" in every
+    assert not re.search(r"hsa_miR|_induced|_repressed|_changed\b", quiet + every)
 
 
 def test_fit_refuses_to_overwrite_and_checks_its_options(tmp_path):

@@ -78,7 +78,7 @@ def test_explain_prints_paths_with_findings():
     assert "path 1, promotes: hsa-miR-155-5p -> TP53INP1 changed in recipient cell (direction not stated) -> chemoresistance" in out
     # one in vitro study (ref 27, which the review calls in vitro): strength 0.60
     assert ("hsa-miR-155-5p -> TP53INP1 changed in recipient cell (direction not stated): strength 0.30; Table 3, ref 27, "
-            "PMID 28198398 (in vitro) [note]") in out
+            "PMID 28198398 (in vitro) [note 1]") in out
     assert "not clinical predictions" in out
     verbose = run_cli("explain", "--cargo", "miR-155", "--outcome", "chemoresistance", "--verbose").stdout
     assert ("Table 3; review ref 27; MicroRNA-155 controls exosome synthesis and promotes gemcitabine resistance "

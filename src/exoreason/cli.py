@@ -35,6 +35,9 @@ app = typer.Typer(
 
 _DEBUG = False
 
+#: How many of the largest changes `fit` lists without --all.
+FIT_ROWS = 15
+
 Cargo = Annotated[list[str], typer.Option("--cargo", "-c", help="Cargo observed present in exosomes (any name: miR-155, hsa-miR-155-5p, MIR155). Repeatable.")]
 Absent = Annotated[list[str], typer.Option("--absent", "-a", help="Cargo measured and found absent. Repeatable.")]
 Cancer = Annotated[str | None, typer.Option("--cancer", help="Cancer type asked about (e.g. PDAC, 'lung cancer'): findings from other cancer types count for less.")]
@@ -301,13 +304,15 @@ def infer(
     samples: Annotated[str | None, typer.Option("--samples", metavar="N", help="With --intervals: how many parameter samples (default 1000).")] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="With --intervals: seed of the sampler (default 0); the same seed gives the same intervals.")] = None,
     plot: Plot = None,
+    every_row: Annotated[bool, typer.Option("--all", help="List every process and outcome, not only those the evidence moved (JSON always lists every one).")] = False,
 ) -> None:
     """Prior and posterior of metastasis, chemoresistance, recurrence and the processes behind them,
     given the cargo observed in exosomes, with the paths and findings behind the answer.
 
-    The table lists outcomes, then processes, each by the size of its odds ratio; then, for each row
-    the evidence moved, the paths from each observation (-> promotes, -| inhibits, => is required for) and each edge
-    once with its strength and findings ([note]: a curator note qualifies them).
+    The table lists the outcomes, then the processes, the evidence moved (--all: every one), each
+    by the size of its odds ratio; then, for each outcome it moved, the paths from each observation
+    (-> promotes, -| inhibits, => is required for) and each edge once with its strength and findings
+    ([note N]: curator note N qualifies them; --show-notes prints each once).
 
     A reading given as NAME:Q or NODE=Q (e.g. miR-155:0.9) with Q strictly between 0 and 1 is a
     likelihood: Q/(1-Q) is how much more likely the reading is if the node is present than if it
@@ -380,7 +385,7 @@ def infer(
         from .plots import plot_posteriors
 
         plot_posteriors(result, plot, force=force)
-    typer.echo(result.to_json() if fmt == "json" else result.render_table(verbose, show_notes))
+    typer.echo(result.to_json() if fmt == "json" else result.render_table(verbose, show_notes, every_row))
     if plot is not None:
         typer.echo(f"wrote {plot}", err=True)
 
@@ -566,6 +571,7 @@ def fit(
     max_iterations: MaxIterations = None,
     prior_weight: PriorWeight = 1.0,
     fmt: Annotated[str, typer.Option("--format", "-f", callback=_lowercase, help="Report as table or json.")] = "table",
+    every_row: Annotated[bool, typer.Option("--all", help="List every fitted parameter, not the largest changes only (the written file and the JSON hold every one).")] = False,
 ) -> None:
     """Fit the network's link strengths, leaks and base rates to a cohort observing any nodes (cargo,
     outcomes; gene effects and processes may stay unobserved), by expectation-maximisation with the
@@ -599,7 +605,7 @@ def fit(
 
         typer.echo(json.dumps({**result.to_dict(), "output": str(output)}, indent=2))
     else:
-        typer.echo(result.render())
+        typer.echo(result.render(None if every_row else FIT_ROWS))
         typer.echo(f"\nWrote {output}: use it with --config (e.g. exoreason infer --config {output} --intervals).")
 
 

@@ -105,7 +105,7 @@ class Explanation:
                         f"[{signed(o.change_interval[0])}, {signed(o.change_interval[1])}]")
         lines = [f"Evidence: {self.result.describe_evidence()}"
                  + (f"; cancer: {self.result.cancer}" if self.result.cancer else ""),
-                 (f"{o.label} ({o.key}, {o.kind}): prior {o.prior:.3f}, posterior {o.posterior:.3f}, "
+                 (f"{o.label} ({o.kind}): prior {o.prior:.3f}, posterior {o.posterior:.3f}, "
                   f"change {signed(o.change)}{interval}"),
                  "",
                  "Paths from each observation (-> promotes, -| inhibits, => is required for; a path's sign is the product of its edges'):"]

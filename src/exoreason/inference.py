@@ -57,6 +57,8 @@ __all__ = [
     "effect_lines",
     "finding_record",
     "finding_summary",
+    "note_numbers",
+    "note_reference",
     "path_sign",
     "path_text",
     "short_citation",
@@ -70,7 +72,7 @@ DISCLAIMER = ("Posteriors are estimates of a model whose structure and parameter
 
 _OUTCOME_KINDS = ("process", "outcome")
 
-#: The marker of an edge a curator note qualifies (``--show-notes`` prints the notes).
+#: How a picture marks an edge a curator note qualifies (tables number the notes: ``[note 1]``).
 NOTE_MARK = "[note]"
 
 
@@ -341,14 +343,27 @@ class InferenceResult:
                 f"<thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
                 f"<p><small>{escape(DISCLAIMER)} Parameters: {escape(self.parameters)}.</small></p>")
 
-    def render_table(self, verbose: bool = False, show_notes: bool = False) -> str:
-        """The answer as ``exoreason infer`` prints it: a row per outcome and process, then why
-        the evidence moved them: each observation's paths (with their sign), then each edge on
-        those paths once, with its strength and its findings summarised (``verbose``: every
-        finding in full; ``show_notes``: the curator notes that qualify them)."""
+    def moved(self) -> list[OutcomePosterior]:
+        """The rows (in :attr:`rows` order) the evidence or an intervention moved, as a table shows
+        them (a change that rounds to 0.000 is no move)."""
+        return [o for o in self.rows if shown(o.change)
+                or (o.do_posterior is not None and shown(o.do_posterior - o.prior))]
+
+    def render_table(self, verbose: bool = False, show_notes: bool = False, every_row: bool = False) -> str:
+        """The answer as ``exoreason infer`` prints it: a row per outcome and process the evidence
+        moved (``every_row``: every one), then why: each observation's paths (with their sign),
+        then each edge on those paths once, with its strength and its findings summarised
+        (``verbose``: every finding in full; ``show_notes``: the curator notes that qualify them,
+        each once)."""
         rows = self.rows
+        listed = rows if every_row else self.moved()
         lines = [f"Evidence: {self.describe_evidence()}" + (f"; cancer: {self.cancer}" if self.cancer else "")]
-        lines += _outcome_table(rows, bool(self.do), self.intervals)
+        if listed:
+            lines += _outcome_table(listed, bool(self.do), self.intervals)
+        unmoved = len(rows) - len(listed)
+        if unmoved:
+            lines.append(f"({unmoved} {'other ' if listed else ''}processes and outcomes unchanged to three "
+                         "decimals; --all lists them)")
         # Why each outcome moved; a process's paths are one `exoreason explain --outcome KEY` away.
         why = [o for o in rows if o.kind == "outcome" and o.explanation and shown(o.change)]
         if why:
@@ -444,8 +459,8 @@ def closing_lines(result: InferenceResult, marked: bool) -> list[str]:
     that the posteriors are a model's estimates."""
     lines = []
     if marked:
-        lines.append(f"{NOTE_MARK}: a curator note qualifies a finding behind the edge (how the review's text "
-                     "was read, an inconsistency in it); --show-notes prints them.")
+        lines.append("[note N]: curator note N qualifies a finding behind the edge (how the review's text "
+                     "was read, an inconsistency in it); --show-notes prints each once.")
     if result.intervals:
         lines.append(f"Intervals: the middle {result.intervals['level']:.0%} of the posteriors and of the changes "
                      f"under {result.intervals['samples']} samples of the parameters "
@@ -505,27 +520,49 @@ def finding_summary(findings: Sequence[Mapping[str, Any]]) -> str:
     return f"{count}{'; '.join(places)}" + (f" ({', '.join(kinds)})" if kinds else "")
 
 
+def note_numbers(steps: Sequence[EdgeStep]) -> dict[str, int]:
+    """Each curator note behind the edges, numbered once in the order the edges first cite it."""
+    numbers: dict[str, int] = {}
+    for step in steps:
+        for note in step.notes:
+            numbers.setdefault(note, len(numbers) + 1)
+    return numbers
+
+
+def note_reference(step: EdgeStep, numbers: Mapping[str, int]) -> str:
+    """`` [note 1]`` or `` [notes 1, 3]``: the numbers of the curator notes behind an edge ("" for none).
+
+    >>> step = EdgeStep("a", "b", "+", 0.3, ({"curator_note": "x"}, {"curator_note": "y"}))
+    >>> note_reference(step, {"x": 1, "y": 3})
+    ' [notes 1, 3]'
+    """
+    found = [numbers[note] for note in step.notes if note in numbers]
+    if not found:
+        return ""
+    return f" [{'note' if len(found) == 1 else 'notes'} {', '.join(str(n) for n in found)}]"
+
+
 def edge_lines(steps: Sequence[EdgeStep], labels: Mapping[str, str], indent: str = "  ", *,
                verbose: bool = False, show_notes: bool = False) -> list[str]:
-    """One line per edge: ``parent -> child``, its strength, its findings summarised and a
-    :data:`NOTE_MARK` where a curator note qualifies them; ``verbose`` adds every finding in full,
-    ``show_notes`` the notes."""
+    """One line per edge: ``parent -> child``, its strength, its findings summarised and the
+    numbers of the curator notes that qualify them (``[note 1]``); ``verbose`` adds every finding
+    in full; ``show_notes`` then prints each note once, under its number."""
+    numbers = note_numbers(steps)
     lines = []
     for step in steps:
-        mark = f" {NOTE_MARK}" if step.notes and not show_notes else ""
         if step.measured:
             lines.append(f"{indent}{labels.get(step.parent, step.parent)} {arrow(step)} "
                          f"{labels.get(step.child, step.child)}: measurement model, P(detected in exosomes | "
                          f"expressed in tumour cells) {step.strength:.2f} (effect.measurement in parameters.toml)")
             continue
         lines.append(f"{indent}{labels.get(step.parent, step.parent)} {arrow(step)} {labels.get(step.child, step.child)}"
-                     f": strength {step.strength:.2f}; {finding_summary(step.findings)}{mark}")
+                     f": strength {step.strength:.2f}; {finding_summary(step.findings)}{note_reference(step, numbers)}")
         if verbose:
             for finding in step.findings:
                 lines.append(f"{indent}    {cite(finding)}")
-        if show_notes:
-            for note in step.notes:
-                lines.append(f"{indent}    note: {note}")
+    if show_notes and numbers:
+        lines += ["", "Curator notes (how the review's text was read, an inconsistency in it):"]
+        lines += [f"{indent}[{number}] {note}" for note, number in numbers.items()]
     return lines
 
 

@@ -194,10 +194,7 @@ class ParameterChange:
 
     @property
     def description(self) -> str:
-        if self.kind == "edge":
-            parent, _, child = self.key.partition("->")
-            return f"strength {parent} -> {child}"
-        return f"{'leak of' if self.kind == 'leak' else 'base rate of'} {self.key}"
+        return parameter_name(self.kind, self.key)
 
     def to_dict(self) -> dict[str, Any]:
         return {"parameter": self.kind, "key": self.key, "literature": self.prior, "fitted": self.fitted,
@@ -314,8 +311,10 @@ class FitResult:
         }
 
     def render(self, top: int | None = None) -> str:
-        """The report: what moved and by how much, and what the data cannot inform."""
+        """The report: what moved and by how much (the ``top`` largest changes; None: every one),
+        and what the data cannot inform, each parameter named by its nodes' labels."""
         changes = self.changes()
+        labels = {node.key: node.label for node in self.compiled.spec.nodes}
         n = len(self.compiled.space)
         per_row = [v / self.rows for v in (self.log_likelihoods[0], self.log_likelihoods[-1])]
         status = "converged." if self.converged else "stopped at the iteration limit (not converged)."
@@ -333,22 +332,26 @@ class FitResult:
             lines.append("Skipped columns naming no node: " + ", ".join(self.skipped) + ".")
         if changes:
             shown = changes[:top] if top else changes
-            width = max(len("parameter"), *(len(c.description) for c in shown))
+            names = [parameter_name(c.kind, c.key, labels=labels) for c in shown]
+            width = max(len("parameter"), *(len(name) for name in names))
             lines += ["", (f"{'parameter'.ljust(width)}  {'literature':>10} {'fitted':>7} {'change':>7}  "
                            f"{'concentration':>17}")]
-            for c in shown:
-                lines.append(f"{c.description.ljust(width)}  {c.prior:10.3f} {c.fitted:7.3f} {c.change:+7.3f}  "
+            for c, name in zip(shown, names, strict=True):
+                lines.append(f"{name.ljust(width)}  {c.prior:10.3f} {c.fitted:7.3f} {c.change:+7.3f}  "
                              f"{c.prior_concentration:7.1f} -> {c.concentration:7.1f}")
             if len(shown) < len(changes):
-                lines.append(f"... and {len(changes) - len(shown)} more")
-        uninformed = self.uninformed()
-        if uninformed:
-            lines += ["", f"Not informed by the data (no observed descendant), kept at their literature values "
-                          f"({len(uninformed)}): " + ", ".join(parameter_name(k, key) for k, key in uninformed) + "."]
-        held = self.held()
-        if held:
-            lines += ["", f"Held at a literature value of 0 or 1 ({len(held)}): "
-                          + ", ".join(parameter_name(k, key) for k, key in held) + "."]
+                lines.append(f"... and {len(changes) - len(shown)} smaller changes (--all lists them; the "
+                             "written file holds every parameter)")
+        for what, found in (("Not informed by the data (no observed descendant), kept at their literature values",
+                             self.uninformed()),
+                            ("Held at a literature value of 0 or 1", self.held())):
+            if not found:
+                continue
+            if top and len(found) > top:
+                lines += ["", f"{what}: {len(found)} parameters (--all names them)."]
+            else:
+                lines += ["", f"{what} ({len(found)}): "
+                              + ", ".join(parameter_name(k, key, labels=labels) for k, key in found) + "."]
         return "\n".join(lines)
 
 

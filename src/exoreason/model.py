@@ -501,17 +501,20 @@ def edge_strength(edge: Edge, params: Parameters, cancer: Collection[str] | None
 PARAMETER_KINDS = ("edge", "leak", "base_rate", "gate")
 
 
-def parameter_name(kind: str, key: str, arrow: str = "->") -> str:
+def parameter_name(kind: str, key: str, arrow: str = "->", labels: Mapping[str, str] | None = None) -> str:
     """How a report names a parameter: ``strength A -> B``, ``leak of X``, ``base rate of X``,
-    ``gate of X``.
+    ``gate of X``; with ``labels`` (node key -> label), by the nodes' labels.
 
     >>> parameter_name("edge", "EMT->metastasis"), parameter_name("gate", "metastasis")
     ('strength EMT -> metastasis', 'gate of metastasis')
+    >>> parameter_name("base_rate", "hsa_miR_21_5p", labels={"hsa_miR_21_5p": "hsa-miR-21-5p"})
+    'base rate of hsa-miR-21-5p'
     """
+    name = (labels or {}).get
     if kind == "edge":
         parent, _, child = key.partition("->")
-        return f"strength {parent} {arrow} {child}"
-    return f"{kind.replace('_', ' ')} of {key}"
+        return f"strength {name(parent, parent)} {arrow} {name(child, child)}"
+    return f"{kind.replace('_', ' ')} of {name(key, key)}"
 
 
 @dataclass(frozen=True)

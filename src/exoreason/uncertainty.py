@@ -171,9 +171,13 @@ class Sensitivity:
 
     @property
     def description(self) -> str:
+        return self.describe()
+
+    def describe(self, labels: Mapping[str, str] | None = None) -> str:
+        """The parameter in words (``strength A -> B``, ``leak of X``), by the nodes' labels if given."""
         from .inference import ARROWS
 
-        return parameter_name(self.kind, self.key, ARROWS.get(self.sign, "->"))
+        return parameter_name(self.kind, self.key, ARROWS.get(self.sign, "->"), labels)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"parameter": self.kind, "key": self.key, "value": self.value,
@@ -220,12 +224,13 @@ class SensitivityResult:
         rows = self.rows[:top]
         observed = ", ".join(f"{self.labels.get(k, k)} {describe_reading(v)}" for k, v in self.evidence.items()) or "none"
         lines = [f"Evidence: {observed}" + (f"; cancer: {self.cancer}" if self.cancer else ""),
-                 f"P({self.outcome} = true) = {self.posterior:.3f}; per unit change of each parameter, the change "
+                 f"P({self.label} = true) = {self.posterior:.3f}; per unit change of each parameter, the change "
                  "of the evidence's effect (posterior - prior) and of the posterior, by the first:"]
-        width = max([len("parameter")] + [len(r.description) for r in rows])
+        names = [r.describe(self.labels) for r in rows]
+        width = max([len("parameter")] + [len(name) for name in names])
         lines.append(f"{'rank':>4}  {'parameter'.ljust(width)}  {'value':>6} {'d(change)':>10} {'dP/dparam':>10}")
-        for rank, r in enumerate(rows, 1):
-            lines.append(f"{rank:4d}  {r.description.ljust(width)}  {r.value:6.3f} {r.change_derivative:+10.4f} "
+        for rank, (r, name) in enumerate(zip(rows, names, strict=True), 1):
+            lines.append(f"{rank:4d}  {name.ljust(width)}  {r.value:6.3f} {r.change_derivative:+10.4f} "
                          f"{r.derivative:+10.4f}")
             for f in r.findings:
                 lines.append(f"        {f['label']}: {cite(f)}")
