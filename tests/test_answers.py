@@ -355,3 +355,16 @@ def test_format_case_insensitive_for_tables_profiles_and_exports(tmp_path):
     out = tmp_path / "net.bif"
     assert run_cli("export", "--format", "BIF", "--output", str(out)).returncode == 0
     assert out.read_text().startswith("network")
+
+
+def test_reports_name_nodes_by_label_and_keys_stay_in_json_regression():
+    """sensitivity printed internal keys (hsa_miR_155_5p, TP53INP1_changed -> chemoresistance) and
+    called a gate a base rate in fit; the tables now name nodes by their labels, the JSON by key."""
+    table = run_cli("sensitivity", "--cargo", "miR-155", "--outcome", "chemoresistance", "--top", "5").stdout
+    assert "strength hsa-miR-155-5p -> TP53INP1 changed in recipient cell (direction not stated)" in table
+    assert "base rate of hsa-miR-155-5p" in table and "gate of chemoresistance" in table
+    assert not re.search(r"hsa_miR|_changed|_induced|_repressed", table)
+    data = _json("sensitivity", "--cargo", "miR-155", "--outcome", "chemoresistance", "--top", "5")
+    assert {"hsa_miR_155_5p->TP53INP1_changed", "hsa_miR_155_5p"} <= {s["key"] for s in data["sensitivities"]}
+    explained = run_cli("explain", "--cargo", "miR-21", "--outcome", "metastasis").stdout
+    assert not re.search(r"hsa_miR|_changed|_induced|_repressed", explained)

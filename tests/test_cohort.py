@@ -156,6 +156,31 @@ def test_information_gain_by_hand(tiny_spec, tiny_config):
     assert [s.key for s in ranked] == ["miR_B"]
 
 
+def test_suggest_offers_only_measurable_cargo_that_tells_something_regression(reasoner):
+    """`suggest` ranked exosome populations ("tumour-derived exosome") first as cargo to measure
+    and listed candidates with 0 bits. It now offers exosomal cargo an assay measures, each with a
+    positive expected gain, and every such candidate."""
+    from exoreason.engine import EvidenceBatch
+
+    spec = reasoner.spec
+    populations = [n.key for n in spec.nodes if n.kind == "cargo" and not n.measurable]
+    assert sorted(populations) == ["cancer_stem_cell_exosome", "tumour_derived_exosome"]
+    # The populations would tell about angiogenesis, more than any molecule: left out all the same.
+    gains = {}
+    for key in [n.key for n in spec.nodes if n.kind == "cargo"]:
+        p = reasoner.engine.posterior_dict([key], {})[key]
+        present, absent = reasoner.engine.posteriors(["angiogenesis"], EvidenceBatch.rows([{key: 1.0}, {key: 0.0}]))[:, 0]
+        gains[key] = entropy(0.5) - p * entropy(float(present)) - (1 - p) * entropy(float(absent))
+    assert max(gains, key=gains.__getitem__) in populations
+    data = json.loads(run_cli("suggest", "--target", "angiogenesis", "--top", "50", "--format", "json").stdout)
+    offered = {s["key"]: s["information_gain"] for s in data["suggestions"]}
+    expected = {k: g for k, g in gains.items() if k not in populations and g > 1e-12}
+    assert offered.keys() == expected.keys()
+    assert all(offered[k] == pytest.approx(expected[k], abs=1e-9) and offered[k] > 0 for k in offered)
+    table = run_cli("suggest", "--target", "angiogenesis", "--top", "50").stdout
+    assert "exosome" not in table and len(table.splitlines()) == 2 + len(expected)
+
+
 def test_suggest_cli(tmp_path):
     done = run_cli("suggest", "--cargo", "miR-155", "--target", "metastasis", "--format", "json", "--top", "3")
     assert done.returncode == 0, done.stderr

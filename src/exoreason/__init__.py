@@ -49,6 +49,7 @@ _EXPORTS: dict[str, str] = {
     "run_profiles": "cohort",
     "suggest": "information",
     "Suggestion": "information",
+    "Suggestions": "information",
     "fit": "learning",
     "FitResult": "learning",
     "Cohort": "learning",
@@ -111,6 +112,7 @@ __all__ = [
     "QueryResult",
     "Reasoner",
     "Suggestion",
+    "Suggestions",
     "ValidationFailure",
     "__version__",
     "evaluate",
@@ -165,7 +167,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs only; at run time names load laz
         OutcomePosterior,
         Reasoner,
     )
-    from .information import Suggestion, suggest
+    from .information import Suggestion, Suggestions, suggest
     from .learning import Cohort, FitResult, fit, forward_sample, parameters_toml, read_cohort
     from .network import NetworkSpec, load_network
     from .plots import (

@@ -450,12 +450,12 @@ def suggest(
     config: Config = None,
     prior: Prior = [],  # noqa: B006
 ) -> None:
-    """What to measure next: the unobserved cargo ranked by expected information gain about a target.
+    """What to measure next: the unobserved exosomal cargo ranked by expected information gain about
+    a target (exosome populations, which no assay of a sample's exosomes measures, and cargo that
+    would tell nothing are left out).
 
     Example: exoreason suggest --cargo miR-155 --target metastasis --top 3
     """
-    import json
-
     from .inference import Reasoner
     from .information import suggest as run_suggest
 
@@ -464,19 +464,8 @@ def suggest(
     reasoner = Reasoner.from_files(config=config, cancer=cancer, priors=prior)
     evidence, _ = reasoner.evidence_from_names(cargo, absent, observe)
     key = reasoner.resolve_outcome(target)
-    current, ranked = run_suggest(reasoner, evidence, key, top)
-    if fmt == "json":
-        from .display import json_ready
-
-        typer.echo(json.dumps(json_ready({"target": key, "posterior": current,
-                                          "suggestions": [s.to_dict() for s in ranked]}), indent=2))
-        return
-    typer.echo(f"P({key}) now: {current:.3f}")
-    width = max([len("cargo")] + [len(s.label) for s in ranked])
-    typer.echo(f"{'cargo'.ljust(width)}  {'info gain (bits)':>16} {'if present':>10} {'if absent':>9} {'P(present)':>10}")
-    for s in ranked:
-        typer.echo(f"{s.label.ljust(width)}  {s.information_gain:16.4f} {s.posterior_if_present:10.3f} "
-                   f"{s.posterior_if_absent:9.3f} {s.p_present:10.3f}")
+    found = run_suggest(reasoner, evidence, key, top)
+    typer.echo(found.to_json() if fmt == "json" else found.render_table())
 
 
 @app.command()

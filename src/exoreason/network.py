@@ -45,6 +45,7 @@ __all__ = [
     "OBSERVABLE_KINDS",
     "RELATION_KINDS",
     "Summary",
+    "common_name",
     "derive_network",
     "digest",
     "fixed_nodes",
@@ -114,6 +115,14 @@ class Node:
     #: A gene-effect node stands for every gene one finding acts on in the same direction (their
     #: IRIs; ``iri`` is the first); empty for every other node.
     members: tuple[str, ...] = ()
+    #: An exosome population (tumour-derived, CSC-derived exosomes): observed as cargo is, but
+    #: not a molecule an assay measures in the exosomes of a sample.
+    population: bool = False
+
+    @property
+    def measurable(self) -> bool:
+        """Whether an assay of a sample's exosomes measures it: cargo that is not a population."""
+        return self.kind == "cargo" and not self.population
 
 
 @dataclass(frozen=True)
@@ -294,7 +303,7 @@ class NetworkSpec:
         def node(d: dict[str, Any]) -> Node:
             return Node(d["key"], d["iri"], d["label"], d["kind"], tuple(d.get("names", ())),
                         tuple(d.get("related", ())), tuple(d.get("broader", ())),
-                        tuple(d.get("members", ())))
+                        tuple(d.get("members", ())), bool(d.get("population", False)))
 
         def finding(d: dict[str, Any]) -> Finding:
             return Finding(
@@ -503,12 +512,17 @@ def derive_network(source: Any = None, graph_digest: str | None = None, *, endpo
             other = next(e for e, k in keys.items() if k == key)
             raise BuildError(f"two network nodes share the key {key!r}: {other[0]} and {iri}")
         keys[entity] = key
-        label = _node_label(info["label"], form, kind)
+        if kind == "gene_effect":  # a gene by its symbol and, where the graph has one, its common name
+            named = [common_name(entities[m]["label"], entities[m]["names"]) for m in info.get("members", ())]
+            label = _node_label(", ".join(named[:-1]) + " and " + named[-1] if named
+                                else common_name(info["label"], info["names"]), form, kind)
+        else:
+            label = _node_label(info["label"], form, kind)
         exact: tuple[str, ...] = () if form else tuple(sorted({info["label"], *info["names"]}))
         related: tuple[str, ...] = () if form else tuple(sorted(info["related"] - set(exact)))
         members = tuple(info.get("members", ()))
         nodes.append(Node(key, members[0] if members else iri, label, kind, exact, related,
-                          members=members))
+                          members=members, population=kind == "cargo" and info["population"]))
 
     edges: list[Edge] = []
     for (parent, child), by_sign in sorted(signs.items(), key=lambda item: (keys.get(item[0][0], ""),
@@ -644,6 +658,30 @@ def _is_store(source: Any) -> bool:
     except ImportError:  # pragma: no cover - a runtime dependency
         return False
     return isinstance(source, pyoxigraph.Store)
+
+
+def common_name(symbol: str, names: Iterable[str]) -> str:
+    """A gene symbol with the common name the graph gives it, ``TNFSF11 (RANKL)``: an exact synonym
+    of one word that is not a spelling of the symbol (``MMP-13`` is MMP13) nor an abbreviation of
+    another synonym (``VE-Cad`` of ``VE-cadherin``); where several remain, the one most often
+    spelled, then the one with the fewest capitals. The symbol alone where there is none.
+
+    >>> common_name("TNFSF11", ["RANKL"]), common_name("MMP13", ["MMP-13"])
+    ('TNFSF11 (RANKL)', 'MMP13')
+    >>> common_name("CDH5", ["VE-Cad", "VE-cadherin", "VE-Cadherin"])
+    'CDH5 (VE-cadherin)'
+    """
+    def fold(name: str) -> str:
+        return re.sub(r"[^a-z0-9]", "", name.casefold())
+
+    words = [n for n in names if not re.search(r"\s", n) and fold(n) != fold(symbol)]
+    folds = {fold(n) for n in words}
+    words = [n for n in words if not any(f != fold(n) and f.startswith(fold(n)) for f in folds)]
+    if not words:
+        return symbol
+    spellings = {f: sum(fold(n) == f for n in words) for f in folds}
+    best = min(words, key=lambda n: (-spellings[fold(n)], sum(c.isupper() for c in n), n))
+    return f"{symbol} ({best})"
 
 
 def _node_label(label: str, form: str, kind: str) -> str:
