@@ -291,3 +291,22 @@ def test_progress_bar_on_a_terminal_only(tmp_path):
     os.close(leader)
     assert process.returncode == 0
     assert b"100%" in seen and b"1,000 profiles" in seen
+
+
+@pytest.mark.parametrize(("word", "state"), [("no", False), ("absent", False), ("0", False), ("No", False),
+                                             ("yes", True), ("present", True), ("1", True)])
+def test_do_takes_the_words_observe_takes_regression(reasoner, word, state):
+    """`--observe EMT=no` worked but `--do EMT=no` was refused: --do now reads a state in the
+    same words, and answers as NODE=true or NODE=false does."""
+    assert reasoner.parse_do([f"EMT={word}"]) == {"EMT": state}
+    done = run_cli("infer", "--cargo", "miR-155", "--do", f"EMT={word}", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    same = run_cli("infer", "--cargo", "miR-155", "--do", f"EMT={'true' if state else 'false'}", "--format", "json")
+    assert json.loads(done.stdout)["outcomes"] == json.loads(same.stdout)["outcomes"]
+
+
+@pytest.mark.parametrize("value", ["0.5", "NA", ""])
+def test_do_refuses_a_reading_or_none(value):
+    """An intervention sets a state: a soft reading or an empty value is refused, in one line."""
+    assert_one_line_error(run_cli("infer", "--cargo", "miR-155", "--do", f"EMT={value}"), 2,
+                          f"bad --do 'EMT={value}'", "not a reading")

@@ -750,14 +750,20 @@ class Reasoner:
         return found.readings, found.given
 
     def parse_do(self, items: Iterable[str]) -> dict[str, bool]:
-        """``NODE=true|false`` assignments for --do."""
+        """``NODE=VALUE`` assignments for --do, VALUE in the words --observe takes for a state
+        (true/false, yes/no, present/absent, 1/0, ...); an intervention sets a state, so a
+        reading between 0 and 1, or none, is refused."""
         out: dict[str, bool] = {}
         for item in items:
-            name, sep, value = item.rpartition("=")
-            if not sep or value.strip().lower() not in ("true", "false"):
-                raise InferenceError(f"bad --do {item!r}; use NODE=true or NODE=false")
+            try:
+                name, value = parse_assignment(item, "--do")
+            except InferenceError:
+                value = None
+            if value not in (0.0, 1.0):
+                raise InferenceError(f"bad --do {item!r}: an intervention sets a node true or false "
+                                     "(NODE=true, NODE=false, or yes/no, present/absent, 1/0), not a reading")
             key = self.resolve_node(name)
-            state = value.strip().lower() == "true"
+            state = value == 1.0
             if out.get(key, state) != state:
                 raise InferenceError(f"contradictory interventions on {key}: --do {item!r}")
             out[key] = state
