@@ -9,19 +9,17 @@ import shlex
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from .conftest import EXOREASON, ONTOLOGY, ROOT, run_cli
+from .conftest import EXOREASON, ONTOLOGY, ROOT, assert_one_line_error, claims_file, run_cli
 
 COMMANDS = ["build", "validate", "coverage", "query", "push", "infer", "suggest", "sensitivity", "explain", "fit",
             "evaluate", "export"]
 
 
-def test_help_is_fast_and_lists_commands():
-    start = time.perf_counter()
+def test_help_lists_commands_and_imports_no_heavy_library():
     done = run_cli("--help")
     assert done.returncode == 0
     for command in COMMANDS:
@@ -33,7 +31,6 @@ def test_help_is_fast_and_lists_commands():
                             "print(sorted(m for m in ('pgmpy', 'owlready2', 'rdflib', 'owlrl') if m in sys.modules))"],
                            capture_output=True, text=True, check=True)
     assert probe.stdout.strip() == "[]"
-    assert time.perf_counter() - start < 60
 
 
 def _example(command: str) -> str:
@@ -65,19 +62,18 @@ def test_push_help_example_runs_against_a_server(oxigraph_server):
     assert int(count.stdout.splitlines()[1]) > 1000
 
 
-def test_unknown_command_and_option_exit_2():
-    assert run_cli("frobnicate").returncode == 2
-    done = run_cli("infer", "--cargoo", "miR-155")
-    assert done.returncode == 2
-    assert "Traceback" not in done.stderr
-
-
-def _claims_file(**cells: str) -> str:
-    """A claims template of one row, with the columns of the project's own claims templates."""
-    lines = (ONTOLOGY / "templates" / "claims-exosomes.tsv").read_text().splitlines()
-    header = next(line for line in lines if line.strip() and not line.startswith("#")).split("\t")
-    header += [column for column in cells if column not in header]  # optional columns (context)
-    return "\t".join(header) + "\n" + "\t".join(cells.get(column, "") for column in header) + "\n"
+@pytest.mark.parametrize(("args", "needles"), [
+    (["frobnicate"], ["No such command 'frobnicate'", "(see `exoreason --help`)"]),
+    (["infer", "--cargoo", "miR-155"], ["No such option: --cargoo", "(see `exoreason infer --help`)"]),
+    (["infer", "--cargo"], ["--cargo", "requires an argument", "(see `exoreason infer --help`)"]),
+    (["suggest", "--target", "metastasis", "--top", "three"], ["'three'", "(see `exoreason suggest --help`)"]),
+])
+def test_a_usage_error_is_one_line_naming_the_bad_word_and_the_help(args, needles):
+    """Usage errors pass through `main`, which makes typer's boxed, multi-line message one line
+    naming what was wrong and the command whose help says more, with exit code 2."""
+    done = run_cli(*args)
+    assert_one_line_error(done, 2, *needles)
+    assert done.stderr.startswith("exoreason: error: ") and "│" not in done.stderr and done.stdout == ""
 
 
 def test_adding_a_finding_changes_the_network(tmp_path):
@@ -88,7 +84,7 @@ def test_adding_a_finding_changes_the_network(tmp_path):
     before = json.loads((copy / "exoreason-network.json").read_text())
     assert not any(e["parent"] == "hsa_miR_155_5p" and e["child"] == "metastasis" for e in before["edges"])
     # a claim that exosomal miR-155 (acting in recipient cells) promotes metastasis
-    (copy / "templates" / "claims-test.tsv").write_text(_claims_file(
+    (copy / "templates" / "claims-test.tsv").write_text(claims_file(
         id="TEST-155-metastasis", subject="miRBase:MIMAT0000646", relation="exo:promotes",
         object="exo:Metastasis", source="Section: test", evidence="ECO:0000304", quote="a test quote",
         context="exosomal"))
@@ -106,7 +102,7 @@ def test_adding_a_finding_changes_the_network(tmp_path):
 def test_a_cycle_is_a_build_error_naming_it(tmp_path):
     copy = tmp_path / "ontology"
     shutil.copytree(ONTOLOGY, copy)
-    (copy / "templates" / "claims-cycle.tsv").write_text(_claims_file(
+    (copy / "templates" / "claims-cycle.tsv").write_text(claims_file(
         id="CYCLE-1", subject="exo:Metastasis", relation="exo:promotes", object="GO:0001837",
         source="Section: test", evidence="ECO:0000304", quote="q"))
     before = (copy / "exoreason-kg.ttl").read_bytes()

@@ -253,12 +253,6 @@ def test_met_is_required_for_colonization(reasoner):
     assert without < 0.5 * with_met
 
 
-def test_mir200c_inhibits_emt(reasoner):
-    result = reasoner.infer_names(["miR-200c"])
-    emt = result.outcome("EMT")
-    assert emt.posterior < emt.prior - 1e-6
-
-
 def test_mir200_family_is_no_causal_node_regression(reasoner):
     """The review restrains EMT through miR-200c (with p53); of the miR-200 family it says only that
     it acts on 'the inhibition or expression of EMT-TF'. The family once inhibited EMT in the network,

@@ -584,10 +584,27 @@ def test_gene_effect_strengths_learn_from_cargo_and_outcomes_regression(reasoner
     assert result.theta[edge] - compiled.space.means[edge] > 0.1
 
 
-def test_infer_has_one_mechanism_for_fitted_parameters_regression():
-    """`--model` silently replaced --config and --cancer; fitted parameters are a --config file now."""
-    done = run_cli("infer", "--cargo", "miR-155", "--model", "fitted.json")
-    assert done.returncode == 2 and "--model" in done.stderr
+def test_infer_has_one_mechanism_for_fitted_parameters_regression(tmp_path, reasoner):
+    """`--model` silently replaced --config and --cancer; fitted parameters are a --config file
+    now: `infer --config FITTED` answers exactly as the fitted network does, and --cancer still
+    weighs it (the strengths the fit left to the formula)."""
+    data = _write(tmp_path / "cohort.csv", ["id", "miR-155", "chemoresistance"],
+                  [[f"p{i}", "true" if i % 2 else "false", "true" if i % 4 in (1, 2) else "false"] for i in range(60)])
+    fitted = tmp_path / "fitted.toml"
+    assert run_cli("fit", str(data), "--output", str(fitted)).returncode == 0
+    expected = Engine(fit(reasoner.compiled, read_cohort(data, reasoner)).network()).posterior_dict(
+        ["chemoresistance", "metastasis"], {"hsa_miR_155_5p": 1.0})
+    answer = json.loads(run_cli("infer", "--cargo", "miR-155", "--config", str(fitted), "--format", "json").stdout)
+    posteriors = {o["key"]: o["posterior"] for o in answer["outcomes"]}
+    assert posteriors["chemoresistance"] == pytest.approx(expected["chemoresistance"], abs=1e-9)
+    assert posteriors["metastasis"] == pytest.approx(expected["metastasis"], abs=1e-9)
+    literature = json.loads(run_cli("infer", "--cargo", "miR-155", "--format", "json").stdout)
+    assert {o["key"]: o["posterior"] for o in literature["outcomes"]}["chemoresistance"] != pytest.approx(
+        expected["chemoresistance"], abs=1e-6)
+    weighed = json.loads(run_cli("infer", "--cargo", "miR-21", "--config", str(fitted), "--cancer", "breast cancer",
+                                 "--format", "json").stdout)
+    plain = json.loads(run_cli("infer", "--cargo", "miR-21", "--config", str(fitted), "--format", "json").stdout)
+    assert weighed["context"] and weighed["outcomes"] != plain["outcomes"]
 
 
 # --- evaluation -------------------------------------------------------------------------------------

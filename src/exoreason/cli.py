@@ -747,6 +747,8 @@ def main(argv: list[str] | None = None) -> None:
         signal.signal(signal.SIGTERM, _terminate)
     try:
         code = app(args=argv, prog_name="exoreason", standalone_mode=False)
+        if code == 130:  # typer answers Ctrl-C (and SIGTERM, made one by _terminate) with exit code 130
+            typer.echo("exoreason: interrupted", err=True)
         sys.exit(code if isinstance(code, int) else 0)
     except usage_error as exc:
         ctx = getattr(exc, "ctx", None)
@@ -754,7 +756,7 @@ def main(argv: list[str] | None = None) -> None:
             typer.echo(ctx.get_help() if ctx else "exoreason --help")
             sys.exit(0)
         # Usage errors too are one line: what was wrong, and where help is.
-        where = ctx.command_path if ctx else "exoreason"
+        where = ctx.command_path if ctx else _command_path(sys.argv[1:] if argv is None else argv)
         message = exc.format_message()  # type: ignore[attr-defined]
         typer.echo(f"exoreason: error: {' '.join(message.split())} (see `{where} --help`)", err=True)
         sys.exit(getattr(exc, "exit_code", 2))
@@ -780,6 +782,15 @@ def main(argv: list[str] | None = None) -> None:
         typer.echo(f"exoreason: internal error ({type(exc).__name__}: {detail}); rerun with --debug "
                    "for the traceback", err=True)
         sys.exit(1)
+
+
+def _command_path(argv: Sequence[str]) -> str:
+    """``exoreason COMMAND`` for the command the arguments name (``exoreason`` if none): where help
+    is, for a usage error click reports without its context (an option missing its value)."""
+    names = {command.name or command.callback.__name__ for command in app.registered_commands
+             if command.callback is not None}
+    named = next((word for word in argv if not word.startswith("-")), None)
+    return f"exoreason {named}" if named in names else "exoreason"
 
 
 def _in_main_thread() -> bool:
