@@ -183,3 +183,75 @@ def test_every_test_the_readme_names_exists():
         if name:
             assert current is not None
             assert re.search(rf"^(async )?def {name}\(", current.read_text(), re.MULTILINE), f"{current.name}::{name}"
+
+
+@pytest.mark.parametrize(("args", "choices"), [
+    (["infer", "--cargo", "miR-155"], "'table', 'json', 'csv'"),
+    (["suggest", "--target", "metastasis"], "'table', 'json'"),
+    (["sensitivity", "--outcome", "metastasis"], "'table', 'json'"),
+    (["explain", "--cargo", "miR-155", "--outcome", "metastasis"], "'table', 'json'"),
+    (["fit", "examples/cohort.csv", "--output", "never-written.toml"], "'table', 'json'"),
+    (["evaluate", "examples/cohort.csv"], "'table', 'json', 'csv'"),
+    (["coverage"], "'table', 'csv', 'tsv', 'json'"),
+    (["query", "coverage"], "'table', 'csv', 'tsv', 'json', 'ttl', 'nt', 'jsonld'"),
+    (["export", "--output", "never-written.owl"], "'owl', 'ttl', 'bif', 'xmlbif', 'dot', 'graphml', 'kgx'"),
+])
+def test_every_format_is_a_declared_choice_in_any_case(args, choices):
+    """Six commands checked --format by hand, each in its own words. The choices are now declared
+    once per command, refused before any work in one line that lists them, in any case."""
+    done = run_cli(*args, "--format", "xml", cwd=ROOT)
+    assert_one_line_error(done, 2, "'xml' is not one of " + choices, f"(see `exoreason {args[0]} --help`)")
+    assert not (ROOT / "never-written.toml").exists() and not (ROOT / "never-written.owl").exists()
+    help_text = " ".join(run_cli(args[0], "--help").stdout.split())
+    assert "<" + choices.replace("'", "").replace(", ", "|") + ">" in help_text
+
+
+def test_export_formats_are_the_library_s():
+    from exoreason.cli import ExportFormat
+    from exoreason.export import EXPORT_FORMATS
+
+    assert tuple(ExportFormat) == EXPORT_FORMATS
+
+
+def test_query_formats_are_the_library_s():
+    from exoreason.cli import QueryFormat
+    from exoreason.query import GRAPH_FORMATS, ROW_FORMATS
+
+    assert tuple(QueryFormat) == (*ROW_FORMATS, *GRAPH_FORMATS)
+
+
+QUERY_ONLY = {"--cargo": ["miR-155"], "--absent": ["miR-21"], "--observe": ["EMT=true"], "--do": ["EMT=false"],
+              "--intervals": [], "--samples": ["10"], "--seed": ["1"], "--plot": ["p.png"], "--verbose": [],
+              "--show-notes": [], "--all": []}
+BATCH_ONLY = {"--output": ["o.csv"], "--id-column": ["id"], "--ignore-unknown": [], "--threshold": ["<=35"],
+              "--threshold-all": ["median"], "--with-prior": []}
+
+
+@pytest.mark.parametrize("option", sorted(QUERY_ONLY))
+def test_an_option_of_a_single_query_is_refused_with_profiles(option, tmp_path):
+    done = run_cli("infer", "--profiles", str(ROOT / "examples" / "cohort.csv"), option, *QUERY_ONLY[option],
+                   cwd=tmp_path)
+    assert_one_line_error(done, 2, f"{option} is for a single query, not --profiles")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("option", sorted(BATCH_ONLY))
+def test_an_option_of_a_batch_is_refused_without_profiles(option, tmp_path):
+    done = run_cli("infer", "--cargo", "miR-155", option, *BATCH_ONLY[option], cwd=tmp_path)
+    assert_one_line_error(done, 2, f"{option} goes with --profiles")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_infer_format_follows_the_kind_of_run():
+    from exoreason.cohort import infer_format
+    from exoreason.errors import InputError
+
+    assert infer_format(set(), batch=False) == "table" and infer_format(set(), batch=True) == "csv"
+    assert infer_format({"--cargo"}, batch=False, fmt="json") == "json"
+    with pytest.raises(InputError, match="csv is for --profiles"):
+        infer_format({"--cargo"}, batch=False, fmt="csv")
+    with pytest.raises(InputError, match="not a table"):
+        infer_format(set(), batch=True, fmt="table")
+    with pytest.raises(InputError, match="--samples and --seed go with --intervals"):
+        infer_format({"--cargo", "--seed"}, batch=False)
+    assert infer_format({"--cargo", "--seed", "--intervals"}, batch=False) == "table"

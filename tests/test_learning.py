@@ -431,7 +431,7 @@ def test_fit_refuses_to_overwrite_and_checks_its_options(tmp_path):
     assert_one_line_error(run_cli("fit", str(data), "--output", str(out)), 2, "exists", "--force")
     assert out.read_text() == "mine"
     for option, value, needle in (("--max-iterations", "-1", "iterations"), ("--prior-weight", "-2", "prior weight"),
-                                  ("--format", "xml", "unknown format")):
+                                  ("--format", "xml", "'xml' is not one of 'table', 'json'")):
         assert_one_line_error(run_cli("fit", str(data), "--output", str(tmp_path / "x.toml"), option, value), 2, needle)
     assert_one_line_error(run_cli("fit", str(tmp_path / "none.csv"), "--output", str(tmp_path / "x.toml")), 2,
                           "cohort file not found")
@@ -692,7 +692,7 @@ def test_evaluate_formats_plot_and_bad_input(tmp_path, reasoner):
     assert_one_line_error(run_cli("evaluate", str(data), "--plot", str(tmp_path / "c.gif")), 2, ".gif")
     assert_one_line_error(run_cli("evaluate", str(data), "--folds", "1"), 2, "--folds", "at least 2")
     assert_one_line_error(run_cli("evaluate", str(data), "--folds", "400"), 2, "more than the cohort's 300 rows")
-    assert_one_line_error(run_cli("evaluate", str(data), "--format", "xml"), 2, "unknown format")
+    assert_one_line_error(run_cli("evaluate", str(data), "--format", "xml"), 2, "'xml' is not one of 'table', 'json', 'csv'")
     assert_one_line_error(run_cli("evaluate", str(data), "--prior-weight", "0"), 2, "go with --folds")
     cargo_only = _write(tmp_path / "cargo.csv", ["id", "miR-155", "EMT"], [["a", "true", "0.4"]])
     assert_one_line_error(run_cli("evaluate", str(cargo_only)), 2, "no recorded outcome")

@@ -9,6 +9,7 @@ owlready2) are imported inside the functions that need them, so ``--help`` is in
 # annotation strings at each start, a tenth of a cold `exoreason query`.
 import sys
 from collections.abc import Callable, Sequence
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -52,9 +53,65 @@ Prior = Annotated[list[str], typer.Option("--prior", metavar="NODE=P", help="A p
 Plot = Annotated[Path | None, typer.Option("--plot", help="Also draw the answer to FILE.png, FILE.svg or FILE.pdf (written whole or not at all; --force overwrites).")]
 
 
-def _lowercase(value: str | None) -> str | None:
-    """--format values are case-insensitive: JSON, Json and json are the same."""
-    return value.strip().lower() if isinstance(value, str) else value
+class AnswerFormat(StrEnum):
+    """--format of a command answering one question."""
+
+    table = "table"
+    json = "json"
+
+
+class InferFormat(StrEnum):
+    """--format of infer: a table (one query), JSON (either), CSV (--profiles)."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class ScoreFormat(StrEnum):
+    """--format of evaluate."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class RowFormat(StrEnum):
+    """--format of a report of rows (coverage)."""
+
+    table = "table"
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
+
+
+class QueryFormat(StrEnum):
+    """--format of query: rows (SELECT, ASK) or a graph (CONSTRUCT, DESCRIBE); which suits the
+    query is checked by :func:`exoreason.query.check_format`."""
+
+    table = "table"
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
+    ttl = "ttl"
+    nt = "nt"
+    jsonld = "jsonld"
+
+
+class ExportFormat(StrEnum):
+    """--format of export (:data:`exoreason.export.EXPORT_FORMATS`)."""
+
+    owl = "owl"
+    ttl = "ttl"
+    bif = "bif"
+    xmlbif = "xmlbif"
+    dot = "dot"
+    graphml = "graphml"
+    kgx = "kgx"
+
+
+#: A --format answering one question: table or json, in any case.
+Format = Annotated[AnswerFormat, typer.Option("--format", "-f", case_sensitive=False, help="table or json.")]
 
 
 def _version(value: bool) -> None:
@@ -157,18 +214,17 @@ def validate(
 
 @app.command()
 def coverage(
-    fmt: Annotated[str, typer.Option("--format", "-f", callback=_lowercase, help="table, csv, tsv or json.")] = "table",
+    fmt: Annotated[RowFormat, typer.Option("--format", "-f", case_sensitive=False, help="table, csv, tsv or json.")] = RowFormat.table,
 ) -> None:
     """Count curated findings per source section of the review, and list findings lacking provenance.
 
     Example: exoreason coverage --format tsv
     """
-    from .query import check_format, load_named_query, run_query
+    from .query import load_named_query, run_query
 
-    fmt = check_format(fmt, "SELECT")
     counts = run_query(None, load_named_query("coverage").text)
     # a report: its tsv is plain values, like its csv (not the W3C SPARQL TSV of `query`)
-    typer.echo(counts.plain_tsv() if fmt == "tsv" else counts.render(fmt))
+    typer.echo(counts.plain_tsv() if fmt == RowFormat.tsv else counts.render(fmt.value))
     missing = run_query(None, load_named_query("finding-provenance-violation").text)
     if missing.rows:
         typer.echo(missing.render("table"), err=True)
@@ -197,7 +253,7 @@ def _query_help() -> str:
 @app.command(help=_query_help())
 def query(
     spec: Annotated[str | None, typer.Argument(help="A .rq file, the name of a query in queries/, or SPARQL text.")] = None,
-    fmt: Annotated[str | None, typer.Option("--format", "-f", help="Rows: table (default), csv, tsv or json (W3C SPARQL results JSON). Graphs (CONSTRUCT, DESCRIBE): ttl (default), nt or jsonld. Any case.")] = None,
+    fmt: Annotated[QueryFormat | None, typer.Option("--format", "-f", case_sensitive=False, help="Rows: table (default), csv, tsv or json (W3C SPARQL results JSON). Graphs (CONSTRUCT, DESCRIBE): ttl (default), nt or jsonld. Any case.")] = None,
     bind: Annotated[list[str], typer.Option("--bind", "-b", help="NAME=VALUE: bind a variable to an RDF term: an IRI <...>, a CURIE of a predefined prefix (miRBase:MIMAT0000646, GO:0001837, exo:Metastasis), an integer, or else a string (a name such as miR-155). Repeatable.")] = [],  # noqa: B006
     endpoint: Endpoint = None,
     list_: Annotated[bool, typer.Option("--list", help="List the named queries, grouped (questions, checks, network), with the question each answers.")] = False,
@@ -242,7 +298,7 @@ def query(
         run_update(endpoint, named.text, timeout)
         typer.echo(f"update applied at {endpoint}")
         return
-    fmt = check_format(fmt or ("ttl" if shape.answers_graph else "table"), shape.form)
+    answer = check_format(fmt.value if fmt else "ttl" if shape.answers_graph else "table", shape.form)
     if not timeout > 0:
         raise InputError(f"--timeout must be positive, got {timeout:g}")
     if retries < 0:
@@ -258,7 +314,7 @@ def query(
         source = release_store(reason=True)
     result = run_query(source, named.text, bindings=bindings, endpoint=endpoint, allow_remote=allow_remote,
                        timeout=timeout, embedded_timeout=None if endpoint else timeout, retries=retries)
-    typer.echo(result.render(fmt))
+    typer.echo(result.render(answer))
 
 
 @app.command()
@@ -286,7 +342,7 @@ def infer(
     absent: Absent = [],  # noqa: B006
     observe: Observe = [],  # noqa: B006
     cancer: Cancer = None,
-    fmt: Annotated[str | None, typer.Option("--format", "-f", callback=_lowercase, help="table or json (one profile); csv or json (--profiles).")] = None,
+    fmt: Annotated[InferFormat | None, typer.Option("--format", "-f", case_sensitive=False, help="table or json (one profile); csv or json (--profiles).")] = None,
     config: Config = None,
     prior: Prior = [],  # noqa: B006
     profiles: Annotated[Path | None, typer.Option("--profiles", help="A cohort file (comma, tab or semicolon separated): an id column and one column per observed node; see above.")] = None,
@@ -333,43 +389,32 @@ def infer(
     Example: exoreason infer --profiles examples/cohort.csv --with-prior
     Example: exoreason infer --profiles examples/cohort-ct.tsv --threshold '<=35'
     """
+    from .cohort import infer_format
+
+    given = {"--cargo": cargo, "--absent": absent, "--observe": observe, "--do": do, "--intervals": intervals,
+             "--samples": samples is not None, "--seed": seed is not None, "--plot": plot is not None,
+             "--verbose": verbose, "--show-notes": show_notes, "--all": every_row, "--output": output is not None,
+             "--id-column": id_column is not None, "--ignore-unknown": ignore_unknown, "--threshold": threshold,
+             "--threshold-all": threshold_all is not None, "--with-prior": with_prior}
+    answer = infer_format({name for name, value in given.items() if value}, profiles is not None, fmt)
     if plot is not None:
         from .plots import check_picture_path
 
         check_picture_path(plot, force)  # a bad extension or directory fails before any inference
-        if profiles is not None:
-            raise InputError("--plot draws a single query, not --profiles")
-    cohort_options = {"--id-column": id_column is not None, "--ignore-unknown": ignore_unknown,
-                      "--threshold": bool(threshold), "--threshold-all": threshold_all is not None,
-                      "--with-prior": with_prior}
-    if profiles is None and any(cohort_options.values()):
-        used = next(name for name, given in cohort_options.items() if given)
-        raise InputError(f"{used} goes with --profiles")
-    if profiles is not None and (verbose or show_notes):
-        raise InputError("--verbose and --show-notes shape the explanation of a single query, not --profiles")
     thresholds = _thresholds(threshold, threshold_all)
     from .inference import PATHS_SHOWN, Reasoner
 
     reasoner = Reasoner.from_files(config=config, cancer=cancer, priors=prior)
     if profiles is not None:
-        if cargo or absent or do or observe:
-            raise InputError("--profiles cannot be combined with --cargo, --absent, --observe or --do")
-        if intervals or samples is not None or seed is not None:
-            raise InputError("--intervals is for a single query, not --profiles")
         from .cohort import run_profiles
 
-        summary = run_profiles(reasoner, profiles, output, fmt or "csv", force=force, id_column=id_column,
+        summary = run_profiles(reasoner, profiles, output, answer, force=force, id_column=id_column,
                                ignore_unknown=ignore_unknown, thresholds=thresholds, with_prior=with_prior,
                                warn=lambda message: typer.echo(f"exoreason: warning: {message}", err=True))
         _show_cutoffs(summary.cutoffs)
         if output is not None:
             typer.echo(f"wrote {output}", err=True)
         return
-    if output is not None:
-        raise InputError("--output is for --profiles; redirect the output of a single query instead")
-    fmt = fmt or "table"
-    if fmt not in ("table", "json"):
-        raise InputError(f"unknown format {fmt!r}; use table or json")
     evidence, names = reasoner.evidence_from_names(cargo, absent, observe)
     interventions = reasoner.parse_do(do) if do else None
     result = reasoner.infer(evidence, names, do=interventions, paths=None if verbose else PATHS_SHOWN)
@@ -379,29 +424,19 @@ def infer(
 
         result = with_intervals(result, reasoner.compiled, _sample_count(samples), 0 if seed is None else seed,
                                 engine=reasoner.engine)
-    elif samples is not None or seed is not None:
-        raise InputError("--samples and --seed go with --intervals")
     if plot is not None:
         from .plots import plot_posteriors
 
         plot_posteriors(result, plot, force=force)
-    typer.echo(result.to_json() if fmt == "json" else result.render_table(verbose, show_notes, every_row))
+    typer.echo(result.to_json() if answer == "json" else result.render_table(verbose, show_notes, every_row))
     if plot is not None:
         typer.echo(f"wrote {plot}", err=True)
 
 
 def _thresholds(threshold: list[str], threshold_all: str | None) -> "list[Threshold]":
-    """The --threshold rules and the --threshold-all one (for every measured column without its own)."""
-    from .evidence import parse_threshold, parse_threshold_all
+    from .evidence import parse_thresholds
 
-    rules = [parse_threshold(text) for text in threshold]
-    if threshold_all is not None:
-        every = [t for t in rules if t.column is None]
-        if every:
-            raise InputError(f"--threshold {every[0].rule()} and --threshold-all {threshold_all} both set the rule "
-                             "for every measured column; give one")
-        rules.append(parse_threshold_all(threshold_all))
-    return rules
+    return parse_thresholds(threshold, threshold_all)
 
 
 def _show_cutoffs(cutoffs: "Sequence[Cutoff]") -> None:
@@ -445,7 +480,7 @@ def suggest(
     absent: Absent = [],  # noqa: B006
     observe: Observe = [],  # noqa: B006
     top: Annotated[int, typer.Option("--top", help="How many candidates to show.")] = 5,
-    fmt: Annotated[str, typer.Option("--format", "-f", callback=_lowercase, help="table or json.")] = "table",
+    fmt: Format = AnswerFormat.table,
     cancer: Cancer = None,
     config: Config = None,
     prior: Prior = [],  # noqa: B006
@@ -459,8 +494,6 @@ def suggest(
     from .inference import Reasoner
     from .information import suggest as run_suggest
 
-    if fmt not in ("table", "json"):
-        raise InputError(f"unknown format {fmt!r}; use table or json")
     reasoner = Reasoner.from_files(config=config, cancer=cancer, priors=prior)
     evidence, _ = reasoner.evidence_from_names(cargo, absent, observe)
     key = reasoner.resolve_outcome(target)
@@ -475,7 +508,7 @@ def sensitivity(
     absent: Absent = [],  # noqa: B006
     observe: Observe = [],  # noqa: B006
     top: Annotated[int, typer.Option("--top", help="How many parameters to show.")] = 10,
-    fmt: Annotated[str, typer.Option("--format", "-f", callback=_lowercase, help="table or json.")] = "table",
+    fmt: Format = AnswerFormat.table,
     cancer: Cancer = None,
     config: Config = None,
     prior: Prior = [],  # noqa: B006
@@ -488,8 +521,6 @@ def sensitivity(
     from .inference import Reasoner
     from .uncertainty import sensitivity as run_sensitivity
 
-    if fmt not in ("table", "json"):
-        raise InputError(f"unknown format {fmt!r}; use table or json")
     if top < 1:
         raise InputError(f"--top must be at least 1, got {top}")
     reasoner = Reasoner.from_files(config=config, cancer=cancer, priors=prior)
@@ -506,7 +537,7 @@ def explain(
     absent: Absent = [],  # noqa: B006
     observe: Observe = [],  # noqa: B006
     plot: Annotated[Path | None, typer.Option("--plot", help="Draw the paths as a layered graph to FILE.png, FILE.svg or FILE.pdf (written whole or not at all).")] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", callback=_lowercase, help="table or json (the schema infer's JSON uses: docs/answer.schema.json).")] = "table",
+    fmt: Annotated[AnswerFormat, typer.Option("--format", "-f", case_sensitive=False, help="table or json (the schema infer's JSON uses: docs/answer.schema.json).")] = AnswerFormat.table,
     force: Force = False,
     cancer: Cancer = None,
     config: Config = None,
@@ -520,8 +551,6 @@ def explain(
 
     Example: exoreason explain --cargo miR-155 --outcome chemoresistance
     """
-    if fmt not in ("table", "json"):
-        raise InputError(f"unknown format {fmt!r}; use table or json")
     if plot is not None:
         from .plots import check_picture_path
 
@@ -559,7 +588,7 @@ def fit(
     threshold_all: ThresholdAll = None,
     max_iterations: MaxIterations = None,
     prior_weight: PriorWeight = 1.0,
-    fmt: Annotated[str, typer.Option("--format", "-f", callback=_lowercase, help="Report as table or json.")] = "table",
+    fmt: Annotated[AnswerFormat, typer.Option("--format", "-f", case_sensitive=False, help="Report as table or json.")] = AnswerFormat.table,
     every_row: Annotated[bool, typer.Option("--all", help="List every fitted parameter, not the largest changes only (the written file and the JSON hold every one).")] = False,
 ) -> None:
     """Fit the network's link strengths, leaks and base rates to a cohort observing any nodes (cargo,
@@ -575,8 +604,6 @@ def fit(
     from .learning import DEFAULT_ITERATIONS, parameters_toml, read_cohort
     from .learning import fit as run_fit
 
-    if fmt not in ("table", "json"):
-        raise InputError(f"unknown format {fmt!r}; use table or json")
     check_writable(output, force)
     thresholds = _thresholds(threshold, threshold_all)
     reasoner = _cohort_reasoner(config, cancer, prior)
@@ -609,7 +636,7 @@ def evaluate(
     bins: Annotated[int, typer.Option("--bins", help="Equal-width bins of the predicted probability for the calibration table.")] = 10,
     plot: Annotated[Path | None, typer.Option("--plot", help="Draw the calibration curves (with --learning-curve, the learning curves) to FILE.png, FILE.svg or FILE.pdf (written whole or not at all).")] = None,
     force: Force = False,
-    fmt: Annotated[str, typer.Option("--format", "-f", callback=_lowercase, help="table, json or csv.")] = "table",
+    fmt: Annotated[ScoreFormat, typer.Option("--format", "-f", case_sensitive=False, help="table, json or csv.")] = ScoreFormat.table,
     ignore_unknown: IgnoreUnknown = False,
     id_column: IdColumn = None,
     threshold: Thresholds = [],  # noqa: B006
@@ -634,8 +661,6 @@ def evaluate(
     from .evaluation import parse_sizes
     from .learning import DEFAULT_ITERATIONS, read_cohort
 
-    if fmt not in ("table", "json", "csv"):
-        raise InputError(f"unknown format {fmt!r}; use table, json or csv")
     if plot is not None:
         from .plots import check_picture_path
 
@@ -694,7 +719,7 @@ def _progress(what: str, value: str) -> Callable[[object, float | None], None] |
 
 @app.command()
 def export(
-    fmt: Annotated[str, typer.Option("--format", "-f", callback=_lowercase, help="owl, ttl (the ontology), bif or xmlbif (the network), dot (Graphviz), graphml (Cytoscape, Gephi) or kgx (the knowledge graph as KGX nodes.tsv and edges.tsv in the directory --output, with Biolink categories and predicates).")],
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", case_sensitive=False, help="owl, ttl (the ontology), bif or xmlbif (the network), dot (Graphviz), graphml (Cytoscape, Gephi) or kgx (the knowledge graph as KGX nodes.tsv and edges.tsv in the directory --output, with Biolink categories and predicates).")],
     output: Output,
     force: Force = False,
     config: Config = None,
@@ -709,17 +734,17 @@ def export(
     Example: exoreason export --format bif --output exoreason.bif --force
     Example: exoreason export --format kgx --output exoreason-kgx --force
     """
-    from .export import EXPORT_FORMATS, extension_warning
+    from .export import NETWORK_FORMATS, extension_warning
     from .export import export as run_export
 
     reasoner = None
-    if fmt in ("bif", "xmlbif", "dot", "graphml"):
+    if fmt in NETWORK_FORMATS:
         from .inference import Reasoner
 
         reasoner = Reasoner.from_files(config=config)
-    run_export(fmt, output, reasoner=reasoner, force=force)
+    run_export(fmt.value, output, reasoner=reasoner, force=force)
     typer.echo(f"wrote {output}")
-    warning = extension_warning(fmt, output) if fmt in EXPORT_FORMATS and fmt != "kgx" else None
+    warning = extension_warning(fmt.value, output) if fmt != ExportFormat.kgx else None
     if warning:
         typer.echo(f"exoreason: warning: {warning}", err=True)
 

@@ -45,7 +45,7 @@ import json
 import math
 import sys
 from array import array
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,6 +72,7 @@ __all__ = [
     "distinct_rows",
     "open_csv",
     "read_header",
+    "infer_format",
     "run_profiles",
 ]
 
@@ -425,6 +426,42 @@ class _Progress:
     def close(self) -> None:
         if self.enabled:
             print(file=sys.stderr)
+
+
+#: The options of `infer` that shape one query, and those that shape a batch of profiles.
+QUERY_OPTIONS = ("--cargo", "--absent", "--observe", "--do", "--intervals", "--samples", "--seed", "--plot",
+                 "--verbose", "--show-notes", "--all")
+BATCH_OPTIONS = ("--output", "--id-column", "--ignore-unknown", "--threshold", "--threshold-all", "--with-prior")
+
+
+def infer_format(given: Collection[str], batch: bool, fmt: str | None = None) -> str:
+    """The output format of an ``infer`` run (``fmt``, or the run's default), once the options
+    ``given`` (by name) are known to go together: a batch (``--profiles``) takes none of a single
+    query's options and answers in csv or json; a single query takes none of a batch's and answers
+    as a table or json; ``--samples`` and ``--seed`` go with ``--intervals``.
+
+    >>> infer_format({"--cargo"}, batch=False), infer_format({"--with-prior"}, batch=True)
+    ('table', 'csv')
+    >>> infer_format({"--cargo", "--output"}, batch=False)
+    Traceback (most recent call last):
+    exoreason.errors.InputError: --output goes with --profiles (a single query's answer is printed; redirect it)
+    """
+    if batch:
+        wrong = next((option for option in QUERY_OPTIONS if option in given), None)
+        if wrong:
+            raise InputError(f"{wrong} is for a single query, not --profiles")
+        if fmt == "table":
+            raise InputError("--profiles answers as csv or json, not a table")
+        return fmt or "csv"
+    wrong = next((option for option in BATCH_OPTIONS if option in given), None)
+    if wrong:
+        hint = " (a single query's answer is printed; redirect it)" if wrong == "--output" else ""
+        raise InputError(f"{wrong} goes with --profiles{hint}")
+    if fmt == "csv":
+        raise InputError("a single query answers as a table or json; csv is for --profiles")
+    if ("--samples" in given or "--seed" in given) and "--intervals" not in given:
+        raise InputError("--samples and --seed go with --intervals")
+    return fmt or "table"
 
 
 def run_profiles(
