@@ -310,3 +310,28 @@ def test_do_refuses_a_reading_or_none(value):
     """An intervention sets a state: a soft reading or an empty value is refused, in one line."""
     assert_one_line_error(run_cli("infer", "--cargo", "miR-155", "--do", f"EMT={value}"), 2,
                           f"bad --do 'EMT={value}'", "not a reading")
+
+
+def test_progress_of_a_batch_and_of_a_fit_share_one_status_line(tmp_path, reasoner, capsys):
+    """The batch's progress bar and fit's iterations were written by two progress displays of
+    their own; both are now the one status line, ended by a newline only if it was shown."""
+    import io
+
+    from exoreason.cohort import run_profiles
+    from exoreason.display import StatusLine
+
+    stream = io.StringIO()
+    status = StatusLine(enabled=True, stream=stream)
+    status.show("fold 1 of 5")
+    status.show("fold 2 of 5")
+    status.close()
+    assert stream.getvalue() == "\rexoreason: fold 1 of 5   \rexoreason: fold 2 of 5   \n"
+    quiet = io.StringIO()
+    StatusLine(enabled=False, stream=quiet).show("x")
+    StatusLine(enabled=True, stream=quiet).close()
+    assert quiet.getvalue() == ""
+    profiles = tmp_path / "p.csv"
+    profiles.write_text("id,miR-155\na,true\nb,false\n")
+    run_profiles(reasoner, profiles, tmp_path / "out.csv", progress=True)
+    err = capsys.readouterr().err
+    assert err == f"\rexoreason: [{'#' * 30}] 100%  2 profiles   \n"

@@ -8,10 +8,10 @@ owlready2) are imported inside the functions that need them, so ``--help`` is in
 # No `from __future__ import annotations` here: typer would then evaluate every command's
 # annotation strings at each start, a tenth of a cold `exoreason query`.
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NamedTuple
 
 import typer
 
@@ -402,10 +402,10 @@ def infer(
 
         check_picture_path(plot, force)  # a bad extension or directory fails before any inference
     thresholds = _thresholds(threshold, threshold_all)
-    from .inference import PATHS_SHOWN, Reasoner
+    from .inference import PATHS_SHOWN
 
-    reasoner = Reasoner.from_files(config=config, cancer=cancer, priors=prior)
     if profiles is not None:
+        reasoner = _model(config, cancer, prior)
         from .cohort import run_profiles
 
         summary = run_profiles(reasoner, profiles, output, answer, force=force, id_column=id_column,
@@ -415,10 +415,10 @@ def infer(
         if output is not None:
             typer.echo(f"wrote {output}", err=True)
         return
-    evidence, names = reasoner.evidence_from_names(cargo, absent, observe)
+    reasoner, evidence, names, _ = _question(config, cancer, prior, cargo, absent, observe)
     interventions = reasoner.parse_do(do) if do else None
-    result = reasoner.infer(evidence, names, do=interventions, paths=None if verbose else PATHS_SHOWN)
     _notes(reasoner)
+    result = reasoner.infer(evidence, names, do=interventions, paths=None if verbose else PATHS_SHOWN)
     if intervals:
         from .uncertainty import with_intervals
 
@@ -446,18 +446,37 @@ def _show_cutoffs(cutoffs: "Sequence[Cutoff]") -> None:
                    + "; ".join(f"{c.column} {c.threshold.cutoff()}" for c in cutoffs), err=True)
 
 
-def _cohort_reasoner(config: Path | None, cancer: str | None, prior: Sequence[str]) -> "Reasoner":
-    """The model a cohort is fitted to or scored with: the one place its parameters are made (the
-    defaults or --config, weighed for --cancer, with a population's --prior)."""
+def _model(config: Path | None, cancer: str | None = None, prior: Sequence[str] = ()) -> "Reasoner":
+    """The model every command answers with: the one place its parameters are made (the defaults
+    or --config, weighed for --cancer, with a population's --prior)."""
     from .inference import Reasoner
 
     return Reasoner.from_files(config=config, cancer=cancer, priors=prior)
 
 
-def _notes(reasoner: object) -> None:
-    """How names were read, where that is worth saying (a related synonym), on stderr."""
-    for note in getattr(reasoner, "notes", []):
-        typer.echo(f"exoreason: note: {note}", err=True)
+class _Question(NamedTuple):
+    reasoner: "Reasoner"
+    evidence: dict[str, float]
+    names: dict[str, str]
+    key: str  # the process or outcome asked about ("" if none)
+
+
+def _question(config: Path | None, cancer: str | None, prior: Sequence[str], cargo: Sequence[str],
+              absent: Sequence[str], observe: Sequence[str], asked: str | None = None) -> _Question:
+    """What every command answering a question starts with: the model, the observations by node
+    (and the names they were given by), and the node asked about; how names were read is noted
+    on stderr."""
+    reasoner = _model(config, cancer, prior)
+    key = reasoner.resolve_outcome(asked) if asked is not None else ""
+    evidence, names = reasoner.evidence_from_names(cargo, absent, observe)
+    _notes(reasoner)
+    return _Question(reasoner, evidence, names, key)
+
+
+def _notes(reasoner: "Reasoner") -> None:
+    """How names were read, where that is worth saying (a related synonym), on stderr, each once."""
+    while reasoner.notes:
+        typer.echo(f"exoreason: note: {reasoner.notes.pop(0)}", err=True)
 
 
 def _sample_count(text: str | None) -> int:
@@ -491,12 +510,9 @@ def suggest(
 
     Example: exoreason suggest --cargo miR-155 --target metastasis --top 3
     """
-    from .inference import Reasoner
     from .information import suggest as run_suggest
 
-    reasoner = Reasoner.from_files(config=config, cancer=cancer, priors=prior)
-    evidence, _ = reasoner.evidence_from_names(cargo, absent, observe)
-    key = reasoner.resolve_outcome(target)
+    reasoner, evidence, _, key = _question(config, cancer, prior, cargo, absent, observe, target)
     found = run_suggest(reasoner, evidence, key, top)
     typer.echo(found.to_json() if fmt == "json" else found.render_table())
 
@@ -518,14 +534,11 @@ def sensitivity(
 
     Example: exoreason sensitivity --cargo miR-155 --outcome chemoresistance
     """
-    from .inference import Reasoner
     from .uncertainty import sensitivity as run_sensitivity
 
     if top < 1:
         raise InputError(f"--top must be at least 1, got {top}")
-    reasoner = Reasoner.from_files(config=config, cancer=cancer, priors=prior)
-    evidence, _ = reasoner.evidence_from_names(cargo, absent, observe)
-    key = reasoner.resolve_outcome(outcome)
+    reasoner, evidence, _, key = _question(config, cancer, prior, cargo, absent, observe, outcome)
     result = run_sensitivity(reasoner.compiled, evidence, key, cancer=cancer, engine=reasoner.engine)
     typer.echo(result.to_json(top) if fmt == "json" else result.render_table(top))
 
@@ -558,13 +571,9 @@ def explain(
     if not cargo and not absent and not observe:
         raise InputError("give the observed cargo with --cargo (present) or --absent, or other nodes with --observe")
     from .explanation import explain as run_explain
-    from .inference import Reasoner
 
-    reasoner = Reasoner.from_files(config=config, cancer=cancer, priors=prior)
-    key = reasoner.resolve_outcome(outcome)
-    evidence, names = reasoner.evidence_from_names(cargo, absent, observe)
+    reasoner, evidence, names, key = _question(config, cancer, prior, cargo, absent, observe, outcome)
     found = run_explain(reasoner, reasoner.infer(evidence, names), key, every_path=verbose)
-    _notes(reasoner)
     if plot is not None:
         from .plots import plot_explanation
 
@@ -600,21 +609,22 @@ def fit(
 
     Example: exoreason fit examples/cohort.csv --output fitted.toml --force
     """
+    from .display import StatusLine
     from .files import check_writable, write_output
     from .learning import DEFAULT_ITERATIONS, parameters_toml, read_cohort
     from .learning import fit as run_fit
 
     check_writable(output, force)
     thresholds = _thresholds(threshold, threshold_all)
-    reasoner = _cohort_reasoner(config, cancer, prior)
+    reasoner = _model(config, cancer, prior)
     data = read_cohort(cohort, reasoner, ignore_unknown=ignore_unknown, id_column=id_column, thresholds=thresholds)
     _show_cutoffs(data.cutoffs)
-    progress = _progress("iteration", "log-likelihood per row")
+    status = StatusLine()
     result = run_fit(reasoner.compiled, data, engine=reasoner.engine, prior_weight=prior_weight,
                      max_iterations=DEFAULT_ITERATIONS if max_iterations is None else max_iterations,
-                     progress=progress)
-    if progress:
-        typer.echo("", err=True)
+                     progress=(lambda step, value: status.show(f"iteration {step}, log-likelihood per row "
+                                                               f"{value:.6f}")) if status.enabled else None)
+    status.close()
     write_output(output, parameters_toml(result, config=config).encode(), force)
     if fmt == "json":
         import json
@@ -657,6 +667,7 @@ def evaluate(
     Example: exoreason evaluate examples/cohort.csv --folds 5
     Example: exoreason evaluate examples/tcga-luad/rpm.csv --threshold-all median
     """
+    from .display import StatusLine
     from .evaluation import evaluate as run_evaluate
     from .evaluation import parse_sizes
     from .learning import DEFAULT_ITERATIONS, read_cohort
@@ -677,16 +688,15 @@ def evaluate(
         raise InputError("--max-iterations and --prior-weight go with --folds (they set how each fold is fitted)")
     sizes = parse_sizes(learning_curve) if learning_curve is not None else ()
     thresholds = _thresholds(threshold, threshold_all)
-    reasoner = _cohort_reasoner(config, cancer, prior)
+    reasoner = _model(config, cancer, prior)
     data = read_cohort(cohort, reasoner, ignore_unknown=ignore_unknown, id_column=id_column, thresholds=thresholds)
-    progress = _progress("", "")
+    status = StatusLine()
     found = run_evaluate(reasoner.compiled, data, folds=folds, seed=seed, bins=bins,
                          max_iterations=DEFAULT_ITERATIONS if max_iterations is None else max_iterations,
                          prior_weight=prior_weight, engine=reasoner.engine,
-                         progress=(lambda text: progress(text, None)) if progress else None,
+                         progress=status.show if status.enabled else None,
                          baseline=baseline, learning_curve=sizes)
-    if progress:
-        typer.echo("", err=True)
+    status.close()
     if plot is not None:
         from .plots import plot_calibration, plot_learning_curve
 
@@ -701,20 +711,6 @@ def evaluate(
         typer.echo(f"wrote {plot}", err=True)
     if predictions is not None:
         typer.echo(f"wrote {predictions}", err=True)
-
-
-def _progress(what: str, value: str) -> Callable[[object, float | None], None] | None:
-    """A one-line progress report on stderr, on a terminal only (None elsewhere)."""
-    if not sys.stderr.isatty():
-        return None
-
-    def show(step: object, number: float | None) -> None:
-        text = f"{what} {step}" if what else str(step)
-        if number is not None and value:
-            text += f", {value} {number:.6f}"
-        typer.echo(f"\rexoreason: {text}   ", err=True, nl=False)
-
-    return show
 
 
 @app.command()
@@ -739,9 +735,7 @@ def export(
 
     reasoner = None
     if fmt in NETWORK_FORMATS:
-        from .inference import Reasoner
-
-        reasoner = Reasoner.from_files(config=config)
+        reasoner = _model(config)
     run_export(fmt.value, output, reasoner=reasoner, force=force)
     typer.echo(f"wrote {output}")
     warning = extension_warning(fmt.value, output) if fmt != ExportFormat.kgx else None

@@ -53,7 +53,7 @@ from typing import IO, TYPE_CHECKING
 
 import numpy as np
 
-from .display import KIND_ORDER, probability_text, round_probability
+from .display import KIND_ORDER, StatusLine, probability_text, round_probability
 from .errors import ExoreasonError, InputError
 from .evidence import Threshold, parse_cell, parse_measurement
 from .files import atomic_text, check_writable
@@ -403,13 +403,13 @@ class CohortReader:
 
 
 class _Progress:
-    """A progress bar on stderr, by the share of the file read (only on a terminal)."""
+    """A progress bar on the status line, by the share of the file read (only on a terminal)."""
 
     def __init__(self, handle: IO[str], size: int, enabled: bool) -> None:
         self.handle = handle
         self.size = max(size, 1)
         self.read = 0
-        self.enabled = enabled
+        self.status = StatusLine(enabled)
 
     def lines(self) -> Iterator[str]:
         for line in self.handle:
@@ -417,15 +417,11 @@ class _Progress:
             yield line
 
     def show(self, profiles: int) -> None:
-        if self.enabled:
-            share = min(self.read / self.size, 1.0)
-            bar = "#" * int(share * 30)
-            print(f"\rexoreason: [{bar:<30}] {share:4.0%}  {profiles:,} profiles", end="", file=sys.stderr,
-                  flush=True)
+        share = min(self.read / self.size, 1.0)
+        self.status.show(f"[{'#' * int(share * 30):<30}] {share:4.0%}  {profiles:,} profiles")
 
     def close(self) -> None:
-        if self.enabled:
-            print(file=sys.stderr)
+        self.status.close()
 
 
 #: The options of `infer` that shape one query, and those that shape a batch of profiles.
