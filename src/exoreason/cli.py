@@ -402,7 +402,7 @@ def infer(
 
         check_picture_path(plot, force)  # a bad extension or directory fails before any inference
     thresholds = _thresholds(threshold, threshold_all)
-    from .inference import PATHS_SHOWN
+    from .results import PATHS_SHOWN
 
     if profiles is not None:
         reasoner = _model(config, cancer, prior)

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import IO, Any
 
 __all__ = [
+    "DISCLAIMER",
     "KIND_ORDER",
     "StatusLine",
     "json_ready",
@@ -30,6 +31,10 @@ __all__ = [
 ]
 
 KIND_ORDER = ("outcome", "process", "gene_effect", "cargo")
+
+#: What every answer says of its numbers.
+DISCLAIMER = ("Posteriors are estimates of a model whose structure and parameters come from the "
+              "literature (one review and the studies it cites), not clinical predictions.")
 
 _DECIMALS = 3
 

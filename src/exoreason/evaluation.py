@@ -55,7 +55,7 @@ import numpy as np
 
 from .cohort import Cutoff, distinct_rows
 from .display import round_probability
-from .engine import Engine, EvidenceBatch, ImpossibleEvidence
+from .engine import Engine, EvidenceBatch, ImpossibleEvidence, engine_for
 from .errors import ExoreasonError, InputError
 from .learning import DEFAULT_ITERATIONS, Cohort, cancer_label, fit
 from .model import CompiledNetwork
@@ -268,7 +268,7 @@ class Evaluation:
         return pd.DataFrame([{k: v for k, v in s.to_dict().items() if k != "calibration"} for s in self.scores])
 
     def to_dict(self) -> dict[str, Any]:
-        from .inference import DISCLAIMER
+        from .display import DISCLAIMER
 
         out: dict[str, Any] = {
             "cohort": self.source, "rows": self.rows, "parameters": self.parameters, "cancer": self.cancer,
@@ -328,7 +328,7 @@ class Evaluation:
         return buffer.getvalue()
 
     def render_table(self) -> str:
-        from .inference import DISCLAIMER
+        from .display import DISCLAIMER
 
         how = (f"{self.folds}-fold cross-validation (seed {self.seed}): the parameters as given against "
                f"parameters fitted to the other folds" if self.folds else "the parameters as given")
@@ -487,7 +487,7 @@ def evaluate(compiled: CompiledNetwork, cohort: Cohort, *, folds: int | None = N
         raise InputError(f"the seed must be a non-negative integer, got {seed!r}")
     if folds is None and (baseline or learning_curve):
         raise InputError("--baseline and --learning-curve go with --folds (they are cross-validated)")
-    engine = engine if engine is not None and engine.compiled is compiled else Engine(compiled)
+    engine = engine_for(compiled, engine)
     outcomes = label_columns(compiled, cohort)
     if not outcomes:
         names = ", ".join(cohort.given or cohort.nodes)

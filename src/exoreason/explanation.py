@@ -11,15 +11,8 @@ from typing import TYPE_CHECKING, Any
 from .display import signed
 from .errors import InferenceError
 from .evidence import Observations, reading
-from .inference import (
-    EdgeStep,
-    EvidenceEffect,
-    InferenceResult,
-    OutcomePosterior,
-    closing_lines,
-    edge_lines,
-    effect_lines,
-)
+from .present import answer_end, effect_lines
+from .results import EvidenceEffect, InferenceResult, OutcomePosterior
 
 if TYPE_CHECKING:
     from .inference import Reasoner
@@ -114,17 +107,7 @@ class Explanation:
             lines.append(f"  {self.balance()}")
         for key in self.unconnected:
             lines.append(f"  {self.label(key)}: no path in the network leads from it to {o.label}")
-        steps: dict[tuple[str, str], EdgeStep] = {}
-        for effect in self.effects:
-            for path in effect.paths:
-                for step in path:
-                    steps.setdefault((step.parent, step.child), step)
-        if steps:
-            lines.append("")
-            lines.append("Edges on these paths (strength; findings: where the review states them, evidence):")
-            lines += edge_lines(list(steps.values()), labels, "  ", verbose=verbose, show_notes=show_notes)
-        lines.append("")
-        lines += closing_lines(self.result, any(s.notes for s in steps.values()) and not show_notes)
+        lines += answer_end(self.result, self.effects, verbose=verbose, show_notes=show_notes)
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -141,7 +124,7 @@ def explain(reasoner: Reasoner, evidence: Any, outcome: str, every_path: bool = 
     """
     import dataclasses
 
-    from .inference import strongest
+    from .results import strongest
 
     key = reasoner.resolve_outcome(outcome)
     result = coerce_result(reasoner, evidence)

@@ -70,7 +70,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .cohort import Cutoff, distinct_rows
-from .engine import Engine, EvidenceBatch, ImpossibleEvidence
+from .engine import Engine, EvidenceBatch, ImpossibleEvidence, engine_for
 from .errors import ExoreasonError, InputError, NetworkError
 from .evidence import Threshold
 from .model import PARAMETER_KINDS, CompiledNetwork, Parameters, compile_network, parameter_name
@@ -380,7 +380,7 @@ def fit(compiled: CompiledNetwork, data: Cohort | EvidenceBatch, *, max_iteratio
         raise InputError(f"the tolerance must be a finite number >= 0, got {tolerance!r}")
     if not (isinstance(prior_weight, (int, float)) and math.isfinite(prior_weight) and prior_weight >= 0):
         raise InputError(f"the prior weight must be a finite number >= 0, got {prior_weight!r}")
-    engine = engine if engine is not None and engine.compiled is compiled else Engine(compiled)
+    engine = engine_for(compiled, engine)
     cohort = data if isinstance(data, Cohort) else None
     batch = data.batch if isinstance(data, Cohort) else data
     readings, weights, inverse = distinct_rows(np.asarray(batch.readings, dtype=float))

@@ -26,12 +26,12 @@ import hashlib
 import json
 import re
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import BuildError, ExoreasonError, NetworkError
+from .errors import BuildError, ExoreasonError, NetworkError, closest
 
 __all__ = [
     "EFFECTS",
@@ -45,10 +45,12 @@ __all__ = [
     "OBSERVABLE_KINDS",
     "RELATION_KINDS",
     "Summary",
+    "closure",
     "common_name",
     "derive_network",
     "digest",
     "fixed_nodes",
+    "fold_name",
     "load_network",
     "network_json",
     "read_json_file",
@@ -219,23 +221,21 @@ class NetworkSpec:
         from .errors import InferenceError
 
         candidates = [n for n in self.nodes if kinds is None or n.kind in kinds]
-        wanted = _fold(name)
+        wanted = fold_name(name)
         for match, names_of in (("exact", lambda n: (n.key, n.label, *n.names)), ("related", lambda n: n.related)):
-            found = {n.key for n in candidates if wanted in {_fold(x) for x in names_of(n)}}
+            found = {n.key for n in candidates if wanted in {fold_name(x) for x in names_of(n)}}
             if len(found) == 1:
                 return Resolution(found.pop(), match)
             if found:
                 raise InferenceError(f"ambiguous {what} {name!r}: it names {', '.join(sorted(found))}")
-        out = next((x for x in self.left_out if _fold(x.label) == wanted), None)
+        out = next((x for x in self.left_out if fold_name(x.label) == wanted), None)
         if out is not None:
             raise InferenceError(f"{name!r} is in the graph but not in the network: {out.reason}")
-        import difflib
-
         # Each suggested node once, by its key or label where those are close, else by a synonym.
         close: dict[str, str] = {}
         for names in ({x: n.key for n in candidates for x in (n.key, n.label)},
                       {x: n.key for n in candidates for x in (*n.names, *n.related)}):
-            for x in difflib.get_close_matches(name, sorted(names), n=12, cutoff=0.6):
+            for x in closest(name, names, n=12):
                 close.setdefault(names[x], x)
         hint = f"; closest: {', '.join(list(close.values())[:3])}" if close else ""
         raise InferenceError(f"unknown {what} {name!r}{hint}")
@@ -254,14 +254,7 @@ class NetworkSpec:
         parents: dict[str, list[str]] = defaultdict(list)
         for e in self.edges:
             parents[e.child].append(e.parent)
-        seen = {key}
-        stack = [key]
-        while stack:
-            for parent in parents[stack.pop()]:
-                if parent not in seen:
-                    seen.add(parent)
-                    stack.append(parent)
-        return seen
+        return closure([key], parents.__getitem__)
 
     def cancer_context(self, iri: str) -> frozenset[str]:
         """The cancer types a study counts fully for when ``iri`` is asked about: that cancer and
@@ -270,14 +263,7 @@ class NetworkSpec:
         for cancer in self.cancers:
             for broader in cancer.broader:
                 narrower[broader].add(cancer.iri)
-        seen = {iri}
-        stack = [iri]
-        while stack:
-            for child in narrower[stack.pop()]:
-                if child not in seen:
-                    seen.add(child)
-                    stack.append(child)
-        return frozenset(seen)
+        return frozenset(closure([iri], narrower.__getitem__))
 
     @property
     def keys(self) -> list[str]:
@@ -334,7 +320,33 @@ class NetworkSpec:
         )
 
 
-def _fold(text: str) -> str:
+def closure(starts: Iterable[str], step: Callable[[str], Iterable[str]], cut: Collection[str] = ()) -> set[str]:
+    """The nodes ``starts`` and every node reached from them by ``step`` (a node's parents for its
+    ancestors, its narrower terms for what falls under it), not stepping on from a node in ``cut``.
+
+    >>> parents = {"c": ["b"], "b": ["a"], "a": []}
+    >>> sorted(closure(["c"], parents.__getitem__)), sorted(closure(["c"], parents.__getitem__, cut={"b"}))
+    (['a', 'b', 'c'], ['b', 'c'])
+    """
+    seen = set(starts)
+    stack = list(seen)
+    while stack:
+        node = stack.pop()
+        if node in cut:
+            continue
+        for other in step(node):
+            if other not in seen:
+                seen.add(other)
+                stack.append(other)
+    return seen
+
+
+def fold_name(text: str) -> str:
+    """A name as names are compared: spaces collapsed, in any case.
+
+    >>> fold_name("  Lung   Cancer ")
+    'lung cancer'
+    """
     return " ".join(text.split()).casefold()
 
 

@@ -27,9 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .display import shown, signed
+from .display import DISCLAIMER, shown, signed
 from .errors import InputError
-from .inference import DISCLAIMER, NOTE_MARK, InferenceResult, short_citation
+from .present import NOTE_MARK, short_citation
+from .results import InferenceResult
 
 if TYPE_CHECKING:
     from .evaluation import Evaluation

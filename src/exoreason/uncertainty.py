@@ -52,7 +52,7 @@ from .network import EFFECTS
 
 if TYPE_CHECKING:
     from .engine import Engine
-    from .inference import InferenceResult
+    from .results import InferenceResult
 
 __all__ = [
     "LEVEL",
@@ -80,12 +80,6 @@ def _check_seed(seed: Any) -> int:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise InputError(f"the seed must be a non-negative integer, got {seed!r}")
     return int(seed)
-
-
-def _engine(compiled: CompiledNetwork, engine: Engine | None) -> Engine:
-    from .engine import Engine
-
-    return engine if engine is not None and engine.compiled is compiled else Engine(compiled)
 
 
 # -- posterior intervals ---------------------------------------------------------------------------
@@ -123,7 +117,9 @@ def posterior_intervals(compiled: CompiledNetwork, evidence: Mapping[str, float]
     seed = _check_seed(seed)
     if not 0.0 < level < 1.0:
         raise InputError(f"the interval level must be in (0, 1), got {level!r}")
-    engine = _engine(compiled, engine)
+    from .engine import engine_for
+
+    engine = engine_for(compiled, engine)
     keys = list(targets if targets is not None else
                 [n.key for n in compiled.spec.nodes if n.kind in _OUTCOME_KINDS])
     space = compiled.space
@@ -175,7 +171,7 @@ class Sensitivity:
 
     def describe(self, labels: Mapping[str, str] | None = None) -> str:
         """The parameter in words (``strength A -> B``, ``leak of X``), by the nodes' labels if given."""
-        from .inference import ARROWS
+        from .present import ARROWS
 
         return parameter_name(self.kind, self.key, ARROWS.get(self.sign, "->"), labels)
 
@@ -204,9 +200,8 @@ class SensitivityResult:
     labels: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self, top: int | None = None) -> dict[str, Any]:
-        from .display import json_ready
+        from .display import DISCLAIMER, json_ready
         from .evidence import reading_json
-        from .inference import DISCLAIMER
 
         return json_ready({"outcome": self.outcome, "label": self.label,  # type: ignore[no-any-return]
                            "evidence": {k: reading_json(v) for k, v in self.evidence.items()},
@@ -219,7 +214,8 @@ class SensitivityResult:
         return json.dumps(self.to_dict(top), indent=2, ensure_ascii=False)
 
     def render_table(self, top: int | None = None) -> str:
-        from .inference import DISCLAIMER, cite
+        from .display import DISCLAIMER
+        from .present import cite
 
         rows = self.rows[:top]
         observed = ", ".join(f"{self.labels.get(k, k)} {describe_reading(v)}" for k, v in self.evidence.items()) or "none"
@@ -247,12 +243,14 @@ def sensitivity(compiled: CompiledNetwork, evidence: Mapping[str, float], outcom
     """dP(outcome = true | evidence)/d theta and d(posterior - prior)/d theta for every parameter
     theta, exactly, ranked by the absolute value of the second: what the evidence's effect rests
     on (a leak or a gate moves the posterior and the prior alike)."""
-    from .inference import finding_record
+    from .present import finding_record
 
     if outcome not in compiled.tables or compiled.spec.node(outcome).kind not in _OUTCOME_KINDS:
         raise InferenceError(f"unknown outcome {outcome!r}")
     space = compiled.space
-    answer = _engine(compiled, engine)
+    from .engine import engine_for
+
+    answer = engine_for(compiled, engine)
     values, derivatives = answer.derivatives([outcome], evidence)
     _prior, prior_derivatives = answer.derivatives([outcome], None)
     derivative = derivatives[0]
