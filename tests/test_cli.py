@@ -164,6 +164,11 @@ def test_readme_opens_with_the_two_commands_and_its_example_is_current():
     actual = run_cli("infer", "--cargo", "miR-155")
     line = next(ln for ln in actual.stdout.splitlines() if ln.split()[:2] == ["outcome", "chemoresistance"])
     assert line.split()[3:5] == [shown.group(1), shown.group(2)], "README's example output is stale"
+    example = re.search(r"```\n\$ exoreason infer --cargo miR-155\n(.*?)```", readme, re.DOTALL)
+    assert example, "README has no infer example"
+    lines = set(actual.stdout.splitlines())
+    stale = [ln for ln in example.group(1).splitlines() if ln not in ("", "...") and ln not in lines]
+    assert not stale, f"README's example output is stale (python docs/refresh.py): {stale}"
 
 
 def test_exoreason_executable_is_on_the_venv():

@@ -373,8 +373,14 @@ def test_one_engine_per_network_is_found_in_one_place(reasoner):
 
 
 def test_cohorts_progress_and_name_suggestions_have_one_home_each():
-    """difflib suggestions were written five times, progress display twice, the ancestor closure
-    three times: each is now one function the others call."""
+    """The cohort was split between learning.py and cohort.py, difflib suggestions written five
+    times, progress display twice, the ancestor closure three times: each now has one home."""
+    import exoreason.cohort as cohort
+    import exoreason.learning as learning
+
+    assert learning.Cohort is cohort.Cohort and learning.read_cohort is cohort.read_cohort
+    assert cohort.Cohort.__module__ == "exoreason.cohort" and cohort.read_cohort.__module__ == "exoreason.cohort"
+    assert "class Cohort" not in (SRC / "learning.py").read_text()
     for path in SRC.glob("*.py"):
         text = path.read_text()
         if path.name != "errors.py":

@@ -52,8 +52,8 @@ _EXPORTS: dict[str, str] = {
     "Suggestions": "information",
     "fit": "learning",
     "FitResult": "learning",
-    "Cohort": "learning",
-    "read_cohort": "learning",
+    "Cohort": "cohort",
+    "read_cohort": "cohort",
     "parameters_toml": "learning",
     "forward_sample": "learning",
     "evaluate": "evaluation",
@@ -142,7 +142,7 @@ __all__ = [
 
 if TYPE_CHECKING:  # for type checkers and IDEs only; at run time names load lazily
     from .api import infer_frame, load_graph, query_frame
-    from .cohort import run_profiles
+    from .cohort import Cohort, read_cohort, run_profiles
     from .display import DISCLAIMER
     from .engine import Engine, EvidenceBatch
     from .errors import (
@@ -162,7 +162,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs only; at run time names load laz
     from .export import network_dot, network_graph
     from .inference import Reasoner
     from .information import Suggestion, Suggestions, suggest
-    from .learning import Cohort, FitResult, fit, forward_sample, parameters_toml, read_cohort
+    from .learning import FitResult, fit, forward_sample, parameters_toml
     from .network import NetworkSpec, load_network
     from .plots import (
         Picture,

@@ -609,9 +609,10 @@ def fit(
 
     Example: exoreason fit examples/cohort.csv --output fitted.toml --force
     """
+    from .cohort import read_cohort
     from .display import StatusLine
     from .files import check_writable, write_output
-    from .learning import DEFAULT_ITERATIONS, parameters_toml, read_cohort
+    from .learning import DEFAULT_ITERATIONS, parameters_toml
     from .learning import fit as run_fit
 
     check_writable(output, force)
@@ -667,10 +668,11 @@ def evaluate(
     Example: exoreason evaluate examples/cohort.csv --folds 5
     Example: exoreason evaluate examples/tcga-luad/rpm.csv --threshold-all median
     """
+    from .cohort import read_cohort
     from .display import StatusLine
     from .evaluation import evaluate as run_evaluate
     from .evaluation import parse_sizes
-    from .learning import DEFAULT_ITERATIONS, read_cohort
+    from .learning import DEFAULT_ITERATIONS
 
     if plot is not None:
         from .plots import check_picture_path

@@ -39,6 +39,7 @@ only when every row is done, so a bad row leaves no partial file behind.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import itertools
 import json
@@ -59,11 +60,13 @@ from .evidence import Threshold, parse_cell, parse_measurement
 from .files import atomic_text, check_writable
 
 if TYPE_CHECKING:
+    from .engine import EvidenceBatch
     from .inference import Reasoner
 
 __all__ = [
     "DELIMITERS",
     "ID_COLUMNS",
+    "Cohort",
     "CohortSummary",
     "Cutoff",
     "ProfileColumns",
@@ -71,6 +74,7 @@ __all__ = [
     "detect_delimiter",
     "distinct_rows",
     "open_csv",
+    "read_cohort",
     "read_header",
     "infer_format",
     "run_profiles",
@@ -422,6 +426,60 @@ class _Progress:
 
     def close(self) -> None:
         self.status.close()
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """A cohort's readings: one row per sample, one column per observed node (NaN: not observed)."""
+
+    source: str
+    nodes: tuple[str, ...]
+    readings: np.ndarray  # rows x nodes
+    lines: np.ndarray  # the file's line of each row
+    ids: tuple[str, ...] | None = None
+    skipped: tuple[str, ...] = ()  # unknown columns skipped (ignore_unknown)
+    given: tuple[str, ...] = ()  # each node's column header as written
+    cutoffs: tuple[Cutoff, ...] = ()  # the threshold each measured column was read by
+
+    def __len__(self) -> int:
+        return int(self.readings.shape[0])
+
+    @property
+    def batch(self) -> EvidenceBatch:
+        from .engine import EvidenceBatch
+
+        return EvidenceBatch(self.nodes, self.readings)
+
+    def rows(self, index: np.ndarray) -> Cohort:
+        """The cohort restricted to some rows (e.g. the training folds of a cross-validation)."""
+        return dataclasses.replace(self, readings=self.readings[index], lines=self.lines[index],
+                                   ids=None if self.ids is None else tuple(self.ids[i] for i in index))
+
+    def without(self, node: str) -> EvidenceBatch:
+        """The evidence of every row with one node's column left out."""
+        from .engine import EvidenceBatch
+
+        keep = [j for j, n in enumerate(self.nodes) if n != node]
+        return EvidenceBatch(tuple(self.nodes[j] for j in keep), self.readings[:, keep])
+
+
+def read_cohort(path: Path, reasoner: Reasoner, *, ignore_unknown: bool = False, id_column: str | None = None,
+                thresholds: Sequence[Threshold] = ()) -> Cohort:
+    """A cohort file read by the rules of ``infer --profiles`` (:class:`CohortReader`):
+    comma, tab or semicolon separated, an id column, one column per node (its key or any accepted
+    name), cells as :func:`~exoreason.evidence.parse_cell` reads them or measurements by a threshold.
+    Columns naming no node are all listed in one error, or skipped with ``ignore_unknown``."""
+    with open_csv(path, "cohort file") as handle:
+        reader = CohortReader(reasoner, path, iter(handle), id_column=id_column, ignore_unknown=ignore_unknown,
+                              thresholds=thresholds)
+        blocks = list(reader.blocks(1 << 16))
+    if not blocks:
+        raise InputError(f"{reader.source}: no data rows")
+    found = reader.columns
+    return Cohort(reader.source, found.nodes, np.vstack([b for _, _, b in blocks]),
+                  np.array([n for _, lines, _ in blocks for n in lines]),
+                  tuple(i for ids, _, _ in blocks for i in ids), tuple(found.ignored),
+                  tuple(reader.header[index] for index, _, _ in found.columns), tuple(reader.cutoffs))
 
 
 #: The options of `infer` that shape one query, and those that shape a batch of profiles.

@@ -53,11 +53,11 @@ from typing import Any
 
 import numpy as np
 
-from .cohort import Cutoff, distinct_rows
+from .cohort import Cohort, Cutoff, distinct_rows
 from .display import round_probability
 from .engine import Engine, EvidenceBatch, ImpossibleEvidence, engine_for
 from .errors import ExoreasonError, InputError
-from .learning import DEFAULT_ITERATIONS, Cohort, cancer_label, fit
+from .learning import DEFAULT_ITERATIONS, cancer_label, fit
 from .model import CompiledNetwork
 
 __all__ = [

@@ -61,22 +61,18 @@ import json
 import math
 import re
 import textwrap
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from .cohort import Cutoff, distinct_rows
+from .cohort import Cohort, distinct_rows, read_cohort  # the cohort's home; re-exported here
 from .engine import Engine, EvidenceBatch, ImpossibleEvidence, engine_for
 from .errors import ExoreasonError, InputError, NetworkError
-from .evidence import Threshold
 from .model import PARAMETER_KINDS, CompiledNetwork, Parameters, compile_network, parameter_name
-
-if TYPE_CHECKING:
-    from .inference import Reasoner
 
 __all__ = [
     "DEFAULT_ITERATIONS",
@@ -98,60 +94,6 @@ DEFAULT_TOLERANCE = 1e-6
 _EDGE = 1e-9  # fitted parameters stay in [_EDGE, 1 - _EDGE]
 _SWEEPS = 2  # coordinate-ascent sweeps over a table's parameters in one M-step
 _SCORE_CHUNK = 2048
-
-
-# -- the cohort file -------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Cohort:
-    """A cohort's readings: one row per sample, one column per observed node (NaN: not observed)."""
-
-    source: str
-    nodes: tuple[str, ...]
-    readings: np.ndarray  # rows x nodes
-    lines: np.ndarray  # the file's line of each row
-    ids: tuple[str, ...] | None = None
-    skipped: tuple[str, ...] = ()  # unknown columns skipped (ignore_unknown)
-    given: tuple[str, ...] = ()  # each node's column header as written
-    cutoffs: tuple[Cutoff, ...] = ()  # the threshold each measured column was read by
-
-    def __len__(self) -> int:
-        return int(self.readings.shape[0])
-
-    @property
-    def batch(self) -> EvidenceBatch:
-        return EvidenceBatch(self.nodes, self.readings)
-
-    def rows(self, index: np.ndarray) -> Cohort:
-        """The cohort restricted to some rows (e.g. the training folds of a cross-validation)."""
-        return dataclasses.replace(self, readings=self.readings[index], lines=self.lines[index],
-                                   ids=None if self.ids is None else tuple(self.ids[i] for i in index))
-
-    def without(self, node: str) -> EvidenceBatch:
-        """The evidence of every row with one node's column left out."""
-        keep = [j for j, n in enumerate(self.nodes) if n != node]
-        return EvidenceBatch(tuple(self.nodes[j] for j in keep), self.readings[:, keep])
-
-
-def read_cohort(path: Path, reasoner: Reasoner, *, ignore_unknown: bool = False, id_column: str | None = None,
-                thresholds: Sequence[Threshold] = ()) -> Cohort:
-    """A cohort file read by the rules of ``infer --profiles`` (:class:`~exoreason.cohort.CohortReader`):
-    comma, tab or semicolon separated, an id column, one column per node (its key or any accepted
-    name), cells as :func:`~exoreason.evidence.parse_cell` reads them or measurements by a threshold.
-    Columns naming no node are all listed in one error, or skipped with ``ignore_unknown``."""
-    from .cohort import CohortReader, open_csv
-
-    with open_csv(path, "cohort file") as handle:
-        reader = CohortReader(reasoner, path, iter(handle), id_column=id_column, ignore_unknown=ignore_unknown,
-                              thresholds=thresholds)
-        blocks = list(reader.blocks(1 << 16))
-    if not blocks:
-        raise InputError(f"{reader.source}: no data rows")
-    found = reader.columns
-    return Cohort(reader.source, found.nodes, np.vstack([b for _, _, b in blocks]),
-                  np.array([n for _, lines, _ in blocks for n in lines]),
-                  tuple(i for ids, _, _ in blocks for i in ids), tuple(found.ignored),
-                  tuple(reader.header[index] for index, _, _ in found.columns), tuple(reader.cutoffs))
 
 
 # -- the parameters and their tables ------------------------------------------------------------------
