@@ -693,7 +693,7 @@ def test_evaluate_formats_plot_and_bad_input(tmp_path, reasoner):
     assert_one_line_error(run_cli("evaluate", str(data), "--folds", "1"), 2, "--folds", "at least 2")
     assert_one_line_error(run_cli("evaluate", str(data), "--folds", "400"), 2, "more than the cohort's 300 rows")
     assert_one_line_error(run_cli("evaluate", str(data), "--format", "xml"), 2, "'xml' is not one of 'table', 'json', 'csv'")
-    assert_one_line_error(run_cli("evaluate", str(data), "--prior-weight", "0"), 2, "go with --folds")
+    assert_one_line_error(run_cli("evaluate", str(data), "--prior-weight", "0"), 2, "--prior-weight goes with --folds")
     cargo_only = _write(tmp_path / "cargo.csv", ["id", "miR-155", "EMT"], [["a", "true", "0.4"]])
     assert_one_line_error(run_cli("evaluate", str(cargo_only)), 2, "no recorded outcome")
 

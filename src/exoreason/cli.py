@@ -670,24 +670,21 @@ def evaluate(
     """
     from .cohort import read_cohort
     from .display import StatusLine
+    from .evaluation import check_options, parse_sizes
     from .evaluation import evaluate as run_evaluate
-    from .evaluation import parse_sizes
     from .learning import DEFAULT_ITERATIONS
 
     if plot is not None:
         from .plots import check_picture_path
 
         check_picture_path(plot, force)
+    fold_options = {"--max-iterations": max_iterations is not None, "--prior-weight": prior_weight != 1.0}
+    check_options(cohort, folds=folds, fold_options=[name for name, given in fold_options.items() if given],
+                  predictions=predictions, plot=plot)
     if predictions is not None:
         from .files import check_writable
 
         check_writable(predictions, force)
-        if plot is not None and predictions.resolve() == plot.resolve():
-            raise InputError(f"--predictions and --plot name the same file: {predictions}")
-        if predictions.resolve() == cohort.resolve():
-            raise InputError(f"--predictions names the cohort file itself: {predictions}")
-    if folds is None and (max_iterations is not None or prior_weight != 1.0):
-        raise InputError("--max-iterations and --prior-weight go with --folds (they set how each fold is fitted)")
     sizes = parse_sizes(learning_curve) if learning_curve is not None else ()
     thresholds = _thresholds(threshold, threshold_all)
     reasoner = _model(config, cancer, prior)

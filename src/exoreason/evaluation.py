@@ -47,8 +47,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -70,6 +71,7 @@ __all__ = [
     "baseline_predict",
     "brier_score",
     "calibration_table",
+    "check_options",
     "evaluate",
     "label_columns",
     "log_loss",
@@ -443,6 +445,28 @@ def _check_folds(folds: Any, rows: int) -> int:
     if folds > rows:
         raise InputError(f"--folds {folds} is more than the cohort's {rows} rows")
     return int(folds)
+
+
+def check_options(cohort: Path, *, folds: int | None, fold_options: Collection[str] = (),
+                  predictions: Path | None = None, plot: Path | None = None) -> None:
+    """Refuse, before anything runs, what an ``evaluate`` run cannot do: options that set how each
+    fold is fitted (``fold_options``, by name) without ``--folds``, and a ``--predictions`` file
+    that is the cohort itself or the picture.
+
+    >>> check_options(Path("c.csv"), folds=None, fold_options=["--prior-weight"])
+    Traceback (most recent call last):
+    exoreason.errors.InputError: --prior-weight goes with --folds (it sets how each fold is fitted)
+    """
+    if folds is None and fold_options:
+        names = " and ".join(fold_options)
+        verb = "goes" if len(fold_options) == 1 else "go"
+        it = "it sets" if len(fold_options) == 1 else "they set"
+        raise InputError(f"{names} {verb} with --folds ({it} how each fold is fitted)")
+    if predictions is not None:
+        if plot is not None and predictions.resolve() == plot.resolve():
+            raise InputError(f"--predictions and --plot name the same file: {predictions}")
+        if predictions.resolve() == cohort.resolve():
+            raise InputError(f"--predictions names the cohort file itself: {predictions}")
 
 
 def parse_sizes(text: str) -> tuple[int, ...]:
