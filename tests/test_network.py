@@ -278,3 +278,25 @@ def test_build_from_an_unreachable_endpoint_is_one_line(tmp_path):
     done = run_cli("build", "--endpoint", "http://127.0.0.1:9/query", env={"EXOREASON_ONTOLOGY_DIR": str(copy)})
     assert_one_line_error(done, 1, "http://127.0.0.1:9/query")
     assert (copy / "exoreason-network.json").read_bytes() == (ONTOLOGY / "exoreason-network.json").read_bytes()
+
+
+def test_gene_effects_name_genes_with_their_common_name_regression():
+    """RANKL appeared only as TNFSF11. A gene-effect node now names each gene by its symbol and
+    the common name the graph gives it (an exact synonym), and not by a mere respelling (MMP-13)."""
+    spec = Reasoner.from_files().spec
+    labels = {n.key: n.label for n in spec.nodes}
+    assert labels["MMP13_MMP2_MMP9_TNFSF11_induced"] == "MMP13, MMP2, MMP9 and TNFSF11 (RANKL) induced in recipient cell"
+    assert labels["CDH5_CTNND1_TJP1_repressed"] == (
+        "CDH5 (VE-cadherin), CTNND1 (p120-catenin) and TJP1 (ZO-1) repressed in recipient cell")
+    assert labels["PTEN_repressed"] == "PTEN repressed in recipient cell"
+    out = run_cli("infer", "--cargo", "miR-21").stdout
+    assert "hsa-miR-21-5p -> MMP13, MMP2, MMP9 and TNFSF11 (RANKL) induced in recipient cell -> metastasis" in out
+
+
+def test_exosome_populations_are_cargo_that_no_assay_measures():
+    """Tumour-derived and CSC-derived exosomes are observable as cargo, but not measurable cargo;
+    the network file records which cargo nodes are populations."""
+    spec = Reasoner.from_files().spec
+    assert {n.key for n in spec.nodes if n.population} == {"cancer_stem_cell_exosome", "tumour_derived_exosome"}
+    assert all(n.measurable == (n.kind == "cargo" and not n.population) for n in spec.nodes)
+    assert sum(n.measurable for n in spec.nodes) == sum(n.kind == "cargo" for n in spec.nodes) - 2

@@ -11,18 +11,9 @@ from typing import TYPE_CHECKING, Any
 from .display import signed
 from .errors import InferenceError
 from .evidence import Observations, reading
-from .inference import (
-    EdgeStep,
-    EvidenceEffect,
-    InferenceResult,
-    OutcomePosterior,
-    closing_lines,
-    edge_lines,
-    effect_lines,
-    path_sign,
-    path_text,
-)
 from .network import describe_conflict
+from .present import answer_end, effect_lines, path_text
+from .results import EdgeStep, EvidenceEffect, InferenceResult, OutcomePosterior, path_sign
 
 if TYPE_CHECKING:
     from .inference import Reasoner
@@ -113,7 +104,7 @@ class Explanation:
                         f"[{signed(o.change_interval[0])}, {signed(o.change_interval[1])}]")
         lines = [f"Evidence: {self.result.describe_evidence()}"
                  + (f"; cancer: {self.result.cancer}" if self.result.cancer else ""),
-                 (f"{o.label} ({o.key}, {o.kind}): prior {o.prior:.3f}, posterior {o.posterior:.3f}, "
+                 (f"{o.label} ({o.kind}): prior {o.prior:.3f}, posterior {o.posterior:.3f}, "
                   f"change {signed(o.change)}{interval}"),
                  "",
                  "Paths from each observation (-> promotes, -| inhibits, => is required for; a path's sign is the product of its edges'):"]
@@ -126,17 +117,7 @@ class Explanation:
             lines.append(f"  {CONFLICT_RULE}")
         for key in self.unconnected:
             lines.append(f"  {self.label(key)}: no path in the network leads from it to {o.label}")
-        steps: dict[tuple[str, str], EdgeStep] = {}
-        for effect in self.effects:
-            for path in effect.paths:
-                for step in path:
-                    steps.setdefault((step.parent, step.child), step)
-        if steps:
-            lines.append("")
-            lines.append("Edges on these paths (strength; findings: where the review states them, evidence):")
-            lines += edge_lines(list(steps.values()), labels, "  ", verbose=verbose, show_notes=show_notes)
-        lines.append("")
-        lines += closing_lines(self.result, any(s.notes for s in steps.values()) and not show_notes)
+        lines += answer_end(self.result, self.effects, verbose=verbose, show_notes=show_notes)
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -192,7 +173,7 @@ def explain(reasoner: Reasoner, evidence: Any, outcome: str, every_path: bool = 
     """
     import dataclasses
 
-    from .inference import strongest
+    from .results import strongest
 
     key = reasoner.resolve_outcome(outcome)
     result = coerce_result(reasoner, evidence)

@@ -34,8 +34,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ConfigError, ExoreasonError
-from .network import Edge, NetworkSpec
+from .errors import ConfigError, ExoreasonError, closest
+from .network import Edge, NetworkSpec, closure
 from .resources import default_parameters_file
 
 __all__ = [
@@ -207,16 +207,14 @@ _KIND_KEYS = {"name", "random", "systematic"}
 def _unknown_keys(override: Mapping[str, Any], defaults: Mapping[str, Any],
                   spec: NetworkSpec | None) -> list[str]:
     """Every key of a user's parameter file that names nothing the model knows."""
-    import difflib
-
-    def closest(word: str, known: Iterable[str]) -> str:
-        found = difflib.get_close_matches(word, sorted(known), n=1, cutoff=0.6)
+    def nearest(word: str, known: Iterable[str]) -> str:
+        found = closest(word, known, n=1)
         return f" (closest: {found[0]})" if found else ""
 
     unknown: list[str] = []
     for section, value in override.items():
         if section not in _SECTIONS:
-            unknown.append(f"[{section}]{closest(section, _SECTIONS)}")
+            unknown.append(f"[{section}]{nearest(section, _SECTIONS)}")
             continue
         if not isinstance(value, Mapping):
             unknown.append(f"{section} (must be a table)")
@@ -226,7 +224,7 @@ def _unknown_keys(override: Mapping[str, Any], defaults: Mapping[str, Any],
             if key in plain:
                 continue
             if key not in named:
-                unknown.append(f"{section}.{key}{closest(key, plain | named)}")
+                unknown.append(f"{section}.{key}{nearest(key, plain | named)}")
             elif not isinstance(entry, Mapping):
                 unknown.append(f"{section}.{key} (must be a table)")
             elif section == "evidence" and key == "certainty":
@@ -245,8 +243,6 @@ def _unknown_keys(override: Mapping[str, Any], defaults: Mapping[str, Any],
 
 
 def _unknown_entries(section: str, entries: Mapping[str, Any], spec: NetworkSpec, where: str) -> list[str]:
-    import difflib
-
     kinds = {n.key: n.kind for n in spec.nodes}
     if section in ("strength", "effect"):
         known = {e.key for e in spec.edges}
@@ -263,7 +259,7 @@ def _unknown_entries(section: str, entries: Mapping[str, Any], spec: NetworkSpec
     out = []
     for key in entries:
         if key not in known:
-            close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
+            close = closest(key, known, n=1)
             hint = f"; closest: {close[0]}" if close else ""
             out.append(f"{where}.{key} (no such {what}{hint})")
     return out
@@ -529,17 +525,20 @@ def edge_strength(edge: Edge, params: Parameters, cancer: Collection[str] | None
 PARAMETER_KINDS = ("edge", "leak", "base_rate", "gate")
 
 
-def parameter_name(kind: str, key: str, arrow: str = "->") -> str:
+def parameter_name(kind: str, key: str, arrow: str = "->", labels: Mapping[str, str] | None = None) -> str:
     """How a report names a parameter: ``strength A -> B``, ``leak of X``, ``base rate of X``,
-    ``gate of X``.
+    ``gate of X``; with ``labels`` (node key -> label), by the nodes' labels.
 
     >>> parameter_name("edge", "EMT->metastasis"), parameter_name("gate", "metastasis")
     ('strength EMT -> metastasis', 'gate of metastasis')
+    >>> parameter_name("base_rate", "hsa_miR_21_5p", labels={"hsa_miR_21_5p": "hsa-miR-21-5p"})
+    'base rate of hsa-miR-21-5p'
     """
+    name = (labels or {}).get
     if kind == "edge":
         parent, _, child = key.partition("->")
-        return f"strength {parent} {arrow} {child}"
-    return f"{kind.replace('_', ' ')} of {key}"
+        return f"strength {name(parent, parent)} {arrow} {name(child, child)}"
+    return f"{kind.replace('_', ' ')} of {name(key, key)}"
 
 
 @dataclass(frozen=True)
@@ -683,14 +682,7 @@ class CompiledNetwork:
 
     def ancestors(self, node: str) -> set[str]:
         """The node and every node with a directed path to it (auxiliary nodes included)."""
-        seen = {node}
-        stack = [node]
-        while stack:
-            for parent in self.families[stack.pop()].parents:
-                if parent not in seen:
-                    seen.add(parent)
-                    stack.append(parent)
-        return seen
+        return closure([node], lambda key: self.families[key].parents)
 
     def to_pgmpy(self) -> Any:
         """A pgmpy DiscreteBayesianNetwork with states named ``false`` and ``true``."""

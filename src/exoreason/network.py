@@ -26,12 +26,12 @@ import hashlib
 import json
 import re
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import BuildError, ExoreasonError, NetworkError
+from .errors import BuildError, ExoreasonError, NetworkError, closest
 
 __all__ = [
     "EFFECTS",
@@ -45,9 +45,12 @@ __all__ = [
     "OBSERVABLE_KINDS",
     "RELATION_KINDS",
     "Summary",
+    "closure",
+    "common_name",
     "derive_network",
     "digest",
     "fixed_nodes",
+    "fold_name",
     "load_network",
     "network_json",
     "read_json_file",
@@ -120,6 +123,14 @@ class Node:
     #: A gene-effect node stands for every gene one finding acts on in the same direction (their
     #: IRIs; ``iri`` is the first); empty for every other node.
     members: tuple[str, ...] = ()
+    #: An exosome population (tumour-derived, CSC-derived exosomes): observed as cargo is, but
+    #: not a molecule an assay measures in the exosomes of a sample.
+    population: bool = False
+
+    @property
+    def measurable(self) -> bool:
+        """Whether an assay of a sample's exosomes measures it: cargo that is not a population."""
+        return self.kind == "cargo" and not self.population
 
 
 @dataclass(frozen=True)
@@ -231,23 +242,21 @@ class NetworkSpec:
         from .errors import InferenceError
 
         candidates = [n for n in self.nodes if kinds is None or n.kind in kinds]
-        wanted = _fold(name)
+        wanted = fold_name(name)
         for match, names_of in (("exact", lambda n: (n.key, n.label, *n.names)), ("related", lambda n: n.related)):
-            found = {n.key for n in candidates if wanted in {_fold(x) for x in names_of(n)}}
+            found = {n.key for n in candidates if wanted in {fold_name(x) for x in names_of(n)}}
             if len(found) == 1:
                 return Resolution(found.pop(), match)
             if found:
                 raise InferenceError(f"ambiguous {what} {name!r}: it names {', '.join(sorted(found))}")
-        out = next((x for x in self.left_out if _fold(x.label) == wanted), None)
+        out = next((x for x in self.left_out if fold_name(x.label) == wanted), None)
         if out is not None:
             raise InferenceError(f"{name!r} is in the graph but not in the network: {out.reason}")
-        import difflib
-
         # Each suggested node once, by its key or label where those are close, else by a synonym.
         close: dict[str, str] = {}
         for names in ({x: n.key for n in candidates for x in (n.key, n.label)},
                       {x: n.key for n in candidates for x in (*n.names, *n.related)}):
-            for x in difflib.get_close_matches(name, sorted(names), n=12, cutoff=0.6):
+            for x in closest(name, names, n=12):
                 close.setdefault(names[x], x)
         hint = f"; closest: {', '.join(list(close.values())[:3])}" if close else ""
         raise InferenceError(f"unknown {what} {name!r}{hint}")
@@ -266,14 +275,7 @@ class NetworkSpec:
         parents: dict[str, list[str]] = defaultdict(list)
         for e in self.edges:
             parents[e.child].append(e.parent)
-        seen = {key}
-        stack = [key]
-        while stack:
-            for parent in parents[stack.pop()]:
-                if parent not in seen:
-                    seen.add(parent)
-                    stack.append(parent)
-        return seen
+        return closure([key], parents.__getitem__)
 
     def cancer_context(self, iri: str) -> frozenset[str]:
         """The cancer types a study counts fully for when ``iri`` is asked about: that cancer and
@@ -282,14 +284,7 @@ class NetworkSpec:
         for cancer in self.cancers:
             for broader in cancer.broader:
                 narrower[broader].add(cancer.iri)
-        seen = {iri}
-        stack = [iri]
-        while stack:
-            for child in narrower[stack.pop()]:
-                if child not in seen:
-                    seen.add(child)
-                    stack.append(child)
-        return frozenset(seen)
+        return frozenset(closure([iri], narrower.__getitem__))
 
     @property
     def keys(self) -> list[str]:
@@ -319,7 +314,7 @@ class NetworkSpec:
         def node(d: dict[str, Any]) -> Node:
             return Node(d["key"], d["iri"], d["label"], d["kind"], tuple(d.get("names", ())),
                         tuple(d.get("related", ())), tuple(d.get("broader", ())),
-                        tuple(d.get("members", ())))
+                        tuple(d.get("members", ())), bool(d.get("population", False)))
 
         def finding(d: dict[str, Any]) -> Finding:
             return Finding(
@@ -353,7 +348,33 @@ class NetworkSpec:
         )
 
 
-def _fold(text: str) -> str:
+def closure(starts: Iterable[str], step: Callable[[str], Iterable[str]], cut: Collection[str] = ()) -> set[str]:
+    """The nodes ``starts`` and every node reached from them by ``step`` (a node's parents for its
+    ancestors, its narrower terms for what falls under it), not stepping on from a node in ``cut``.
+
+    >>> parents = {"c": ["b"], "b": ["a"], "a": []}
+    >>> sorted(closure(["c"], parents.__getitem__)), sorted(closure(["c"], parents.__getitem__, cut={"b"}))
+    (['a', 'b', 'c'], ['b', 'c'])
+    """
+    seen = set(starts)
+    stack = list(seen)
+    while stack:
+        node = stack.pop()
+        if node in cut:
+            continue
+        for other in step(node):
+            if other not in seen:
+                seen.add(other)
+                stack.append(other)
+    return seen
+
+
+def fold_name(text: str) -> str:
+    """A name as names are compared: spaces collapsed, in any case.
+
+    >>> fold_name("  Lung   Cancer ")
+    'lung cancer'
+    """
     return " ".join(text.split()).casefold()
 
 
@@ -544,12 +565,17 @@ def derive_network(source: Any = None, graph_digest: str | None = None, *, endpo
             other = next(e for e, k in keys.items() if k == key)
             raise BuildError(f"two network nodes share the key {key!r}: {other[0]} and {iri}")
         keys[entity] = key
-        label = _node_label(info["label"], form, kind)
+        if kind == "gene_effect":  # a gene by its symbol and, where the graph has one, its common name
+            named = [common_name(entities[m]["label"], entities[m]["names"]) for m in info.get("members", ())]
+            label = _node_label(", ".join(named[:-1]) + " and " + named[-1] if named
+                                else common_name(info["label"], info["names"]), form, kind)
+        else:
+            label = _node_label(info["label"], form, kind)
         exact: tuple[str, ...] = () if form else tuple(sorted({info["label"], *info["names"]}))
         related: tuple[str, ...] = () if form else tuple(sorted(info["related"] - set(exact)))
         members = tuple(info.get("members", ()))
         nodes.append(Node(key, members[0] if members else iri, label, kind, exact, related,
-                          members=members))
+                          members=members, population=kind == "cargo" and info["population"]))
 
     edges: list[Edge] = []
     for (parent, child), by_sign in sorted(signs.items(), key=lambda item: (keys.get(item[0][0], ""),
@@ -731,6 +757,30 @@ def _is_store(source: Any) -> bool:
     except ImportError:  # pragma: no cover - a runtime dependency
         return False
     return isinstance(source, pyoxigraph.Store)
+
+
+def common_name(symbol: str, names: Iterable[str]) -> str:
+    """A gene symbol with the common name the graph gives it, ``TNFSF11 (RANKL)``: an exact synonym
+    of one word that is not a spelling of the symbol (``MMP-13`` is MMP13) nor an abbreviation of
+    another synonym (``VE-Cad`` of ``VE-cadherin``); where several remain, the one most often
+    spelled, then the one with the fewest capitals. The symbol alone where there is none.
+
+    >>> common_name("TNFSF11", ["RANKL"]), common_name("MMP13", ["MMP-13"])
+    ('TNFSF11 (RANKL)', 'MMP13')
+    >>> common_name("CDH5", ["VE-Cad", "VE-cadherin", "VE-Cadherin"])
+    'CDH5 (VE-cadherin)'
+    """
+    def fold(name: str) -> str:
+        return re.sub(r"[^a-z0-9]", "", name.casefold())
+
+    words = [n for n in names if not re.search(r"\s", n) and fold(n) != fold(symbol)]
+    folds = {fold(n) for n in words}
+    words = [n for n in words if not any(f != fold(n) and f.startswith(fold(n)) for f in folds)]
+    if not words:
+        return symbol
+    spellings = {f: sum(fold(n) == f for n in words) for f in folds}
+    best = min(words, key=lambda n: (-spellings[fold(n)], sum(c.isupper() for c in n), n))
+    return f"{symbol} ({best})"
 
 
 def _node_label(label: str, form: str, kind: str) -> str:
