@@ -325,6 +325,20 @@ def test_sources(graph):
     assert expected["review"] > 350
 
 
+def test_sign_conflicts(graph):
+    """Each row is one conflict: a raising and a lowering finding on the same object, from
+    subjects one of which is the other or subsumes it, each side named with its source and
+    context. (tests/test_sources.py builds one and checks both sides.)"""
+    rows = ask(graph, "sign-conflicts").plain_rows()
+    for row in rows:
+        assert row["raising"] != row["lowering"]
+        assert row["raisingContext"] in ("cellular", "exosomal") and row["loweringContext"] in ("cellular", "exosomal")
+        assert row["raisingFirst"] in ("1", "-1") and row["loweringFirst"] in ("1", "-1")
+    # The review alone states no direction both ways (its conflicts come with other sources).
+    review = {r["raising"] for r in rows} | {r["lowering"] for r in rows}
+    assert all("/finding/" in f for f in review)
+
+
 def test_cancers(graph):
     labels = column(ask(graph, "cancers"), "label")
     # Table 3's diseases (CRC, HCC, GC, LUC, BC, CCRCC, PCa, PDAC) and the text's leukaemia (1997)

@@ -320,7 +320,10 @@ def cite(finding: Mapping[str, Any]) -> str:
     for study in finding.get("primary_studies", []):
         ids = ([f"PMID {study['pmid']}"] if study.get("pmid") else []) + (
             [f"DOI {study['doi']}"] if study.get("doi") else [])
-        parts.append(f"{study.get('title', '')} ({', '.join([str(study.get('year', '')), *ids])})")
+        described = [str(study["year"])] if study.get("year") else []
+        title = study.get("title") or ""
+        # A study a database export names by its PMID alone is named by it.
+        parts.append(f"{title} ({', '.join([*described, *ids])})" if title else ", ".join(ids))
     parts.append("evidence: " + ", ".join(f"{k['id']} ({k['label']})" for k in finding.get("evidence_kinds", [])))
     return "; ".join(parts)
 
