@@ -225,10 +225,20 @@ def test_an_e_step_beyond_the_budget_is_sampled_and_says_so(reasoner):
     assert sampled.log_likelihood == pytest.approx(exact.log_likelihood, rel=0.01)
 
 
-def test_family_posteriors_beyond_the_budget_are_one_error(reasoner):
-    batch = EvidenceBatch(("hsa_miR_21_5p", "metastasis"), np.array([[1.0, 0.0]]))
-    with pytest.raises(InferenceError, match="over the memory budget"):
-        Engine(reasoner.compiled, memory_budget=4096).family_posteriors(["EMT"], batch)
+def test_family_posteriors_beyond_the_budget_are_sampled_and_say_so(reasoner):
+    nodes = ("hsa_miR_21_5p", "hsa_miR_155_5p", "metastasis")
+    rows = np.random.default_rng(3).choice([np.nan, 0.0, 1.0], size=(30, len(nodes)))
+    batch = EvidenceBatch(nodes, rows)
+    wanted = ["EMT", "metastasis"]
+    exact = reasoner.engine.family_posteriors(wanted, batch)
+    assert reasoner.engine.last_method == "exact"
+    tight = Engine(reasoner.compiled, memory_budget=4096)
+    sampled = tight.family_posteriors(wanted, batch)
+    assert "importance sampling" in tight.last_method and "budget" in tight.last_method
+    for node in wanted:
+        assert sampled[node].shape == exact[node].shape
+        assert sampled[node].reshape(len(rows), -1).sum(axis=1) == pytest.approx(np.ones(len(rows)))
+        assert 0 < np.abs(sampled[node] - exact[node]).max() < 0.05
 
 
 def test_a_bad_memory_budget_is_one_error(monkeypatch):

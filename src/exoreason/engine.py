@@ -46,7 +46,7 @@ model are each one :class:`~exoreason.errors.InferenceError`. No answer is ever 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from math import prod
 from typing import Any
@@ -57,7 +57,7 @@ from .errors import InferenceError
 from .model import CompiledNetwork
 
 __all__ = ["DEFAULT_MEMORY_BUDGET", "Engine", "EvidenceBatch", "FamilyCounts", "ImpossibleEvidence",
-           "approximate_counts", "approximate_posteriors", "default_memory_budget",
+           "approximate_counts", "approximate_family_posteriors", "approximate_posteriors", "default_memory_budget",
            "one_blas_thread"]
 
 
@@ -109,6 +109,15 @@ class FamilyCounts:
     log_likelihood: float  # sum over rows of weight * log P(row's evidence)
     weight: float  # sum of the weights
     method: str = "exact"  # or the approximate method, when the exact pass is over the budget
+
+    def __add__(self, other: FamilyCounts) -> FamilyCounts:
+        """The counts of two sets of rows together (chunks of one cohort, or several cohorts): the
+        E-step's summaries add, as sufficient statistics do."""
+        counts = dict(self.counts)
+        for node, table in other.counts.items():
+            counts[node] = counts[node] + table if node in counts else table
+        method = self.method if self.method != "exact" else other.method
+        return FamilyCounts(counts, self.log_likelihood + other.log_likelihood, self.weight + other.weight, method)
 
 
 #: Bytes the kept intermediates of one chunk of rows may take (overridable per engine and by the
@@ -508,6 +517,8 @@ class Engine:
         """P(node's parents, node | each row's evidence), one array (rows, 2, ..., 2) per node.
 
         Axes: the rows, then the node's parents in its family's order, then the node (false, true).
+        Beyond the memory budget they are sampled (:func:`approximate_family_posteriors`) and
+        :attr:`last_method` says so.
         """
         batch, vector = self._family_input(evidence, theta)
         for node in nodes:
@@ -520,8 +531,15 @@ class Engine:
         wanted = frozenset(nodes)
         relevant = self._relevant_nodes((*observed, *wanted))
         plan = self._plan(relevant, (), observed, wanted)
-        self._within_budget(plan)
         tables = self._tables_for(vector)
+        self.last_method = "exact"
+        need = plan.fixed_bytes + plan.row_bytes
+        if need > self.memory_budget:
+            self.last_method = (f"importance sampling ({COUNT_SAMPLES:,} samples a row): the exact pass needs "
+                                f"{need / (1 << 20):,.0f} MiB a row, over the budget of "
+                                f"{self.memory_budget / (1 << 20):,.0f} MiB")
+            return approximate_family_posteriors(self.compiled, {n: t[..., 1].reshape(-1) for n, t in tables.items()},
+                                                 nodes, batch)
         chunk = self._rows_per_chunk(plan)
         with one_blas_thread(rows):
             for start in range(0, rows, chunk):
@@ -747,24 +765,21 @@ def approximate_posteriors(compiled: CompiledNetwork, tables: Mapping[str, np.nd
     return {t: v / weight_sum for t, v in totals.items()}, mean
 
 
-def approximate_counts(compiled: CompiledNetwork, tables: Mapping[str, np.ndarray], evidence: EvidenceBatch,
-                       weights: np.ndarray, samples: int = 0, seed: int = _SEED) -> FamilyCounts:
-    """Expected family counts and the log-likelihood by importance sampling, ``samples`` per row
-    (:data:`COUNT_SAMPLES` by default): each row's samples are drawn as in
-    :func:`approximate_posteriors`, P(evidence of the row) is estimated by their mean weight and
-    each family's configuration counted with the row's weight times the sample's normalised weight.
-    ``tables`` holds each node's P(true | configuration)."""
-    samples = samples or COUNT_SAMPLES
+def _sampled_rows(compiled: CompiledNetwork, tables: Mapping[str, np.ndarray], evidence: EvidenceBatch,
+                  nodes: set[str], samples: int, seed: int
+                  ) -> Iterator[tuple[int, int, dict[str, np.ndarray], np.ndarray, np.ndarray]]:
+    """Importance samples of every row, a block of rows at a time: (first row, rows, each node's
+    sampled states (rows x samples, flattened), each sample's weight normalised within its row,
+    each row's mean weight: the estimate of P(row's evidence)). Each row's samples are drawn as in
+    :func:`approximate_posteriors` over the ancestors of ``nodes`` and of the observed nodes."""
     families = compiled.families
     rng = np.random.default_rng(seed)
     observed = [(j, n) for j, n in enumerate(evidence.nodes) if not np.isnan(evidence.readings[:, j]).all()]
     needed: set[str] = set()
-    for _, node in observed:
+    for node in (*nodes, *(n for _, n in observed)):
         needed |= compiled.ancestors(node)
-    nodes = [n for n in families if n in needed]
+    order = [n for n in families if n in needed]
     column = {n: j for j, n in observed}
-    counts = {n: np.zeros(2 ** (len(families[n].parents) + 1)) for n in nodes}
-    total = 0.0
     step = max(1, 200_000 // samples)
     for start in range(0, len(evidence), step):
         block = evidence.readings[start:start + step]
@@ -772,7 +787,7 @@ def approximate_counts(compiled: CompiledNetwork, tables: Mapping[str, np.ndarra
         size = rows * samples
         state: dict[str, np.ndarray] = {}
         log_w = np.zeros(size)
-        for node in nodes:
+        for node in order:
             index = np.zeros(size, dtype=np.int64)
             for parent in families[node].parents:
                 index = index * 2 + state[parent]
@@ -793,16 +808,61 @@ def approximate_counts(compiled: CompiledNetwork, tables: Mapping[str, np.ndarra
             raise ImpossibleEvidence("the evidence has probability zero under the model (no sample of row "
                                      f"{start + int(np.flatnonzero(~(z > 0))[0])} has weight)",
                                      [start + int(i) for i in np.flatnonzero(~(z > 0))])
+        yield start, rows, state, (w / w.sum(axis=1, keepdims=True)).reshape(-1), z
+
+
+def _configuration(compiled: CompiledNetwork, node: str, state: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Each sample's configuration of the family of ``node`` (parents in order, then the node)."""
+    index = np.zeros(state[node].shape, dtype=np.int64)
+    for parent in (*compiled.families[node].parents, node):
+        index = index * 2 + state[parent]
+    return index
+
+
+def approximate_counts(compiled: CompiledNetwork, tables: Mapping[str, np.ndarray], evidence: EvidenceBatch,
+                       weights: np.ndarray, samples: int = 0, seed: int = _SEED) -> FamilyCounts:
+    """Expected family counts and the log-likelihood by importance sampling, ``samples`` per row
+    (:data:`COUNT_SAMPLES` by default): each row's samples are drawn as in
+    :func:`approximate_posteriors`, P(evidence of the row) is estimated by their mean weight and
+    each family's configuration counted with the row's weight times the sample's normalised weight.
+    ``tables`` holds each node's P(true | configuration). Only families with an observed
+    descendant (or observed themselves) are counted, as by the exact pass."""
+    samples = samples or COUNT_SAMPLES
+    families = compiled.families
+    observed = [n for j, n in enumerate(evidence.nodes) if not np.isnan(evidence.readings[:, j]).all()]
+    needed: set[str] = set()
+    for node in observed:
+        needed |= compiled.ancestors(node)
+    nodes = [n for n in families if n in needed]
+    counts = {n: np.zeros(2 ** (len(families[n].parents) + 1)) for n in nodes}
+    total = 0.0
+    for start, rows, state, share, z in _sampled_rows(compiled, tables, evidence, set(), samples, seed):
         row_weights = weights[start:start + rows]
         total += float(np.dot(row_weights, np.log(z)))
-        share = (w / w.sum(axis=1, keepdims=True) * row_weights[:, None]).reshape(-1)
+        weighted = share * np.repeat(row_weights, samples)
         for node in nodes:
-            index = np.zeros(size, dtype=np.int64)
-            for parent in (*families[node].parents, node):
-                index = index * 2 + state[parent]
-            counts[node] += np.bincount(index, weights=share, minlength=counts[node].size)
+            counts[node] += np.bincount(_configuration(compiled, node, state), weights=weighted,
+                                        minlength=counts[node].size)
     shaped = {n: c.reshape([2] * (len(families[n].parents) + 1)) for n, c in counts.items()}
     return FamilyCounts(shaped, total, float(weights.sum()), f"importance sampling ({samples:,} samples a row)")
+
+
+def approximate_family_posteriors(compiled: CompiledNetwork, tables: Mapping[str, np.ndarray],
+                                  nodes: Sequence[str], evidence: EvidenceBatch, samples: int = 0,
+                                  seed: int = _SEED) -> dict[str, np.ndarray]:
+    """P(node's parents, node | each row's evidence) by importance sampling, ``samples`` per row
+    (:data:`COUNT_SAMPLES` by default), laid out as :meth:`Engine.family_posteriors` lays them out."""
+    samples = samples or COUNT_SAMPLES
+    families = compiled.families
+    out = {n: np.zeros((len(evidence), 2 ** (len(families[n].parents) + 1))) for n in nodes}
+    for start, rows, state, share, _ in _sampled_rows(compiled, tables, evidence, set(nodes), samples, seed):
+        offset = np.repeat(np.arange(rows), samples)
+        for node in nodes:
+            width = out[node].shape[1]
+            found = np.bincount(offset * width + _configuration(compiled, node, state), weights=share,
+                                minlength=rows * width)
+            out[node][start:start + rows] = found.reshape(rows, width)
+    return {n: p.reshape(len(evidence), *([2] * (len(families[n].parents) + 1))) for n, p in out.items()}
 
 
 def _family_jacobian(family: Any, means: np.ndarray, indices: list[int]) -> np.ndarray:

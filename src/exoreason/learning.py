@@ -70,7 +70,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .cohort import Cutoff, distinct_rows
-from .engine import Engine, EvidenceBatch, ImpossibleEvidence
+from .engine import Engine, EvidenceBatch, FamilyCounts, ImpossibleEvidence
 from .errors import ExoreasonError, InputError, NetworkError
 from .evidence import Threshold
 from .model import PARAMETER_KINDS, CompiledNetwork, Parameters, compile_network, parameter_name
@@ -82,14 +82,19 @@ __all__ = [
     "DEFAULT_ITERATIONS",
     "DEFAULT_TOLERANCE",
     "Cohort",
+    "FitPrior",
     "FitResult",
     "ParameterChange",
     "cancer_label",
     "fit",
+    "fit_prior",
     "forward_sample",
+    "from_summaries",
     "parameter_owners",
     "parameters_toml",
     "read_cohort",
+    "summarize",
+    "update_family",
 ]
 
 DEFAULT_ITERATIONS = 200
@@ -224,6 +229,9 @@ class FitResult:
     source: str = ""
     skipped: tuple[str, ...] = ()
     evaluations: int = 0  # E-steps run (passes of the engine over the distinct rows)
+    #: "exact", or the approximate method the E-steps or the concentrations used (beyond the
+    #: engine's memory budget)
+    method: str = "exact"
 
     @property
     def iterations(self) -> int:
@@ -307,7 +315,7 @@ class FitResult:
             "observed": list(self.nodes), "skipped_columns": list(self.skipped),
             "prior": self.compiled.params.source, "cancer": self.compiled.cancer,
             "prior_weight": self.prior_weight, "iterations": self.iterations, "converged": self.converged,
-            "log_likelihood": {"literature": self.log_likelihoods[0], "fitted": self.log_likelihoods[-1]},
+            "method": self.method, "log_likelihood": {"literature": self.log_likelihoods[0], "fitted": self.log_likelihoods[-1]},
             "fitted": [c.to_dict() for c in self.changes()],
             "not_informed": [{"parameter": k, "key": n} for k, n in self.uninformed()],
             "held": [{"parameter": k, "key": n} for k, n in self.held()],
@@ -329,6 +337,8 @@ class FitResult:
             (f"Log-likelihood per row: {per_row[0]:.4f} with the literature's parameters, "
              f"{per_row[1]:.4f} fitted."),
         ]
+        if self.method != "exact":
+            lines.append(f"Approximate: the network's family posteriors were found by {self.method}.")
         if self.skipped:
             lines.append("Skipped columns naming no node: " + ", ".join(self.skipped) + ".")
         if changes:
@@ -367,16 +377,165 @@ def cancer_label(compiled: CompiledNetwork) -> str | None:
 
 # -- expectation-maximisation -----------------------------------------------------------------------
 
-def fit(compiled: CompiledNetwork, data: Cohort | EvidenceBatch, *, max_iterations: int = DEFAULT_ITERATIONS,
-        tolerance: float = DEFAULT_TOLERANCE, prior_weight: float = 1.0, accelerate: bool = True,
-        engine: Engine | None = None, progress: Callable[[int, float], None] | None = None) -> FitResult:
-    """The MAP estimate of the network's parameters given a cohort, by expectation-maximisation."""
+@dataclass(frozen=True)
+class FitPrior:
+    """The literature's Beta prior of every parameter, and which parameters the fit moves.
+
+    ``a`` and ``b`` are the prior's pseudo-observations of true and false (kappa m and
+    kappa (1 - m), scaled by the prior's weight); ``informed``: the parameter's table has an
+    observed descendant; ``fixed``: a literature value of exactly 0 or 1, held; ``by_table``: the
+    parameters fitted, by the table they enter (:func:`parameter_owners`).
+    """
+
+    a: np.ndarray
+    b: np.ndarray
+    informed: np.ndarray
+    fixed: np.ndarray
+    by_table: dict[str, list[int]]
+
+    @property
+    def free(self) -> np.ndarray:
+        return self.informed & ~self.fixed
+
+    def log_density(self, theta: np.ndarray) -> float:
+        """log prior(theta) up to a constant, over the fitted parameters."""
+        free = self.free
+        t = theta[free]
+        return float(np.sum(self.a[free] * np.log(t) + self.b[free] * np.log1p(-t)))
+
+
+def fit_prior(compiled: CompiledNetwork, observed: Sequence[str], prior_weight: float = 1.0) -> FitPrior:
+    """The prior of a fit of ``compiled`` to a cohort observing ``observed``."""
+    space = compiled.space
+    owners = parameter_owners(compiled)
+    means = space.means
+    kappa = space.concentrations * float(prior_weight)
+    reached: set[str] = set()
+    for node in observed:
+        reached |= compiled.ancestors(node)
+    informed = np.array([owners.get(i) in reached for i in range(len(space))], dtype=bool)
+    fixed = (means <= 0.0) | (means >= 1.0)
+    by_table: dict[str, list[int]] = {}
+    for index in np.flatnonzero(informed & ~fixed):
+        by_table.setdefault(owners[int(index)], []).append(int(index))
+    return FitPrior(kappa * means, kappa * (1.0 - means), informed, fixed, by_table)
+
+
+def summarize(engine: Engine, evidence: EvidenceBatch, weights: np.ndarray | None = None,
+              theta: np.ndarray | None = None) -> FamilyCounts:
+    """The E-step: the expected counts of every family's configurations given the rows (weighted),
+    under the parameter vector ``theta``, and the rows' log-likelihood. Summaries of parts of a
+    cohort add up to the cohort's (``FamilyCounts`` supports ``+``); rows are run in chunks within
+    the engine's memory budget, and beyond it the counts are sampled (``FamilyCounts.method``)."""
+    return engine.expected_counts(evidence, weights, theta)
+
+
+def update_family(family: Any, indices: Sequence[int], theta: np.ndarray, counts: np.ndarray,
+                  a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """One family's M-step from its summary: its parameters ``indices`` by coordinate ascent on the
+    expected complete log-likelihood of its table (``counts``: configurations x node state) plus
+    the log prior, each coordinate to its maximum (never a decrease). Returns theta updated."""
+    theta = theta.copy()
+    table = counts.reshape(-1, 2)
+    seen = table.sum(axis=1) > 0.0
+    false, true = table[seen, 0], table[seen, 1]
+    for _ in range(_SWEEPS):
+        moved = 0.0
+        for j in indices:
+            alpha, beta = _affine(family, theta, j)
+            t = _coordinate(alpha[seen], beta[seen], true, false, a[j], b[j], theta[j])
+            moved = max(moved, abs(t - theta[j]))
+            theta[j] = t
+        if moved < 1e-10:
+            break
+    return theta
+
+
+def from_summaries(compiled: CompiledNetwork, theta: np.ndarray, summary: FamilyCounts, prior: FitPrior
+                   ) -> np.ndarray:
+    """The M-step: every fitted family updated from its own expected counts (:func:`update_family`)."""
+    for node, indices in prior.by_table.items():
+        theta = update_family(compiled.families[node], indices, theta, summary.counts[node], prior.a, prior.b)
+    return theta
+
+
+@dataclass
+class _Path:
+    """Where EM went: the iterate, its summary, and the objective at every recorded iterate."""
+
+    theta: np.ndarray
+    summary: FamilyCounts
+    likelihoods: list[float]
+    posteriors: list[float]
+    converged: bool
+    evaluations: int
+
+
+def _check_options(max_iterations: Any, tolerance: Any, prior_weight: Any) -> None:
     if isinstance(max_iterations, bool) or not isinstance(max_iterations, (int, np.integer)) or max_iterations < 0:
         raise InputError(f"the number of iterations must be an integer >= 0, got {max_iterations!r}")
     if not (isinstance(tolerance, (int, float)) and math.isfinite(tolerance) and tolerance >= 0):
         raise InputError(f"the tolerance must be a finite number >= 0, got {tolerance!r}")
     if not (isinstance(prior_weight, (int, float)) and math.isfinite(prior_weight) and prior_weight >= 0):
         raise InputError(f"the prior weight must be a finite number >= 0, got {prior_weight!r}")
+
+
+def _expectation_maximisation(compiled: CompiledNetwork, engine: Engine, distinct: EvidenceBatch,
+                              weights: np.ndarray, prior: FitPrior, *, max_iterations: int, tolerance: float,
+                              accelerate: bool, progress: Callable[[int, float], None] | None) -> _Path:
+    """MAP-EM from the literature's values: summaries then updates, every second step followed by a
+    SQUAREM extrapolation (with ``accelerate``) kept only where the log posterior does not fall."""
+    rows = float(weights.sum())
+    free = prior.free
+    theta = compiled.space.means.astype(float).copy()
+    theta[free] = np.clip(theta[free], _EDGE, 1.0 - _EDGE)
+    path = _Path(theta, FamilyCounts({}, 0.0, 0.0), [], [], False, 0)
+
+    def expect(vector: np.ndarray) -> tuple[FamilyCounts, float]:
+        summary = summarize(engine, distinct, weights, vector)
+        path.evaluations += 1
+        return summary, summary.log_likelihood + prior.log_density(vector)
+
+    def accept(vector: np.ndarray, summary: FamilyCounts, value: float) -> bool:
+        """Record an iterate; True when the fit has converged (or cannot go on)."""
+        path.theta, path.summary = vector, summary
+        path.likelihoods.append(summary.log_likelihood)
+        path.posteriors.append(value)
+        if progress is not None:
+            progress(len(path.posteriors) - 1, summary.log_likelihood / rows)
+        return len(path.posteriors) > 1 and path.posteriors[-1] - path.posteriors[-2] < tolerance * rows
+
+    summary, value = expect(theta)
+    converged = accept(theta, summary, value) or not prior.by_table
+    while not converged and len(path.posteriors) <= max_iterations:
+        start = theta
+        steps = []
+        for _ in range(2 if accelerate else 1):
+            theta = from_summaries(compiled, theta, summary, prior)
+            summary, value = expect(theta)
+            steps.append(theta)
+            converged = accept(theta, summary, value)
+            if converged or len(path.posteriors) > max_iterations:
+                break
+        if converged or len(steps) < 2 or len(path.posteriors) > max_iterations:
+            continue
+        jump = _extrapolate(start, steps[0], steps[1], free)
+        if jump is not None:
+            jump_summary, jump_value = expect(jump)
+            if jump_value >= value:
+                theta, summary, value = jump, jump_summary, jump_value
+                converged = accept(theta, summary, value)
+    path.theta, path.converged = theta, converged
+    return path
+
+
+def fit(compiled: CompiledNetwork, data: Cohort | EvidenceBatch, *, max_iterations: int = DEFAULT_ITERATIONS,
+        tolerance: float = DEFAULT_TOLERANCE, prior_weight: float = 1.0, accelerate: bool = True,
+        engine: Engine | None = None, progress: Callable[[int, float], None] | None = None) -> FitResult:
+    """The MAP estimate of the network's parameters given a cohort, by expectation-maximisation:
+    the options checked, the prior (:func:`fit_prior`), EM by summaries (:func:`summarize`) and
+    updates (:func:`from_summaries`), then the posterior concentrations at the estimate."""
+    _check_options(max_iterations, tolerance, prior_weight)
     engine = engine if engine is not None and engine.compiled is compiled else Engine(compiled)
     cohort = data if isinstance(data, Cohort) else None
     batch = data.batch if isinstance(data, Cohort) else data
@@ -385,81 +544,25 @@ def fit(compiled: CompiledNetwork, data: Cohort | EvidenceBatch, *, max_iteratio
     if rows == 0:
         raise InputError("the cohort has no rows")
     distinct = EvidenceBatch(batch.nodes, readings)
-    space = compiled.space
-    owners = parameter_owners(compiled)
-    means = space.means
-    kappa = space.concentrations * float(prior_weight)
-    a, b = kappa * means, kappa * (1.0 - means)
     observed = [n for j, n in enumerate(batch.nodes) if not np.isnan(readings[:, j]).all()]
     if not observed:
         raise InputError(f"{cohort.source if cohort else 'the cohort'}: no cell holds a reading; nothing to fit")
-    reached: set[str] = set()
-    for node in observed:
-        reached |= compiled.ancestors(node)
-    informed = np.array([owners.get(i) in reached for i in range(len(space))], dtype=bool)
-    fixed = (means <= 0.0) | (means >= 1.0)
-    free = informed & ~fixed
-    by_table: dict[str, list[int]] = {}
-    for index in np.flatnonzero(free):
-        by_table.setdefault(owners[int(index)], []).append(int(index))
-
-    def log_prior(theta: np.ndarray) -> float:
-        t = theta[free]
-        return float(np.sum(a[free] * np.log(t) + b[free] * np.log1p(-t)))
-
-    theta = means.astype(float).copy()
-    theta[free] = np.clip(theta[free], _EDGE, 1.0 - _EDGE)
-    likelihoods: list[float] = []
-    posteriors: list[float] = []
-    evaluations = 0
-
-    def expect(vector: np.ndarray) -> tuple[Any, float]:
-        nonlocal evaluations
-        counts = engine.expected_counts(distinct, weights, vector)
-        evaluations += 1
-        return counts, counts.log_likelihood + log_prior(vector)
-
-    def accept(vector: np.ndarray, counts: Any, value: float) -> bool:
-        """Record an iterate; True when the fit has converged (or cannot go on)."""
-        likelihoods.append(counts.log_likelihood)
-        posteriors.append(value)
-        if progress is not None:
-            progress(len(posteriors) - 1, counts.log_likelihood / rows)
-        return len(posteriors) > 1 and posteriors[-1] - posteriors[-2] < tolerance * rows
-
+    prior = fit_prior(compiled, observed, prior_weight)
     try:
-        counts, value = expect(theta)
-        converged = accept(theta, counts, value) or not by_table
-        while not converged and len(posteriors) <= max_iterations:
-            # Two EM steps, then (with ``accelerate``) one squared extrapolation along them
-            # (SQUAREM), kept only if the log posterior does not fall below the second step's.
-            start = theta
-            path = []
-            for _ in range(2 if accelerate else 1):
-                theta = _maximise(compiled, theta, counts.counts, by_table, a, b)
-                counts, value = expect(theta)
-                path.append(theta)
-                converged = accept(theta, counts, value)
-                if converged or len(posteriors) > max_iterations:
-                    break
-            if converged or len(path) < 2 or len(posteriors) > max_iterations:
-                continue
-            jump = _extrapolate(start, path[0], path[1], free)
-            if jump is not None:
-                jump_counts, jump_value = expect(jump)
-                if jump_value >= value:
-                    theta, counts, value = jump, jump_counts, jump_value
-                    converged = accept(theta, counts, value)
-        concentrations = space.concentrations.copy()
-        if by_table:
-            concentrations[free] = _posterior_concentrations(compiled, engine, distinct, weights, theta,
-                                                             by_table, a, b, free)
+        path = _expectation_maximisation(compiled, engine, distinct, weights, prior, max_iterations=max_iterations,
+                                         tolerance=tolerance, accelerate=accelerate, progress=progress)
+        concentrations = compiled.space.concentrations.copy()
+        method = path.summary.method
+        if prior.by_table:
+            concentrations[prior.free], found = _posterior_concentrations(compiled, engine, distinct, weights,
+                                                                          path.theta, prior)
+            method = method if method != "exact" else found
     except ImpossibleEvidence as exc:
         raise _impossible(exc, cohort, inverse) from None
-    return FitResult(compiled, theta, concentrations, informed, fixed, rows, len(readings), tuple(observed),
-                     likelihoods, posteriors, converged, float(prior_weight),
+    return FitResult(compiled, path.theta, concentrations, prior.informed, prior.fixed, rows, len(readings),
+                     tuple(observed), path.likelihoods, path.posteriors, path.converged, float(prior_weight),
                      cohort.source if cohort is not None else "", cohort.skipped if cohort is not None else (),
-                     evaluations)
+                     path.evaluations, method)
 
 
 def _extrapolate(start: np.ndarray, first: np.ndarray, second: np.ndarray, free: np.ndarray
@@ -490,28 +593,6 @@ def _impossible(exc: ImpossibleEvidence, cohort: Cohort | None, inverse: np.ndar
         return exc
     first = int(np.flatnonzero(inverse == exc.rows[0])[0])
     return ImpossibleEvidence(f"{cohort.source}: line {int(cohort.lines[first])}: {exc.message()}", [first])
-
-
-def _maximise(compiled: CompiledNetwork, theta: np.ndarray, counts: Mapping[str, np.ndarray],
-              by_table: Mapping[str, list[int]], a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The M-step: each table's parameters by coordinate ascent on its expected complete
-    log-likelihood plus the log prior (each coordinate to its maximum; never a decrease)."""
-    theta = theta.copy()
-    for node, indices in by_table.items():
-        family = compiled.families[node]
-        table = counts[node].reshape(-1, 2)
-        seen = table.sum(axis=1) > 0.0
-        false, true = table[seen, 0], table[seen, 1]
-        for _ in range(_SWEEPS):
-            moved = 0.0
-            for j in indices:
-                alpha, beta = _affine(family, theta, j)
-                t = _coordinate(alpha[seen], beta[seen], true, false, a[j], b[j], theta[j])
-                moved = max(moved, abs(t - theta[j]))
-                theta[j] = t
-            if moved < 1e-10:
-                break
-    return theta
 
 
 def _affine(family: Any, theta: np.ndarray, j: int) -> tuple[np.ndarray, np.ndarray]:
@@ -575,10 +656,12 @@ def _coordinate(alpha: np.ndarray, beta: np.ndarray, true: np.ndarray, false: np
 
 
 def _posterior_concentrations(compiled: CompiledNetwork, engine: Engine, distinct: EvidenceBatch,
-                              weights: np.ndarray, theta: np.ndarray, by_table: Mapping[str, list[int]],
-                              a: np.ndarray, b: np.ndarray, free: np.ndarray) -> np.ndarray:
+                              weights: np.ndarray, theta: np.ndarray, prior: FitPrior) -> tuple[np.ndarray, str]:
     """theta (1 - theta) / Var(theta) for the fitted parameters, Var from the inverse observed
-    information of the log posterior (the rows' scores' outer product plus the prior's curvature)."""
+    information of the log posterior (the rows' scores' outer product plus the prior's curvature),
+    and how the rows' family posteriors were found ("exact", or the approximate method)."""
+    by_table, a, b, free = prior.by_table, prior.a, prior.b, prior.free
+    method = "exact"
     columns = {int(j): c for c, j in enumerate(np.flatnonzero(free))}
     size = len(columns)
     information = np.zeros((size, size))
@@ -595,6 +678,8 @@ def _posterior_concentrations(compiled: CompiledNetwork, engine: Engine, distinc
         block = EvidenceBatch(distinct.nodes, distinct.readings[start:start + _SCORE_CHUNK])
         w = weights[start:start + _SCORE_CHUNK]
         posterior = engine.family_posteriors(nodes, block, theta)
+        if engine.last_method != "exact":
+            method = engine.last_method
         scores = np.zeros((len(block), size))
         for node, indices in by_table.items():
             joint = posterior[node].reshape(len(block), -1, 2)
@@ -614,7 +699,7 @@ def _posterior_concentrations(compiled: CompiledNetwork, engine: Engine, distinc
         kappa = t * (1.0 - t) / variance
     # A direction the data and prior leave flat (possible only with prior weight 0) is as uncertain
     # as can be: the smallest concentration a parameters file accepts.
-    return np.where(np.isfinite(kappa) & (kappa > 0), kappa, 1e-6)
+    return np.where(np.isfinite(kappa) & (kappa > 0), kappa, 1e-6), method
 
 
 # -- the parameters file ------------------------------------------------------------------------------
@@ -702,7 +787,8 @@ def parameters_toml(result: FitResult, *, config: Path | None = None, when: date
         *(f"# {line}" for line in cohort),
         (f"# Prior: the literature's parameters ({prior}{cancer}), each with its Beta distribution "
          f"(weight {result.prior_weight:g})."),
-        (f"# Method: MAP expectation-maximisation through the exact engine, {result.iterations} iterations"
+        (f"# Method: MAP expectation-maximisation through "
+         f"{'the exact engine' if result.method == 'exact' else result.method}, {result.iterations} iterations"
          f"{'' if result.converged else ' (not converged)'}; log-likelihood per row "
          f"{per_row[0]:.4f} -> {per_row[1]:.4f}."),
         (f"# Written: the {len(changes)} parameters the data inform (fitted means; their posterior "
