@@ -459,18 +459,6 @@ def from_summaries(compiled: CompiledNetwork, theta: np.ndarray, summary: Family
     return theta
 
 
-@dataclass
-class _Path:
-    """Where EM went: the iterate, its summary, and the objective at every recorded iterate."""
-
-    theta: np.ndarray
-    summary: FamilyCounts
-    likelihoods: list[float]
-    posteriors: list[float]
-    converged: bool
-    evaluations: int
-
-
 def _check_options(max_iterations: Any, tolerance: Any, prior_weight: Any) -> None:
     if isinstance(max_iterations, bool) or not isinstance(max_iterations, (int, np.integer)) or max_iterations < 0:
         raise InputError(f"the number of iterations must be an integer >= 0, got {max_iterations!r}")
@@ -480,53 +468,71 @@ def _check_options(max_iterations: Any, tolerance: Any, prior_weight: Any) -> No
         raise InputError(f"the prior weight must be a finite number >= 0, got {prior_weight!r}")
 
 
-def _expectation_maximisation(compiled: CompiledNetwork, engine: Engine, distinct: EvidenceBatch,
-                              weights: np.ndarray, prior: FitPrior, *, max_iterations: int, tolerance: float,
-                              accelerate: bool, progress: Callable[[int, float], None] | None) -> _Path:
-    """MAP-EM from the literature's values: summaries then updates, every second step followed by a
-    SQUAREM extrapolation (with ``accelerate``) kept only where the log posterior does not fall."""
-    rows = float(weights.sum())
-    free = prior.free
-    theta = compiled.space.means.astype(float).copy()
-    theta[free] = np.clip(theta[free], _EDGE, 1.0 - _EDGE)
-    path = _Path(theta, FamilyCounts({}, 0.0, 0.0), [], [], False, 0)
+class _Run:
+    """One run of MAP-EM: the iterate, its summary and the objective at every recorded iterate."""
 
-    def expect(vector: np.ndarray) -> tuple[FamilyCounts, float]:
-        summary = summarize(engine, distinct, weights, vector)
-        path.evaluations += 1
-        return summary, summary.log_likelihood + prior.log_density(vector)
+    def __init__(self, compiled: CompiledNetwork, engine: Engine, distinct: EvidenceBatch, weights: np.ndarray,
+                 prior: FitPrior, tolerance: float, progress: Callable[[int, float], None] | None) -> None:
+        self.compiled, self.engine, self.distinct, self.weights, self.prior = compiled, engine, distinct, weights, prior
+        self.tolerance, self.progress = tolerance, progress
+        self.rows = float(weights.sum())
+        self.likelihoods: list[float] = []
+        self.posteriors: list[float] = []
+        self.evaluations = 0
+        self.converged = False
+        theta = compiled.space.means.astype(float).copy()
+        theta[prior.free] = np.clip(theta[prior.free], _EDGE, 1.0 - _EDGE)
+        self.theta = theta
+        self.summary, self.value = self.expect(theta)
+        self.converged = self.accept(theta, self.summary, self.value) or not prior.by_table
 
-    def accept(vector: np.ndarray, summary: FamilyCounts, value: float) -> bool:
-        """Record an iterate; True when the fit has converged (or cannot go on)."""
-        path.theta, path.summary = vector, summary
-        path.likelihoods.append(summary.log_likelihood)
-        path.posteriors.append(value)
-        if progress is not None:
-            progress(len(path.posteriors) - 1, summary.log_likelihood / rows)
-        return len(path.posteriors) > 1 and path.posteriors[-1] - path.posteriors[-2] < tolerance * rows
+    def expect(self, theta: np.ndarray) -> tuple[FamilyCounts, float]:
+        """The E-step's summary at ``theta`` and the log posterior there."""
+        summary = summarize(self.engine, self.distinct, self.weights, theta)
+        self.evaluations += 1
+        return summary, summary.log_likelihood + self.prior.log_density(theta)
 
-    summary, value = expect(theta)
-    converged = accept(theta, summary, value) or not prior.by_table
-    while not converged and len(path.posteriors) <= max_iterations:
-        start = theta
-        steps = []
-        for _ in range(2 if accelerate else 1):
-            theta = from_summaries(compiled, theta, summary, prior)
-            summary, value = expect(theta)
-            steps.append(theta)
-            converged = accept(theta, summary, value)
-            if converged or len(path.posteriors) > max_iterations:
-                break
-        if converged or len(steps) < 2 or len(path.posteriors) > max_iterations:
-            continue
-        jump = _extrapolate(start, steps[0], steps[1], free)
+    def accept(self, theta: np.ndarray, summary: FamilyCounts, value: float) -> bool:
+        """Record an iterate; True when the fit has converged."""
+        self.theta, self.summary, self.value = theta, summary, value
+        self.likelihoods.append(summary.log_likelihood)
+        self.posteriors.append(value)
+        if self.progress is not None:
+            self.progress(len(self.posteriors) - 1, summary.log_likelihood / self.rows)
+        return len(self.posteriors) > 1 and self.posteriors[-1] - self.posteriors[-2] < self.tolerance * self.rows
+
+    def em_step(self) -> np.ndarray:
+        """One EM step: the updates from the current summary, then the summary at the result."""
+        theta = from_summaries(self.compiled, self.theta, self.summary, self.prior)
+        summary, value = self.expect(theta)
+        self.converged = self.accept(theta, summary, value)
+        return theta
+
+    def squarem(self, start: np.ndarray, first: np.ndarray, second: np.ndarray) -> None:
+        """SQUAREM's extrapolation along two EM steps, kept only if the log posterior does not fall
+        below the second step's."""
+        jump = _extrapolate(start, first, second, self.prior.free)
         if jump is not None:
-            jump_summary, jump_value = expect(jump)
-            if jump_value >= value:
-                theta, summary, value = jump, jump_summary, jump_value
-                converged = accept(theta, summary, value)
-    path.theta, path.converged = theta, converged
-    return path
+            summary, value = self.expect(jump)
+            if value >= self.value:
+                self.converged = self.accept(jump, summary, value)
+
+
+def _expectation_maximisation(run: _Run, max_iterations: int, accelerate: bool) -> _Run:
+    """MAP-EM from the literature's values: summaries then updates, every second step followed by a
+    SQUAREM extrapolation (with ``accelerate``)."""
+    def more() -> bool:
+        return not run.converged and len(run.posteriors) <= max_iterations
+
+    while more():
+        start = run.theta
+        first = run.em_step()
+        if not accelerate or not more():
+            continue
+        second = run.em_step()
+        if more():
+            run.squarem(start, first, second)
+    return run
 
 
 def fit(compiled: CompiledNetwork, data: Cohort | EvidenceBatch, *, max_iterations: int = DEFAULT_ITERATIONS,
@@ -549,8 +555,8 @@ def fit(compiled: CompiledNetwork, data: Cohort | EvidenceBatch, *, max_iteratio
         raise InputError(f"{cohort.source if cohort else 'the cohort'}: no cell holds a reading; nothing to fit")
     prior = fit_prior(compiled, observed, prior_weight)
     try:
-        path = _expectation_maximisation(compiled, engine, distinct, weights, prior, max_iterations=max_iterations,
-                                         tolerance=tolerance, accelerate=accelerate, progress=progress)
+        path = _expectation_maximisation(_Run(compiled, engine, distinct, weights, prior, tolerance, progress),
+                                         max_iterations, accelerate)
         concentrations = compiled.space.concentrations.copy()
         method = path.summary.method
         if prior.by_table:
