@@ -625,7 +625,11 @@ class Engine:
                     rowed.append(node in batched)
             scopes += [(index[n],) for n in factors]
             rowed += [True] * len(factors)
-            plan = _Plan(scopes, rowed)
+            # Ordered with the batch axis as a vertex, or as for one row: the plan keeping fewer
+            # entries a row (then fewer in all) is kept (see _elimination_order).
+            plans = [_Plan(scopes, rowed, _elimination_order(scopes, rowed, batch_vertex))
+                     for batch_vertex in ((True, False) if any(rowed) else (False,))]
+            plan = min(plans, key=lambda p: (p.row_bytes, p.fixed_bytes))
             self._plans[key] = plan
         return plan
 
@@ -885,7 +889,7 @@ class _Plan:
     dA = sum dC * B over the axes A does not have, broadcast along the axes A alone summed out.
     """
 
-    def __init__(self, scopes: Sequence[tuple[int, ...]], rowed: Sequence[bool]) -> None:
+    def __init__(self, scopes: Sequence[tuple[int, ...]], rowed: Sequence[bool], order: Sequence[int]) -> None:
         self.count = len(scopes)
         axes: dict[int, tuple[int, ...]] = {}
         holders: dict[int, set[int]] = {}
@@ -925,7 +929,7 @@ class _Plan:
             return ((_BATCH,) if batched else ()) + tuple(found)
 
         live = set(range(len(scopes)))
-        for v in _elimination_order(scopes):
+        for v in order:
             group = sorted(holders.pop(v), key=lambda i: (len(axes[i]), i))
             for i in group:
                 live.discard(i)
@@ -980,15 +984,24 @@ class _Plan:
         return grads
 
 
-def _elimination_order(scopes: Sequence[tuple[int, ...]]) -> list[int]:
+def _elimination_order(scopes: Sequence[tuple[int, ...]], rowed: Sequence[bool], batch_vertex: bool = True
+                       ) -> list[int]:
     """Every node of the scopes, in greedy minimum-fill order on their moral graph (the fewest
-    edges an elimination adds, then the fewest neighbours, then the smallest index)."""
+    edges an elimination adds, then the fewest neighbours, then the smallest index).
+
+    With ``batch_vertex``, the batch axis is a vertex of that graph too, joined to every node of a
+    batched operand, and never eliminated: a fill edge to it is a node whose later products carry
+    every row. Ordering as for one row made an E-step over 1,000 rows on a random 75-node network
+    take twice as long, its widest kept product 2^14 entries a row instead of 2^13
+    (bench/bench_revisions.py); on other networks it is the narrower plan (at 150 nodes, 2^28
+    against 2^30), so a plan is made both ways and the narrower kept."""
     import heapq
 
     graph: dict[int, set[int]] = {}
-    for scope in scopes:
-        for a in scope:
-            graph.setdefault(a, set()).update(x for x in scope if x != a)
+    for scope, batched in zip(scopes, rowed, strict=True):
+        full = (*scope, _BATCH) if batched and batch_vertex else scope
+        for a in full:
+            graph.setdefault(a, set()).update(x for x in full if x != a)
 
     def score(v: int) -> tuple[int, int, int]:
         around = graph[v]
@@ -999,13 +1012,13 @@ def _elimination_order(scopes: Sequence[tuple[int, ...]]) -> list[int]:
         fill = sum(d - 1 - len(around & graph[a]) for a in around) // 2
         return fill, d, v
 
-    heap = [score(v) for v in sorted(graph)]
+    heap = [score(v) for v in sorted(graph) if v != _BATCH]
     heapq.heapify(heap)
-    current = {entry[2]: entry for entry in heap}
+    current = {entry[-1]: entry for entry in heap}
     order = []
     while heap:
         entry = heapq.heappop(heap)
-        v = entry[2]
+        v = entry[-1]
         if current.get(v) != entry:
             continue
         del current[v]
@@ -1017,6 +1030,7 @@ def _elimination_order(scopes: Sequence[tuple[int, ...]]) -> list[int]:
         touched = set(around)
         for a in around:
             touched |= graph[a]
+        touched.discard(_BATCH)
         for a in sorted(touched):
             entry = score(a)
             if current.get(a) != entry:
