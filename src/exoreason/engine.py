@@ -350,7 +350,8 @@ class Engine:
             split = []
             for part, members in parts:
                 relevant = [n for n in self._index if n in part]
-                split.append(make(relevant, (*members, *(n for n in observed if n in part))))
+                # an observed node asked too is one factor, not two (its reading counts once)
+                split.append(make(relevant, tuple(dict.fromkeys((*members, *(n for n in observed if n in part))))))
             if alone:
                 split.append(make(self._relevant_nodes(alone, cut), alone))
             if len(split) > 1 and sum(cost(p[2]) for p in split) < cost(whole[2]):
