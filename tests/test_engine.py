@@ -427,3 +427,20 @@ def test_soft_evidence_on_an_asked_node_counts_once_in_passes_over_parts_regress
     split = Engine(compiled)
     assert split.posteriors(keys, evidence)[0] == pytest.approx(whole, abs=1e-12)
     assert len(next(iter(split._chosen.values()))) > 1  # answered by passes over parts
+
+
+def test_a_row_the_sampler_rarely_meets_is_drawn_again_not_called_impossible_regression(reasoner):
+    """The sampled E-step called evidence impossible when none of a row's samples had weight (a
+    random 150-node network, 2,000 samples a row); such rows are drawn again with more samples."""
+    from exoreason.engine import approximate_counts
+
+    compiled = reasoner.compiled
+    nodes = ("hsa_miR_21_5p", "metastasis", "chemoresistance", "recurrence")
+    rows = np.array([[1.0, 1.0, 1.0, 1.0], [0.0, 1.0, 1.0, 1.0], [1.0, 0.0, 0.0, 0.0]] * 4)
+    batch = EvidenceBatch(nodes, rows)
+    tables = {n: t.p_true for n, t in compiled.tables.items()}
+    sampled = approximate_counts(compiled, tables, batch, np.ones(len(rows)), samples=1)
+    exact = reasoner.engine.expected_counts(batch)
+    assert sampled.log_likelihood == pytest.approx(exact.log_likelihood, rel=0.2)
+    for node, counts in exact.counts.items():
+        assert sampled.counts[node].sum() == pytest.approx(counts.sum())

@@ -770,13 +770,21 @@ def approximate_posteriors(compiled: CompiledNetwork, tables: Mapping[str, np.nd
     return {t: v / weight_sum for t, v in totals.items()}, mean
 
 
+#: How many times more samples a row with no weighted sample is drawn again with, at most twice,
+#: before the sampler gives up on it.
+_RETRY = 32
+
+
 def _sampled_rows(compiled: CompiledNetwork, tables: Mapping[str, np.ndarray], evidence: EvidenceBatch,
                   nodes: set[str], samples: int, seed: int
-                  ) -> Iterator[tuple[int, int, dict[str, np.ndarray], np.ndarray, np.ndarray]]:
-    """Importance samples of every row, a block of rows at a time: (first row, rows, each node's
-    sampled states (rows x samples, flattened), each sample's weight normalised within its row,
-    each row's mean weight: the estimate of P(row's evidence)). Each row's samples are drawn as in
-    :func:`approximate_posteriors` over the ancestors of ``nodes`` and of the observed nodes."""
+                  ) -> Iterator[tuple[np.ndarray, int, dict[str, np.ndarray], np.ndarray, np.ndarray]]:
+    """Importance samples of every row, a block of rows at a time: (the rows' indices, samples a
+    row, each node's sampled states (rows x samples, flattened), each sample's weight normalised
+    within its row, each row's mean weight: the estimate of P(row's evidence)). Each row's samples
+    are drawn as in :func:`approximate_posteriors` over the ancestors of ``nodes`` and of the
+    observed nodes. A row none of whose samples has weight (evidence the sampler rarely meets) is
+    drawn again with :data:`_RETRY` times the samples, then that many times more; after that it is
+    an :class:`ImpossibleEvidence` that says the sampler found no sample, not that none exists."""
     families = compiled.families
     rng = np.random.default_rng(seed)
     observed = [(j, n) for j, n in enumerate(evidence.nodes) if not np.isnan(evidence.readings[:, j]).all()]
@@ -785,35 +793,46 @@ def _sampled_rows(compiled: CompiledNetwork, tables: Mapping[str, np.ndarray], e
         needed |= compiled.ancestors(node)
     order = [n for n in families if n in needed]
     column = {n: j for j, n in observed}
-    step = max(1, 200_000 // samples)
-    for start in range(0, len(evidence), step):
-        block = evidence.readings[start:start + step]
-        rows = block.shape[0]
-        size = rows * samples
-        state: dict[str, np.ndarray] = {}
-        log_w = np.zeros(size)
-        for node in order:
-            index = np.zeros(size, dtype=np.int64)
-            for parent in families[node].parents:
-                index = index * 2 + state[parent]
-            p = tables[node][index]
-            if node in column:
-                q = np.repeat(block[:, column[node]], samples)
-                q = np.where(np.isnan(q), 0.5, q)  # not observed in the row: [1, 1], up to a constant
-                on, off = p * q, (1.0 - p) * (1.0 - q)
-                norm = on + off
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    log_w += np.log(norm) - np.where(np.isnan(np.repeat(block[:, column[node]], samples)),
-                                                     np.log(0.5), 0.0)
-                    p = np.where(norm > 0, on / norm, 0.0)
-            state[node] = rng.random(size) < p
-        w = np.exp(log_w).reshape(rows, samples)
-        z = w.mean(axis=1)
-        if not np.all(z > 0):
-            raise ImpossibleEvidence("the evidence has probability zero under the model (no sample of row "
-                                     f"{start + int(np.flatnonzero(~(z > 0))[0])} has weight)",
-                                     [start + int(i) for i in np.flatnonzero(~(z > 0))])
-        yield start, rows, state, (w / w.sum(axis=1, keepdims=True)).reshape(-1), z
+    pending = np.arange(len(evidence))
+    for attempt in range(3):
+        count = samples * _RETRY ** attempt
+        step = max(1, 200_000 // count)
+        missed: list[int] = []
+        for start in range(0, len(pending), step):
+            rows_index = pending[start:start + step]
+            block = evidence.readings[rows_index]
+            rows = block.shape[0]
+            size = rows * count
+            state: dict[str, np.ndarray] = {}
+            log_w = np.zeros(size)
+            for node in order:
+                index = np.zeros(size, dtype=np.int64)
+                for parent in families[node].parents:
+                    index = index * 2 + state[parent]
+                p = tables[node][index]
+                if node in column:
+                    reading = np.repeat(block[:, column[node]], count)
+                    q = np.where(np.isnan(reading), 0.5, reading)  # not observed in the row: [1, 1], up to a constant
+                    on, off = p * q, (1.0 - p) * (1.0 - q)
+                    norm = on + off
+                    with np.errstate(divide="ignore", invalid="ignore"):
+                        log_w += np.log(norm) - np.where(np.isnan(reading), np.log(0.5), 0.0)
+                        p = np.where(norm > 0, on / norm, 0.0)
+                state[node] = rng.random(size) < p
+            w = np.exp(log_w).reshape(rows, count)
+            z = w.mean(axis=1)
+            found = z > 0
+            missed.extend(int(r) for r in rows_index[~found])
+            if not found.any():
+                continue
+            keep = np.repeat(found, count)
+            yield (rows_index[found], count, {n: v[keep] for n, v in state.items()},
+                   (w[found] / w[found].sum(axis=1, keepdims=True)).reshape(-1), z[found])
+        if not missed:
+            return
+        pending = np.array(missed)
+    raise ImpossibleEvidence(f"no sample of row {int(pending[0])} has weight in {count:,} samples: its evidence is "
+                             "impossible or too rare for the approximate method", [int(r) for r in pending])
 
 
 def _configuration(compiled: CompiledNetwork, node: str, state: Mapping[str, np.ndarray]) -> np.ndarray:
@@ -841,10 +860,10 @@ def approximate_counts(compiled: CompiledNetwork, tables: Mapping[str, np.ndarra
     nodes = [n for n in families if n in needed]
     counts = {n: np.zeros(2 ** (len(families[n].parents) + 1)) for n in nodes}
     total = 0.0
-    for start, rows, state, share, z in _sampled_rows(compiled, tables, evidence, set(), samples, seed):
-        row_weights = weights[start:start + rows]
+    for rows, count, state, share, z in _sampled_rows(compiled, tables, evidence, set(), samples, seed):
+        row_weights = weights[rows]
         total += float(np.dot(row_weights, np.log(z)))
-        weighted = share * np.repeat(row_weights, samples)
+        weighted = share * np.repeat(row_weights, count)
         for node in nodes:
             counts[node] += np.bincount(_configuration(compiled, node, state), weights=weighted,
                                         minlength=counts[node].size)
@@ -860,13 +879,13 @@ def approximate_family_posteriors(compiled: CompiledNetwork, tables: Mapping[str
     samples = samples or COUNT_SAMPLES
     families = compiled.families
     out = {n: np.zeros((len(evidence), 2 ** (len(families[n].parents) + 1))) for n in nodes}
-    for start, rows, state, share, _ in _sampled_rows(compiled, tables, evidence, set(nodes), samples, seed):
-        offset = np.repeat(np.arange(rows), samples)
+    for rows, count, state, share, _ in _sampled_rows(compiled, tables, evidence, set(nodes), samples, seed):
+        offset = np.repeat(np.arange(len(rows)), count)
         for node in nodes:
             width = out[node].shape[1]
             found = np.bincount(offset * width + _configuration(compiled, node, state), weights=share,
-                                minlength=rows * width)
-            out[node][start:start + rows] = found.reshape(rows, width)
+                                minlength=len(rows) * width)
+            out[node][rows] = found.reshape(len(rows), width)
     return {n: p.reshape(len(evidence), *([2] * (len(families[n].parents) + 1))) for n, p in out.items()}
 
 
