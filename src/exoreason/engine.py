@@ -142,6 +142,8 @@ _FILL_DEGREE = 24
 #: not compared with passes over parts: planning those would cost more than it could save.
 _SPLIT_FROM = 1 << 20
 _BATCH = -1  # the label of the batch axis in a plan
+#: A plan keeping more bytes a row than this is also ordered with the batch axis as a vertex.
+_REORDER_FROM = 64 << 10
 
 
 def default_memory_budget() -> int:
@@ -628,9 +630,11 @@ class Engine:
             rowed += [True] * len(factors)
             # Ordered with the batch axis as a vertex, or as for one row: the plan keeping fewer
             # entries a row (then fewer in all) is kept (see _elimination_order).
-            plans = [_Plan(scopes, rowed, _elimination_order(scopes, rowed, batch_vertex))
-                     for batch_vertex in ((True, False) if any(rowed) else (False,))]
-            plan = min(plans, key=lambda p: (p.row_bytes, p.fixed_bytes))
+            # Only a plan keeping more than _REORDER_FROM bytes a row is worth planning twice.
+            plan = _Plan(scopes, rowed, _elimination_order(scopes, rowed, False))
+            if any(rowed) and plan.row_bytes > _REORDER_FROM:
+                other = _Plan(scopes, rowed, _elimination_order(scopes, rowed, True))
+                plan = min((plan, other), key=lambda p: (p.row_bytes, p.fixed_bytes))
             self._plans[key] = plan
         return plan
 
@@ -1014,7 +1018,8 @@ def _elimination_order(scopes: Sequence[tuple[int, ...]], rowed: Sequence[bool],
     every row. Ordering as for one row made an E-step over 1,000 rows on a random 75-node network
     take twice as long, its widest kept product 2^14 entries a row instead of 2^13
     (bench/bench_revisions.py); on other networks it is the narrower plan (at 150 nodes, 2^28
-    against 2^30), so a plan is made both ways and the narrower kept."""
+    against 2^30), so a plan keeping more than :data:`_REORDER_FROM` bytes a row is made both
+    ways and the narrower kept."""
     import heapq
 
     graph: dict[int, set[int]] = {}
@@ -1049,7 +1054,8 @@ def _elimination_order(scopes: Sequence[tuple[int, ...]], rowed: Sequence[bool],
         order.append(v)
         touched = set(around)
         for a in around:
-            touched |= graph[a]
+            if a != _BATCH:  # the batch vertex's neighbours are rescored when they are touched otherwise
+                touched |= graph[a]
         touched.discard(_BATCH)
         for a in sorted(touched):
             entry = score(a)
