@@ -14,11 +14,20 @@ parameters' ``max_parents``, as the shipped network's are). For each size, in on
 * a batch of 10,000 random cargo profiles (each cargo present, absent or unobserved), every
   process and outcome: time and peak memory (resident memory above the start, sampled);
 * one E-step (expected counts of every family) over 5,000 distinct rows observing cargo and
-  outcomes, or what stops it.
+  outcomes: exact, or sampled beyond the memory budget (the method is reported); where it is
+  exact, the sampled E-step's largest error of a family count per row on its first 500 rows.
+
+A batch or an E-step whose first rows (20 profiles, 50 E-step rows; run twice, the second time
+planned) show that all of them would take more than ``--time-limit`` seconds (240 by default) is
+not run whole: the first rows' time and memory are reported with the projected total (the first
+run plus the second's time a row for the other rows), marked as projected. ``--quick`` runs 75, 150
+and 300 nodes with 2,000 profiles, 1,000 E-step rows and 20,000 samples.
 
     python bench/bench_growth.py [--sizes 75 150 300 600 1200] [--rows 10000] [--estep-rows 5000]
+    python bench/bench_growth.py --quick
 
-The engine's budget (256 MiB by default) bounds the kept intermediates of each chunk.
+Results go to bench/results/growth.json (growth-quick.json). The engine's budget (256 MiB by
+default) bounds the kept intermediates of each chunk.
 """
 
 from __future__ import annotations
@@ -118,7 +127,6 @@ def pyagrum_all(bn: Any, method: str, keys: list[str], evidence: dict[str, float
 def measure(size: int, args: argparse.Namespace) -> dict[str, Any]:
     from exoreason import engine as engine_module
     from exoreason.engine import Engine, EvidenceBatch, approximate_posteriors
-    from exoreason.errors import InferenceError
 
     compiled = shaped_network(size, args.seed)
     spec = compiled.spec
@@ -160,20 +168,66 @@ def measure(size: int, args: argparse.Namespace) -> dict[str, Any]:
     engine = Engine(compiled)
     readings = rng.choice(np.array([np.nan, 0.0, 1.0]), size=(args.rows, len(cargo)), p=[0.5, 0.25, 0.25])
     batch = EvidenceBatch(tuple(cargo), readings)
-    _, seconds, mib = timed(lambda: engine.posteriors(asked, batch))
-    out["batch"] = {"rows": args.rows, "targets": len(asked), "s": seconds, "peak_mib": mib}
-    print(f"{size:5d} nodes, {args.rows:,} profiles x {len(asked)} targets: {seconds:.2f} s, {mib:.0f} MiB", flush=True)
+    out["batch"] = bounded(lambda part: engine.posteriors(asked, EvidenceBatch(batch.nodes, batch.readings[part])),
+                           args.rows, 20, args.time_limit)
+    out["batch"].update(targets=len(asked), method=engine.last_method)
+    print(f"{size:5d} nodes, {args.rows:,} profiles x {len(asked)} targets: {describe(out['batch'])}", flush=True)
 
     observed = (*cargo, *outcomes)
     rows = rng.choice(np.array([0.0, 1.0]), size=(args.estep_rows, len(observed)))
-    try:
-        _, seconds, mib = timed(lambda: engine.expected_counts(EvidenceBatch(observed, rows)))
-        out["estep"] = {"rows": args.estep_rows, "s": seconds, "peak_mib": mib}
-        print(f"{size:5d} nodes, E-step over {args.estep_rows:,} rows: {seconds:.2f} s, {mib:.0f} MiB", flush=True)
-    except InferenceError as error:
-        out["estep"] = {"rows": args.estep_rows, "stopped": str(error)}
-        print(f"{size:5d} nodes, E-step: {error}", flush=True)
+    cohort = EvidenceBatch(observed, rows)
+    found: dict[str, Any] = {}
+
+    def e_step(part: slice) -> None:
+        found["counts"] = engine.expected_counts(EvidenceBatch(observed, rows[part]))
+
+    out["estep"] = bounded(e_step, args.estep_rows, 50, args.time_limit)
+    out["estep"]["method"] = found["counts"].method
+    print(f"{size:5d} nodes, E-step over {args.estep_rows:,} rows ({short(found['counts'].method)}): "
+          f"{describe(out['estep'])}", flush=True)
+    if found["counts"].method == "exact":
+        # the approximate E-step's largest error, where the exact one runs (its first rows)
+        part = EvidenceBatch(observed, rows[:args.compare_rows])
+        exact = engine.expected_counts(part)
+        tables = {n: t.p_true for n, t in compiled.tables.items()}
+        (approx, seconds, _) = timed(lambda: engine_module.approximate_counts(compiled, tables, part,
+                                                                             np.ones(len(part.readings))))
+        worst = max(float(np.abs(approx.counts[n] - exact.counts[n]).max()) for n in exact.counts)
+        out["estep"].update(approximate_rows=len(part.readings), approximate_s=seconds,
+                            approximate_max_error_per_row=worst / len(part.readings))
+        print(f"{size:5d} nodes, sampled E-step over {len(part.readings):,} rows: {seconds:.2f} s, largest "
+              f"error of a family count {worst / len(part.readings):.4f} a row", flush=True)
+    del cohort
     return out
+
+
+def bounded(call: Any, rows: int, probe: int, limit: float) -> dict[str, Any]:
+    """Time and peak memory of ``call`` over ``rows`` rows (given a slice of them), unless its first
+    ``probe`` rows show that all of them would take more than ``limit`` seconds: then the probe's
+    figures and the projected time, marked as such."""
+    first = min(rows, probe)
+    _, seconds, mib = timed(lambda: call(slice(0, first)))
+    if first == rows:
+        return {"rows": rows, "s": seconds, "peak_mib": mib}
+    # again, planned: the first run's time holds the planning, the second's the rows alone
+    _, again, _ = timed(lambda: call(slice(0, first)))
+    projected = seconds + again * (rows - first) / first
+    if projected > limit:
+        return {"rows": rows, "measured_rows": first, "measured_s": seconds, "peak_mib": mib,
+                "projected_s": projected}
+    _, seconds, mib = timed(lambda: call(slice(0, rows)))
+    return {"rows": rows, "s": seconds, "peak_mib": mib}
+
+
+def describe(row: dict[str, Any]) -> str:
+    if "projected_s" in row:
+        return (f"{row['measured_s']:.2f} s for the first {row['measured_rows']:,} rows, {row['peak_mib']:.0f} MiB; "
+                f"all {row['rows']:,} projected at {row['projected_s']:.0f} s (over the time limit, not run)")
+    return f"{row['s']:.2f} s, {row['peak_mib']:.0f} MiB"
+
+
+def short(method: str) -> str:
+    return method.split(":")[0]
 
 
 def main() -> None:
@@ -184,11 +238,21 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=100_000, help="of the approximate method")
     parser.add_argument("--lazy-up-to", type=int, default=150)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--time-limit", type=float, default=240.0,
+                        help="seconds a batch or an E-step may take; beyond, its first rows are measured and the "
+                             "rest projected")
+    parser.add_argument("--compare-rows", type=int, default=500,
+                        help="rows on which the sampled E-step is compared with the exact one")
+    parser.add_argument("--quick", action="store_true",
+                        help="75, 150 and 300 nodes, 2,000 profiles, an E-step over 1,000 rows, 20,000 samples")
     args = parser.parse_args()
+    if args.quick:
+        args.sizes, args.rows, args.estep_rows, args.samples = [75, 150, 300], 2000, 1000, 20_000
     results = [measure(size, args) for size in args.sizes]
     folder = ROOT / "bench" / "results"
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "growth.json").write_text(json.dumps(results, indent=2))
+    name = "growth-quick.json" if args.quick else "growth.json"
+    (folder / name).write_text(json.dumps({"arguments": vars(args), "sizes": results}, indent=2))
 
 
 if __name__ == "__main__":

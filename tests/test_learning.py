@@ -26,6 +26,7 @@ import math
 import re
 import tomllib
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -47,10 +48,13 @@ from exoreason.inference import Reasoner
 from exoreason.learning import (
     Cohort,
     fit,
+    fit_prior,
     forward_sample,
+    from_summaries,
     parameter_owners,
     parameters_toml,
     read_cohort,
+    summarize,
 )
 from exoreason.model import Family, compile_network, load_parameters
 
@@ -773,3 +777,74 @@ def test_fit_updates_the_strength_of_the_parent_present_not_another_regression()
     assert theta["Y"] == 0.0
     assert theta["z_promoter"] == pytest.approx(conjugate("z_promoter", 12, 20), abs=1e-9)
     assert theta["a_inhibitor"] == pytest.approx(conjugate("a_inhibitor", 0, 20), abs=1e-9)
+
+
+# --- summaries then updates ------------------------------------------------------------------------
+
+def _compare_with_the_fit_before_the_split(compiled, batch, **options):
+    from .reference_fit import reference_fit
+
+    result = fit(compiled, batch, **options)
+    before = reference_fit(compiled, batch, **options)
+    assert result.evaluations == before["evaluations"] and result.converged == before["converged"]
+    assert result.method == "exact"
+    np.testing.assert_allclose(result.theta, before["theta"], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(result.concentrations, before["concentrations"], rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(result.log_likelihoods, before["log_likelihoods"], rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(result.log_posteriors, before["log_posteriors"], rtol=1e-12, atol=1e-9)
+
+
+def test_fit_by_summaries_and_updates_equals_the_fit_before_the_split_on_the_example_cohort(reasoner):
+    """The shipped network and the example cohort (measured cells, missing ones), fitted by
+    summaries then per-family updates, against the one-function fit it replaced (tests/reference_fit.py)."""
+    cohort = read_cohort(Path(__file__).parents[1] / "examples" / "cohort.csv", reasoner)
+    _compare_with_the_fit_before_the_split(reasoner.compiled, cohort.batch)
+
+
+@pytest.mark.parametrize("accelerate", [True, False])
+def test_fit_by_summaries_and_updates_equals_the_fit_before_the_split_with_soft_readings(reasoner, accelerate):
+    compiled = reasoner.compiled
+    batch = _sample(compiled, 300, 3, compiled.space.sample(1, 7)[0], kinds=("cargo", "outcome", "process"))
+    rng = np.random.default_rng(4)
+    readings = batch.readings.copy()
+    readings[rng.random(readings.shape) < 0.3] = np.nan
+    soft = rng.random(readings.shape) < 0.05
+    readings[soft] = np.where(readings[soft] == 1.0, 0.8, 0.3)
+    _compare_with_the_fit_before_the_split(compiled, EvidenceBatch(batch.nodes, readings), max_iterations=12,
+                                           accelerate=accelerate, prior_weight=0.5)
+
+
+def test_summaries_of_parts_of_a_cohort_add_up_to_the_cohorts(reasoner):
+    compiled = reasoner.compiled
+    batch = _sample(compiled, 200, 9)
+    engine = reasoner.engine
+    whole = summarize(engine, batch)
+    parts = [EvidenceBatch(batch.nodes, batch.readings[i:i + 70]) for i in range(0, 200, 70)]
+    added = sum((summarize(engine, part) for part in parts[1:]), summarize(engine, parts[0]))
+    assert set(added.counts) == set(whole.counts) and added.weight == whole.weight == 200
+    assert added.log_likelihood == pytest.approx(whole.log_likelihood, rel=1e-12)
+    for node, counts in whole.counts.items():
+        np.testing.assert_allclose(added.counts[node], counts, rtol=1e-10, atol=1e-10)
+    # the update reads the summary only: the same summary, the same update
+    prior = fit_prior(compiled, batch.nodes)
+    theta = compiled.space.means.copy()
+    assert np.array_equal(from_summaries(compiled, theta, added, prior),
+                          from_summaries(compiled, theta, dataclasses.replace(added), prior))
+    moved = from_summaries(compiled, theta, whole, prior)
+    assert np.abs(moved - from_summaries(compiled, theta, added, prior)).max() < 1e-8
+    assert np.any(moved[prior.free] != theta[prior.free])
+
+
+def test_a_fit_beyond_the_memory_budget_completes_by_sampling_and_says_so(reasoner):
+    compiled = reasoner.compiled
+    batch = _sample(compiled, 150, 12)
+    exact = fit(compiled, batch, max_iterations=4)
+    tight = fit(compiled, batch, max_iterations=4, engine=Engine(compiled, memory_budget=4096))
+    assert exact.method == "exact"
+    assert "importance sampling" in tight.method and "budget" in tight.method
+    assert "Approximate" in tight.render() and tight.to_dict()["method"] == tight.method
+    method = next(line for line in parameters_toml(tight).splitlines() if line.startswith("# Method:"))
+    assert "importance sampling" in method
+    free = tight.fitted
+    assert np.abs(tight.theta[free] - exact.theta[free]).max() < 0.05
+    assert np.all(np.isfinite(tight.concentrations) & (tight.concentrations > 0))

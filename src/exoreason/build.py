@@ -97,11 +97,21 @@ def _current_closure(path: Path, kg: bytes) -> bytes | None:
 
 
 def build(directory: Path | None = None, *, write: bool = True) -> BuildReport:
-    """Build the release files of an ontology directory, written whole or not at all."""
+    """Build the release files of an ontology directory, written whole or not at all; for the
+    directory queries read (:func:`~exoreason.resources.ontology_dir`), the graphs they ask are
+    then loaded once into on-disk stores that queries open read-only
+    (:func:`~exoreason.query.build_store`: beside the files, else in the user's cache; not
+    release files, and never committed)."""
     directory = directory or ontology_dir()
     outputs, triples, spec = _render(directory)
     if write:
         write_files_atomically(outputs)
+        if directory.resolve() == ontology_dir().resolve():
+            from .query import build_store
+            from .resources import ENTAILED_FILE, QUERY_GRAPH_FILE
+
+            for name in (QUERY_GRAPH_FILE, ENTAILED_FILE):
+                build_store(directory / name, quiet=True)
     return BuildReport(outputs, triples, spec, write)
 
 

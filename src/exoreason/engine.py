@@ -46,7 +46,7 @@ model are each one :class:`~exoreason.errors.InferenceError`. No answer is ever 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from math import prod
 from typing import Any
@@ -58,7 +58,7 @@ from .model import CompiledNetwork
 from .network import closure
 
 __all__ = ["DEFAULT_MEMORY_BUDGET", "Engine", "EvidenceBatch", "FamilyCounts", "ImpossibleEvidence",
-           "approximate_counts", "approximate_posteriors", "default_memory_budget",
+           "approximate_counts", "approximate_family_posteriors", "approximate_posteriors", "default_memory_budget",
            "engine_for", "one_blas_thread"]
 
 
@@ -111,6 +111,15 @@ class FamilyCounts:
     weight: float  # sum of the weights
     method: str = "exact"  # or the approximate method, when the exact pass is over the budget
 
+    def __add__(self, other: FamilyCounts) -> FamilyCounts:
+        """The counts of two sets of rows together (chunks of one cohort, or several cohorts): the
+        E-step's summaries add, as sufficient statistics do."""
+        counts = dict(self.counts)
+        for node, table in other.counts.items():
+            counts[node] = counts[node] + table if node in counts else table
+        method = self.method if self.method != "exact" else other.method
+        return FamilyCounts(counts, self.log_likelihood + other.log_likelihood, self.weight + other.weight, method)
+
 
 #: Bytes the kept intermediates of one chunk of rows may take (overridable per engine and by the
 #: environment variable ``EXOREASON_MEMORY_MB``).
@@ -134,6 +143,8 @@ _FILL_DEGREE = 24
 #: not compared with passes over parts: planning those would cost more than it could save.
 _SPLIT_FROM = 1 << 20
 _BATCH = -1  # the label of the batch axis in a plan
+#: A plan keeping more bytes a row than this is also ordered with the batch axis as a vertex.
+_REORDER_FROM = 64 << 10
 
 
 def default_memory_budget() -> int:
@@ -342,7 +353,8 @@ class Engine:
             split = []
             for part, members in parts:
                 relevant = [n for n in self._index if n in part]
-                split.append(make(relevant, (*members, *(n for n in observed if n in part))))
+                # an observed node asked too is one factor, not two (its reading counts once)
+                split.append(make(relevant, tuple(dict.fromkeys((*members, *(n for n in observed if n in part))))))
             if alone:
                 split.append(make(self._relevant_nodes(alone, cut), alone))
             if len(split) > 1 and sum(cost(p[2]) for p in split) < cost(whole[2]):
@@ -502,6 +514,8 @@ class Engine:
         """P(node's parents, node | each row's evidence), one array (rows, 2, ..., 2) per node.
 
         Axes: the rows, then the node's parents in its family's order, then the node (false, true).
+        Beyond the memory budget they are sampled (:func:`approximate_family_posteriors`) and
+        :attr:`last_method` says so.
         """
         batch, vector = self._family_input(evidence, theta)
         for node in nodes:
@@ -514,8 +528,15 @@ class Engine:
         wanted = frozenset(nodes)
         relevant = self._relevant_nodes((*observed, *wanted))
         plan = self._plan(relevant, (), observed, wanted)
-        self._within_budget(plan)
         tables = self._tables_for(vector)
+        self.last_method = "exact"
+        need = plan.fixed_bytes + plan.row_bytes
+        if need > self.memory_budget:
+            self.last_method = (f"importance sampling ({COUNT_SAMPLES:,} samples a row): the exact pass needs "
+                                f"{need / (1 << 20):,.0f} MiB a row, over the budget of "
+                                f"{self.memory_budget / (1 << 20):,.0f} MiB")
+            return approximate_family_posteriors(self.compiled, {n: t[..., 1].reshape(-1) for n, t in tables.items()},
+                                                 nodes, batch)
         chunk = self._rows_per_chunk(plan)
         with one_blas_thread(rows):
             for start in range(0, rows, chunk):
@@ -592,7 +613,13 @@ class Engine:
                     rowed.append(node in batched)
             scopes += [(index[n],) for n in factors]
             rowed += [True] * len(factors)
-            plan = _Plan(scopes, rowed)
+            # Ordered with the batch axis as a vertex, or as for one row: the plan keeping fewer
+            # entries a row (then fewer in all) is kept (see _elimination_order).
+            # Only a plan keeping more than _REORDER_FROM bytes a row is worth planning twice.
+            plan = _Plan(scopes, rowed, _elimination_order(scopes, rowed, False))
+            if any(rowed) and plan.row_bytes > _REORDER_FROM:
+                other = _Plan(scopes, rowed, _elimination_order(scopes, rowed, True))
+                plan = min((plan, other), key=lambda p: (p.row_bytes, p.fixed_bytes))
             self._plans[key] = plan
         return plan
 
@@ -732,62 +759,123 @@ def approximate_posteriors(compiled: CompiledNetwork, tables: Mapping[str, np.nd
     return {t: v / weight_sum for t, v in totals.items()}, mean
 
 
+#: How many times more samples a row with no weighted sample is drawn again with, at most twice,
+#: before the sampler gives up on it.
+_RETRY = 32
+
+
+def _sampled_rows(compiled: CompiledNetwork, tables: Mapping[str, np.ndarray], evidence: EvidenceBatch,
+                  nodes: set[str], samples: int, seed: int
+                  ) -> Iterator[tuple[np.ndarray, int, dict[str, np.ndarray], np.ndarray, np.ndarray]]:
+    """Importance samples of every row, a block of rows at a time: (the rows' indices, samples a
+    row, each node's sampled states (rows x samples, flattened), each sample's weight normalised
+    within its row, each row's mean weight: the estimate of P(row's evidence)). Each row's samples
+    are drawn as in :func:`approximate_posteriors` over the ancestors of ``nodes`` and of the
+    observed nodes. A row none of whose samples has weight (evidence the sampler rarely meets) is
+    drawn again with :data:`_RETRY` times the samples, then that many times more; after that it is
+    an :class:`ImpossibleEvidence` that says the sampler found no sample, not that none exists."""
+    families = compiled.families
+    rng = np.random.default_rng(seed)
+    observed = [(j, n) for j, n in enumerate(evidence.nodes) if not np.isnan(evidence.readings[:, j]).all()]
+    needed: set[str] = set()
+    for node in (*nodes, *(n for _, n in observed)):
+        needed |= compiled.ancestors(node)
+    order = [n for n in families if n in needed]
+    column = {n: j for j, n in observed}
+    pending = np.arange(len(evidence))
+    for attempt in range(3):
+        count = samples * _RETRY ** attempt
+        step = max(1, 200_000 // count)
+        missed: list[int] = []
+        for start in range(0, len(pending), step):
+            rows_index = pending[start:start + step]
+            block = evidence.readings[rows_index]
+            rows = block.shape[0]
+            size = rows * count
+            state: dict[str, np.ndarray] = {}
+            log_w = np.zeros(size)
+            for node in order:
+                index = np.zeros(size, dtype=np.int64)
+                for parent in families[node].parents:
+                    index = index * 2 + state[parent]
+                p = tables[node][index]
+                if node in column:
+                    reading = np.repeat(block[:, column[node]], count)
+                    q = np.where(np.isnan(reading), 0.5, reading)  # not observed in the row: [1, 1], up to a constant
+                    on, off = p * q, (1.0 - p) * (1.0 - q)
+                    norm = on + off
+                    with np.errstate(divide="ignore", invalid="ignore"):
+                        log_w += np.log(norm) - np.where(np.isnan(reading), np.log(0.5), 0.0)
+                        p = np.where(norm > 0, on / norm, 0.0)
+                state[node] = rng.random(size) < p
+            w = np.exp(log_w).reshape(rows, count)
+            z = w.mean(axis=1)
+            found = z > 0
+            missed.extend(int(r) for r in rows_index[~found])
+            if not found.any():
+                continue
+            keep = np.repeat(found, count)
+            yield (rows_index[found], count, {n: v[keep] for n, v in state.items()},
+                   (w[found] / w[found].sum(axis=1, keepdims=True)).reshape(-1), z[found])
+        if not missed:
+            return
+        pending = np.array(missed)
+    raise ImpossibleEvidence(f"no sample of row {int(pending[0])} has weight in {count:,} samples: its evidence is "
+                             "impossible or too rare for the approximate method", [int(r) for r in pending])
+
+
+def _configuration(compiled: CompiledNetwork, node: str, state: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Each sample's configuration of the family of ``node`` (parents in order, then the node)."""
+    index = np.zeros(state[node].shape, dtype=np.int64)
+    for parent in (*compiled.families[node].parents, node):
+        index = index * 2 + state[parent]
+    return index
+
+
 def approximate_counts(compiled: CompiledNetwork, tables: Mapping[str, np.ndarray], evidence: EvidenceBatch,
                        weights: np.ndarray, samples: int = 0, seed: int = _SEED) -> FamilyCounts:
     """Expected family counts and the log-likelihood by importance sampling, ``samples`` per row
     (:data:`COUNT_SAMPLES` by default): each row's samples are drawn as in
     :func:`approximate_posteriors`, P(evidence of the row) is estimated by their mean weight and
     each family's configuration counted with the row's weight times the sample's normalised weight.
-    ``tables`` holds each node's P(true | configuration)."""
+    ``tables`` holds each node's P(true | configuration). Only families with an observed
+    descendant (or observed themselves) are counted, as by the exact pass."""
     samples = samples or COUNT_SAMPLES
     families = compiled.families
-    rng = np.random.default_rng(seed)
-    observed = [(j, n) for j, n in enumerate(evidence.nodes) if not np.isnan(evidence.readings[:, j]).all()]
+    observed = [n for j, n in enumerate(evidence.nodes) if not np.isnan(evidence.readings[:, j]).all()]
     needed: set[str] = set()
-    for _, node in observed:
+    for node in observed:
         needed |= compiled.ancestors(node)
     nodes = [n for n in families if n in needed]
-    column = {n: j for j, n in observed}
     counts = {n: np.zeros(2 ** (len(families[n].parents) + 1)) for n in nodes}
     total = 0.0
-    step = max(1, 200_000 // samples)
-    for start in range(0, len(evidence), step):
-        block = evidence.readings[start:start + step]
-        rows = block.shape[0]
-        size = rows * samples
-        state: dict[str, np.ndarray] = {}
-        log_w = np.zeros(size)
-        for node in nodes:
-            index = np.zeros(size, dtype=np.int64)
-            for parent in families[node].parents:
-                index = index * 2 + state[parent]
-            p = tables[node][index]
-            if node in column:
-                q = np.repeat(block[:, column[node]], samples)
-                q = np.where(np.isnan(q), 0.5, q)  # not observed in the row: [1, 1], up to a constant
-                on, off = p * q, (1.0 - p) * (1.0 - q)
-                norm = on + off
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    log_w += np.log(norm) - np.where(np.isnan(np.repeat(block[:, column[node]], samples)),
-                                                     np.log(0.5), 0.0)
-                    p = np.where(norm > 0, on / norm, 0.0)
-            state[node] = rng.random(size) < p
-        w = np.exp(log_w).reshape(rows, samples)
-        z = w.mean(axis=1)
-        if not np.all(z > 0):
-            raise ImpossibleEvidence("the evidence has probability zero under the model (no sample of row "
-                                     f"{start + int(np.flatnonzero(~(z > 0))[0])} has weight)",
-                                     [start + int(i) for i in np.flatnonzero(~(z > 0))])
-        row_weights = weights[start:start + rows]
+    for rows, count, state, share, z in _sampled_rows(compiled, tables, evidence, set(), samples, seed):
+        row_weights = weights[rows]
         total += float(np.dot(row_weights, np.log(z)))
-        share = (w / w.sum(axis=1, keepdims=True) * row_weights[:, None]).reshape(-1)
+        weighted = share * np.repeat(row_weights, count)
         for node in nodes:
-            index = np.zeros(size, dtype=np.int64)
-            for parent in (*families[node].parents, node):
-                index = index * 2 + state[parent]
-            counts[node] += np.bincount(index, weights=share, minlength=counts[node].size)
+            counts[node] += np.bincount(_configuration(compiled, node, state), weights=weighted,
+                                        minlength=counts[node].size)
     shaped = {n: c.reshape([2] * (len(families[n].parents) + 1)) for n, c in counts.items()}
     return FamilyCounts(shaped, total, float(weights.sum()), f"importance sampling ({samples:,} samples a row)")
+
+
+def approximate_family_posteriors(compiled: CompiledNetwork, tables: Mapping[str, np.ndarray],
+                                  nodes: Sequence[str], evidence: EvidenceBatch, samples: int = 0,
+                                  seed: int = _SEED) -> dict[str, np.ndarray]:
+    """P(node's parents, node | each row's evidence) by importance sampling, ``samples`` per row
+    (:data:`COUNT_SAMPLES` by default), laid out as :meth:`Engine.family_posteriors` lays them out."""
+    samples = samples or COUNT_SAMPLES
+    families = compiled.families
+    out = {n: np.zeros((len(evidence), 2 ** (len(families[n].parents) + 1))) for n in nodes}
+    for rows, count, state, share, _ in _sampled_rows(compiled, tables, evidence, set(nodes), samples, seed):
+        offset = np.repeat(np.arange(len(rows)), count)
+        for node in nodes:
+            width = out[node].shape[1]
+            found = np.bincount(offset * width + _configuration(compiled, node, state), weights=share,
+                                minlength=len(rows) * width)
+            out[node][rows] = found.reshape(len(rows), width)
+    return {n: p.reshape(len(evidence), *([2] * (len(families[n].parents) + 1))) for n, p in out.items()}
 
 
 def _family_jacobian(family: Any, means: np.ndarray, indices: list[int]) -> np.ndarray:
@@ -810,7 +898,7 @@ class _Plan:
     dA = sum dC * B over the axes A does not have, broadcast along the axes A alone summed out.
     """
 
-    def __init__(self, scopes: Sequence[tuple[int, ...]], rowed: Sequence[bool]) -> None:
+    def __init__(self, scopes: Sequence[tuple[int, ...]], rowed: Sequence[bool], order: Sequence[int]) -> None:
         self.count = len(scopes)
         axes: dict[int, tuple[int, ...]] = {}
         holders: dict[int, set[int]] = {}
@@ -850,7 +938,7 @@ class _Plan:
             return ((_BATCH,) if batched else ()) + tuple(found)
 
         live = set(range(len(scopes)))
-        for v in _elimination_order(scopes):
+        for v in order:
             group = sorted(holders.pop(v), key=lambda i: (len(axes[i]), i))
             for i in group:
                 live.discard(i)
@@ -905,15 +993,25 @@ class _Plan:
         return grads
 
 
-def _elimination_order(scopes: Sequence[tuple[int, ...]]) -> list[int]:
+def _elimination_order(scopes: Sequence[tuple[int, ...]], rowed: Sequence[bool], batch_vertex: bool = True
+                       ) -> list[int]:
     """Every node of the scopes, in greedy minimum-fill order on their moral graph (the fewest
-    edges an elimination adds, then the fewest neighbours, then the smallest index)."""
+    edges an elimination adds, then the fewest neighbours, then the smallest index).
+
+    With ``batch_vertex``, the batch axis is a vertex of that graph too, joined to every node of a
+    batched operand, and never eliminated: a fill edge to it is a node whose later products carry
+    every row. Ordering as for one row made an E-step over 1,000 rows on a random 75-node network
+    take twice as long, its widest kept product 2^14 entries a row instead of 2^13
+    (bench/bench_revisions.py); on other networks it is the narrower plan (at 150 nodes, 2^28
+    against 2^30), so a plan keeping more than :data:`_REORDER_FROM` bytes a row is made both
+    ways and the narrower kept."""
     import heapq
 
     graph: dict[int, set[int]] = {}
-    for scope in scopes:
-        for a in scope:
-            graph.setdefault(a, set()).update(x for x in scope if x != a)
+    for scope, batched in zip(scopes, rowed, strict=True):
+        full = (*scope, _BATCH) if batched and batch_vertex else scope
+        for a in full:
+            graph.setdefault(a, set()).update(x for x in full if x != a)
 
     def score(v: int) -> tuple[int, int, int]:
         around = graph[v]
@@ -924,13 +1022,13 @@ def _elimination_order(scopes: Sequence[tuple[int, ...]]) -> list[int]:
         fill = sum(d - 1 - len(around & graph[a]) for a in around) // 2
         return fill, d, v
 
-    heap = [score(v) for v in sorted(graph)]
+    heap = [score(v) for v in sorted(graph) if v != _BATCH]
     heapq.heapify(heap)
-    current = {entry[2]: entry for entry in heap}
+    current = {entry[-1]: entry for entry in heap}
     order = []
     while heap:
         entry = heapq.heappop(heap)
-        v = entry[2]
+        v = entry[-1]
         if current.get(v) != entry:
             continue
         del current[v]
@@ -941,7 +1039,9 @@ def _elimination_order(scopes: Sequence[tuple[int, ...]]) -> list[int]:
         order.append(v)
         touched = set(around)
         for a in around:
-            touched |= graph[a]
+            if a != _BATCH:  # the batch vertex's neighbours are rescored when they are touched otherwise
+                touched |= graph[a]
+        touched.discard(_BATCH)
         for a in sorted(touched):
             entry = score(a)
             if current.get(a) != entry:

@@ -61,7 +61,7 @@ import json
 import math
 import re
 import textwrap
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -69,8 +69,12 @@ from typing import Any
 
 import numpy as np
 
-from .cohort import Cohort, distinct_rows, read_cohort  # the cohort's home; re-exported here
-from .engine import Engine, EvidenceBatch, ImpossibleEvidence, engine_for
+from .cohort import (  # the cohort's home; re-exported here
+    Cohort,
+    distinct_rows,
+    read_cohort,
+)
+from .engine import Engine, EvidenceBatch, FamilyCounts, ImpossibleEvidence, engine_for
 from .errors import ExoreasonError, InputError, NetworkError
 from .model import PARAMETER_KINDS, CompiledNetwork, Parameters, compile_network, parameter_name
 
@@ -78,14 +82,19 @@ __all__ = [
     "DEFAULT_ITERATIONS",
     "DEFAULT_TOLERANCE",
     "Cohort",
+    "FitPrior",
     "FitResult",
     "ParameterChange",
     "cancer_label",
     "fit",
+    "fit_prior",
     "forward_sample",
+    "from_summaries",
     "parameter_owners",
     "parameters_toml",
     "read_cohort",
+    "summarize",
+    "update_family",
 ]
 
 DEFAULT_ITERATIONS = 200
@@ -163,6 +172,9 @@ class FitResult:
     source: str = ""
     skipped: tuple[str, ...] = ()
     evaluations: int = 0  # E-steps run (passes of the engine over the distinct rows)
+    #: "exact", or the approximate method the E-steps or the concentrations used (beyond the
+    #: engine's memory budget)
+    method: str = "exact"
 
     @property
     def iterations(self) -> int:
@@ -246,7 +258,7 @@ class FitResult:
             "observed": list(self.nodes), "skipped_columns": list(self.skipped),
             "prior": self.compiled.params.source, "cancer": self.compiled.cancer,
             "prior_weight": self.prior_weight, "iterations": self.iterations, "converged": self.converged,
-            "log_likelihood": {"literature": self.log_likelihoods[0], "fitted": self.log_likelihoods[-1]},
+            "method": self.method, "log_likelihood": {"literature": self.log_likelihoods[0], "fitted": self.log_likelihoods[-1]},
             "fitted": [c.to_dict() for c in self.changes()],
             "not_informed": [{"parameter": k, "key": n} for k, n in self.uninformed()],
             "held": [{"parameter": k, "key": n} for k, n in self.held()],
@@ -270,6 +282,8 @@ class FitResult:
             (f"Log-likelihood per row: {per_row[0]:.4f} with the literature's parameters, "
              f"{per_row[1]:.4f} fitted."),
         ]
+        if self.method != "exact":
+            lines.append(f"Approximate: the network's family posteriors were found by {self.method}.")
         if self.skipped:
             lines.append("Skipped columns naming no node: " + ", ".join(self.skipped) + ".")
         if changes:
@@ -312,16 +326,171 @@ def cancer_label(compiled: CompiledNetwork) -> str | None:
 
 # -- expectation-maximisation -----------------------------------------------------------------------
 
-def fit(compiled: CompiledNetwork, data: Cohort | EvidenceBatch, *, max_iterations: int = DEFAULT_ITERATIONS,
-        tolerance: float = DEFAULT_TOLERANCE, prior_weight: float = 1.0, accelerate: bool = True,
-        engine: Engine | None = None, progress: Callable[[int, float], None] | None = None) -> FitResult:
-    """The MAP estimate of the network's parameters given a cohort, by expectation-maximisation."""
+@dataclass(frozen=True)
+class FitPrior:
+    """The literature's Beta prior of every parameter, and which parameters the fit moves.
+
+    ``a`` and ``b`` are the prior's pseudo-observations of true and false (kappa m and
+    kappa (1 - m), scaled by the prior's weight); ``informed``: the parameter's table has an
+    observed descendant; ``fixed``: a literature value of exactly 0 or 1, held; ``by_table``: the
+    parameters fitted, by the table they enter (:func:`parameter_owners`).
+    """
+
+    a: np.ndarray
+    b: np.ndarray
+    informed: np.ndarray
+    fixed: np.ndarray
+    by_table: dict[str, list[int]]
+
+    @property
+    def free(self) -> np.ndarray:
+        return self.informed & ~self.fixed
+
+    def log_density(self, theta: np.ndarray) -> float:
+        """log prior(theta) up to a constant, over the fitted parameters."""
+        free = self.free
+        t = theta[free]
+        return float(np.sum(self.a[free] * np.log(t) + self.b[free] * np.log1p(-t)))
+
+
+def fit_prior(compiled: CompiledNetwork, observed: Sequence[str], prior_weight: float = 1.0) -> FitPrior:
+    """The prior of a fit of ``compiled`` to a cohort observing ``observed``."""
+    space = compiled.space
+    owners = parameter_owners(compiled)
+    means = space.means
+    kappa = space.concentrations * float(prior_weight)
+    reached: set[str] = set()
+    for node in observed:
+        reached |= compiled.ancestors(node)
+    informed = np.array([owners.get(i) in reached for i in range(len(space))], dtype=bool)
+    fixed = (means <= 0.0) | (means >= 1.0)
+    by_table: dict[str, list[int]] = {}
+    for index in np.flatnonzero(informed & ~fixed):
+        by_table.setdefault(owners[int(index)], []).append(int(index))
+    return FitPrior(kappa * means, kappa * (1.0 - means), informed, fixed, by_table)
+
+
+def summarize(engine: Engine, evidence: EvidenceBatch, weights: np.ndarray | None = None,
+              theta: np.ndarray | None = None) -> FamilyCounts:
+    """The E-step: the expected counts of every family's configurations given the rows (weighted),
+    under the parameter vector ``theta``, and the rows' log-likelihood. Summaries of parts of a
+    cohort add up to the cohort's (``FamilyCounts`` supports ``+``); rows are run in chunks within
+    the engine's memory budget, and beyond it the counts are sampled (``FamilyCounts.method``)."""
+    return engine.expected_counts(evidence, weights, theta)
+
+
+def update_family(family: Any, indices: Sequence[int], theta: np.ndarray, counts: np.ndarray,
+                  a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """One family's M-step from its summary: its parameters ``indices`` by coordinate ascent on the
+    expected complete log-likelihood of its table (``counts``: configurations x node state) plus
+    the log prior, each coordinate to its maximum (never a decrease). Returns theta updated."""
+    theta = theta.copy()
+    table = counts.reshape(-1, 2)
+    seen = table.sum(axis=1) > 0.0
+    false, true = table[seen, 0], table[seen, 1]
+    for _ in range(_SWEEPS):
+        moved = 0.0
+        for j in indices:
+            alpha, beta = _affine(family, theta, j)
+            t = _coordinate(alpha[seen], beta[seen], true, false, a[j], b[j], theta[j])
+            moved = max(moved, abs(t - theta[j]))
+            theta[j] = t
+        if moved < 1e-10:
+            break
+    return theta
+
+
+def from_summaries(compiled: CompiledNetwork, theta: np.ndarray, summary: FamilyCounts, prior: FitPrior
+                   ) -> np.ndarray:
+    """The M-step: every fitted family updated from its own expected counts (:func:`update_family`)."""
+    for node, indices in prior.by_table.items():
+        theta = update_family(compiled.families[node], indices, theta, summary.counts[node], prior.a, prior.b)
+    return theta
+
+
+def _check_options(max_iterations: Any, tolerance: Any, prior_weight: Any) -> None:
     if isinstance(max_iterations, bool) or not isinstance(max_iterations, (int, np.integer)) or max_iterations < 0:
         raise InputError(f"the number of iterations must be an integer >= 0, got {max_iterations!r}")
     if not (isinstance(tolerance, (int, float)) and math.isfinite(tolerance) and tolerance >= 0):
         raise InputError(f"the tolerance must be a finite number >= 0, got {tolerance!r}")
     if not (isinstance(prior_weight, (int, float)) and math.isfinite(prior_weight) and prior_weight >= 0):
         raise InputError(f"the prior weight must be a finite number >= 0, got {prior_weight!r}")
+
+
+class _Run:
+    """One run of MAP-EM: the iterate, its summary and the objective at every recorded iterate."""
+
+    def __init__(self, compiled: CompiledNetwork, engine: Engine, distinct: EvidenceBatch, weights: np.ndarray,
+                 prior: FitPrior, tolerance: float, progress: Callable[[int, float], None] | None) -> None:
+        self.compiled, self.engine, self.distinct, self.weights, self.prior = compiled, engine, distinct, weights, prior
+        self.tolerance, self.progress = tolerance, progress
+        self.rows = float(weights.sum())
+        self.likelihoods: list[float] = []
+        self.posteriors: list[float] = []
+        self.evaluations = 0
+        self.converged = False
+        theta = compiled.space.means.astype(float).copy()
+        theta[prior.free] = np.clip(theta[prior.free], _EDGE, 1.0 - _EDGE)
+        self.theta = theta
+        self.summary, self.value = self.expect(theta)
+        self.converged = self.accept(theta, self.summary, self.value) or not prior.by_table
+
+    def expect(self, theta: np.ndarray) -> tuple[FamilyCounts, float]:
+        """The E-step's summary at ``theta`` and the log posterior there."""
+        summary = summarize(self.engine, self.distinct, self.weights, theta)
+        self.evaluations += 1
+        return summary, summary.log_likelihood + self.prior.log_density(theta)
+
+    def accept(self, theta: np.ndarray, summary: FamilyCounts, value: float) -> bool:
+        """Record an iterate; True when the fit has converged."""
+        self.theta, self.summary, self.value = theta, summary, value
+        self.likelihoods.append(summary.log_likelihood)
+        self.posteriors.append(value)
+        if self.progress is not None:
+            self.progress(len(self.posteriors) - 1, summary.log_likelihood / self.rows)
+        return len(self.posteriors) > 1 and self.posteriors[-1] - self.posteriors[-2] < self.tolerance * self.rows
+
+    def em_step(self) -> np.ndarray:
+        """One EM step: the updates from the current summary, then the summary at the result."""
+        theta = from_summaries(self.compiled, self.theta, self.summary, self.prior)
+        summary, value = self.expect(theta)
+        self.converged = self.accept(theta, summary, value)
+        return theta
+
+    def squarem(self, start: np.ndarray, first: np.ndarray, second: np.ndarray) -> None:
+        """SQUAREM's extrapolation along two EM steps, kept only if the log posterior does not fall
+        below the second step's."""
+        jump = _extrapolate(start, first, second, self.prior.free)
+        if jump is not None:
+            summary, value = self.expect(jump)
+            if value >= self.value:
+                self.converged = self.accept(jump, summary, value)
+
+
+def _expectation_maximisation(run: _Run, max_iterations: int, accelerate: bool) -> _Run:
+    """MAP-EM from the literature's values: summaries then updates, every second step followed by a
+    SQUAREM extrapolation (with ``accelerate``)."""
+    def more() -> bool:
+        return not run.converged and len(run.posteriors) <= max_iterations
+
+    while more():
+        start = run.theta
+        first = run.em_step()
+        if not accelerate or not more():
+            continue
+        second = run.em_step()
+        if more():
+            run.squarem(start, first, second)
+    return run
+
+
+def fit(compiled: CompiledNetwork, data: Cohort | EvidenceBatch, *, max_iterations: int = DEFAULT_ITERATIONS,
+        tolerance: float = DEFAULT_TOLERANCE, prior_weight: float = 1.0, accelerate: bool = True,
+        engine: Engine | None = None, progress: Callable[[int, float], None] | None = None) -> FitResult:
+    """The MAP estimate of the network's parameters given a cohort, by expectation-maximisation:
+    the options checked, the prior (:func:`fit_prior`), EM by summaries (:func:`summarize`) and
+    updates (:func:`from_summaries`), then the posterior concentrations at the estimate."""
+    _check_options(max_iterations, tolerance, prior_weight)
     engine = engine_for(compiled, engine)
     cohort = data if isinstance(data, Cohort) else None
     batch = data.batch if isinstance(data, Cohort) else data
@@ -330,81 +499,25 @@ def fit(compiled: CompiledNetwork, data: Cohort | EvidenceBatch, *, max_iteratio
     if rows == 0:
         raise InputError("the cohort has no rows")
     distinct = EvidenceBatch(batch.nodes, readings)
-    space = compiled.space
-    owners = parameter_owners(compiled)
-    means = space.means
-    kappa = space.concentrations * float(prior_weight)
-    a, b = kappa * means, kappa * (1.0 - means)
     observed = [n for j, n in enumerate(batch.nodes) if not np.isnan(readings[:, j]).all()]
     if not observed:
         raise InputError(f"{cohort.source if cohort else 'the cohort'}: no cell holds a reading; nothing to fit")
-    reached: set[str] = set()
-    for node in observed:
-        reached |= compiled.ancestors(node)
-    informed = np.array([owners.get(i) in reached for i in range(len(space))], dtype=bool)
-    fixed = (means <= 0.0) | (means >= 1.0)
-    free = informed & ~fixed
-    by_table: dict[str, list[int]] = {}
-    for index in np.flatnonzero(free):
-        by_table.setdefault(owners[int(index)], []).append(int(index))
-
-    def log_prior(theta: np.ndarray) -> float:
-        t = theta[free]
-        return float(np.sum(a[free] * np.log(t) + b[free] * np.log1p(-t)))
-
-    theta = means.astype(float).copy()
-    theta[free] = np.clip(theta[free], _EDGE, 1.0 - _EDGE)
-    likelihoods: list[float] = []
-    posteriors: list[float] = []
-    evaluations = 0
-
-    def expect(vector: np.ndarray) -> tuple[Any, float]:
-        nonlocal evaluations
-        counts = engine.expected_counts(distinct, weights, vector)
-        evaluations += 1
-        return counts, counts.log_likelihood + log_prior(vector)
-
-    def accept(vector: np.ndarray, counts: Any, value: float) -> bool:
-        """Record an iterate; True when the fit has converged (or cannot go on)."""
-        likelihoods.append(counts.log_likelihood)
-        posteriors.append(value)
-        if progress is not None:
-            progress(len(posteriors) - 1, counts.log_likelihood / rows)
-        return len(posteriors) > 1 and posteriors[-1] - posteriors[-2] < tolerance * rows
-
+    prior = fit_prior(compiled, observed, prior_weight)
     try:
-        counts, value = expect(theta)
-        converged = accept(theta, counts, value) or not by_table
-        while not converged and len(posteriors) <= max_iterations:
-            # Two EM steps, then (with ``accelerate``) one squared extrapolation along them
-            # (SQUAREM), kept only if the log posterior does not fall below the second step's.
-            start = theta
-            path = []
-            for _ in range(2 if accelerate else 1):
-                theta = _maximise(compiled, theta, counts.counts, by_table, a, b)
-                counts, value = expect(theta)
-                path.append(theta)
-                converged = accept(theta, counts, value)
-                if converged or len(posteriors) > max_iterations:
-                    break
-            if converged or len(path) < 2 or len(posteriors) > max_iterations:
-                continue
-            jump = _extrapolate(start, path[0], path[1], free)
-            if jump is not None:
-                jump_counts, jump_value = expect(jump)
-                if jump_value >= value:
-                    theta, counts, value = jump, jump_counts, jump_value
-                    converged = accept(theta, counts, value)
-        concentrations = space.concentrations.copy()
-        if by_table:
-            concentrations[free] = _posterior_concentrations(compiled, engine, distinct, weights, theta,
-                                                             by_table, a, b, free)
+        path = _expectation_maximisation(_Run(compiled, engine, distinct, weights, prior, tolerance, progress),
+                                         max_iterations, accelerate)
+        concentrations = compiled.space.concentrations.copy()
+        method = path.summary.method
+        if prior.by_table:
+            concentrations[prior.free], found = _posterior_concentrations(compiled, engine, distinct, weights,
+                                                                          path.theta, prior)
+            method = method if method != "exact" else found
     except ImpossibleEvidence as exc:
         raise _impossible(exc, cohort, inverse) from None
-    return FitResult(compiled, theta, concentrations, informed, fixed, rows, len(readings), tuple(observed),
-                     likelihoods, posteriors, converged, float(prior_weight),
+    return FitResult(compiled, path.theta, concentrations, prior.informed, prior.fixed, rows, len(readings),
+                     tuple(observed), path.likelihoods, path.posteriors, path.converged, float(prior_weight),
                      cohort.source if cohort is not None else "", cohort.skipped if cohort is not None else (),
-                     evaluations)
+                     path.evaluations, method)
 
 
 def _extrapolate(start: np.ndarray, first: np.ndarray, second: np.ndarray, free: np.ndarray
@@ -435,28 +548,6 @@ def _impossible(exc: ImpossibleEvidence, cohort: Cohort | None, inverse: np.ndar
         return exc
     first = int(np.flatnonzero(inverse == exc.rows[0])[0])
     return ImpossibleEvidence(f"{cohort.source}: line {int(cohort.lines[first])}: {exc.message()}", [first])
-
-
-def _maximise(compiled: CompiledNetwork, theta: np.ndarray, counts: Mapping[str, np.ndarray],
-              by_table: Mapping[str, list[int]], a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The M-step: each table's parameters by coordinate ascent on its expected complete
-    log-likelihood plus the log prior (each coordinate to its maximum; never a decrease)."""
-    theta = theta.copy()
-    for node, indices in by_table.items():
-        family = compiled.families[node]
-        table = counts[node].reshape(-1, 2)
-        seen = table.sum(axis=1) > 0.0
-        false, true = table[seen, 0], table[seen, 1]
-        for _ in range(_SWEEPS):
-            moved = 0.0
-            for j in indices:
-                alpha, beta = _affine(family, theta, j)
-                t = _coordinate(alpha[seen], beta[seen], true, false, a[j], b[j], theta[j])
-                moved = max(moved, abs(t - theta[j]))
-                theta[j] = t
-            if moved < 1e-10:
-                break
-    return theta
 
 
 def _affine(family: Any, theta: np.ndarray, j: int) -> tuple[np.ndarray, np.ndarray]:
@@ -520,10 +611,12 @@ def _coordinate(alpha: np.ndarray, beta: np.ndarray, true: np.ndarray, false: np
 
 
 def _posterior_concentrations(compiled: CompiledNetwork, engine: Engine, distinct: EvidenceBatch,
-                              weights: np.ndarray, theta: np.ndarray, by_table: Mapping[str, list[int]],
-                              a: np.ndarray, b: np.ndarray, free: np.ndarray) -> np.ndarray:
+                              weights: np.ndarray, theta: np.ndarray, prior: FitPrior) -> tuple[np.ndarray, str]:
     """theta (1 - theta) / Var(theta) for the fitted parameters, Var from the inverse observed
-    information of the log posterior (the rows' scores' outer product plus the prior's curvature)."""
+    information of the log posterior (the rows' scores' outer product plus the prior's curvature),
+    and how the rows' family posteriors were found ("exact", or the approximate method)."""
+    by_table, a, b, free = prior.by_table, prior.a, prior.b, prior.free
+    method = "exact"
     columns = {int(j): c for c, j in enumerate(np.flatnonzero(free))}
     size = len(columns)
     information = np.zeros((size, size))
@@ -540,6 +633,8 @@ def _posterior_concentrations(compiled: CompiledNetwork, engine: Engine, distinc
         block = EvidenceBatch(distinct.nodes, distinct.readings[start:start + _SCORE_CHUNK])
         w = weights[start:start + _SCORE_CHUNK]
         posterior = engine.family_posteriors(nodes, block, theta)
+        if engine.last_method != "exact":
+            method = engine.last_method
         scores = np.zeros((len(block), size))
         for node, indices in by_table.items():
             joint = posterior[node].reshape(len(block), -1, 2)
@@ -559,7 +654,7 @@ def _posterior_concentrations(compiled: CompiledNetwork, engine: Engine, distinc
         kappa = t * (1.0 - t) / variance
     # A direction the data and prior leave flat (possible only with prior weight 0) is as uncertain
     # as can be: the smallest concentration a parameters file accepts.
-    return np.where(np.isfinite(kappa) & (kappa > 0), kappa, 1e-6)
+    return np.where(np.isfinite(kappa) & (kappa > 0), kappa, 1e-6), method
 
 
 # -- the parameters file ------------------------------------------------------------------------------
@@ -647,7 +742,8 @@ def parameters_toml(result: FitResult, *, config: Path | None = None, when: date
         *(f"# {line}" for line in cohort),
         (f"# Prior: the literature's parameters ({prior}{cancer}), each with its Beta distribution "
          f"(weight {result.prior_weight:g})."),
-        (f"# Method: MAP expectation-maximisation through the exact engine, {result.iterations} iterations"
+        (f"# Method: MAP expectation-maximisation through "
+         f"{'the exact engine' if result.method == 'exact' else result.method}, {result.iterations} iterations"
          f"{'' if result.converged else ' (not converged)'}; log-likelihood per row "
          f"{per_row[0]:.4f} -> {per_row[1]:.4f}."),
         (f"# Written: the {len(changes)} parameters the data inform (fitted means; their posterior "

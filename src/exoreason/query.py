@@ -45,6 +45,7 @@ __all__ = [
     "GRAPH_FORMATS",
     "GROUPS",
     "ROW_FORMATS",
+    "STORE_SUFFIX",
     "NamedQuery",
     "QueryResult",
     "Term",
@@ -52,6 +53,7 @@ __all__ = [
     "grouped_queries",
     "is_update",
     "list_queries",
+    "build_store",
     "load_named_query",
     "load_store",
     "oxigraph_term",
@@ -64,6 +66,7 @@ __all__ = [
     "run_select",
     "run_update",
     "store_from_graph",
+    "store_locations",
 ]
 
 #: Formats of rows (SELECT) and booleans (ASK), and of graphs (CONSTRUCT, DESCRIBE).
@@ -450,10 +453,29 @@ def _render_graph(triples: list[pyoxigraph.Triple], fmt: str) -> str:
 
 _STORES: dict[tuple[str, int, int], Any] = {}
 
+#: The suffix of a release file's on-disk Oxigraph store (``exoreason-kg.oxigraph/`` beside
+#: ``exoreason-kg.ttl``), and the file inside it naming the release it holds.
+STORE_SUFFIX = ".oxigraph"
+_STAMP = "exoreason-source.sha256"
+
+
+def _rdf_format(path: Path) -> Any:
+    import pyoxigraph
+
+    rdf_format = pyoxigraph.RdfFormat.from_extension(path.suffix.lstrip(".") or "ttl")
+    if path.suffix == ".owl":
+        rdf_format = pyoxigraph.RdfFormat.RDF_XML
+    if rdf_format is None:
+        raise InputError(f"cannot tell the RDF format of {path} from its extension")
+    return rdf_format
+
 
 def load_store(path: Path | str) -> pyoxigraph.Store:
-    """An in-memory Oxigraph store holding an RDF file (Turtle, N-Triples, RDF/XML, ...: by its
-    extension), loaded once per process while the file is unchanged."""
+    """An Oxigraph store holding an RDF file (Turtle, N-Triples, RDF/XML, ...: by its extension),
+    loaded once per process while the file is unchanged. A release file (the knowledge graph or
+    its entailed graph) is opened read-only from its on-disk store (:func:`build_store`) when that
+    store holds this very file; otherwise the file is parsed into memory, and a release file's
+    store is built again for the next query."""
     import pyoxigraph
 
     path = Path(path)
@@ -464,20 +486,109 @@ def load_store(path: Path | str) -> pyoxigraph.Store:
     key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
     if key in _STORES:
         return _STORES[key]
-    rdf_format = pyoxigraph.RdfFormat.from_extension(path.suffix.lstrip(".") or "ttl")
-    if path.suffix == ".owl":
-        rdf_format = pyoxigraph.RdfFormat.RDF_XML
-    if rdf_format is None:
-        raise InputError(f"cannot tell the RDF format of {path} from its extension")
-    store = pyoxigraph.Store()
-    try:
-        store.load(path=str(path), format=rdf_format)
-    except (SyntaxError, ValueError, OSError) as exc:
-        raise InputError(f"{path} is not readable {rdf_format.name}: {' '.join(str(exc).split())[:200]}") from None
+    rdf_format = _rdf_format(path)
+    release = _is_release(path)
+    store = _open_store(path) if release else None
+    if store is None:
+        store = pyoxigraph.Store()
+        try:
+            store.load(path=str(path), format=rdf_format)
+        except (SyntaxError, ValueError, OSError) as exc:
+            raise InputError(f"{path} is not readable {rdf_format.name}: {' '.join(str(exc).split())[:200]}") from None
+        if release:
+            build_store(path, quiet=True)
     if len(_STORES) >= 4:  # the release and its entailed graph, and a file or two of the user's
         _STORES.clear()
     _STORES[key] = store
     return store
+
+
+def _is_release(path: Path) -> bool:
+    from .resources import ENTAILED_FILE, QUERY_GRAPH_FILE, ontology_dir
+
+    return path.name in (QUERY_GRAPH_FILE, ENTAILED_FILE) and path.resolve().parent == ontology_dir().resolve()
+
+
+def _source_digest(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def store_locations(path: Path) -> list[Path]:
+    """Where the on-disk store of a release file may be: beside it (``NAME.oxigraph``), else, when
+    its directory cannot be written (an installed package), in the user's cache
+    (``$XDG_CACHE_HOME/exoreason/``, ``~/.cache/exoreason/`` by default)."""
+    import os
+
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "exoreason"
+    return [path.with_name(path.stem + STORE_SUFFIX), cache / (path.stem + STORE_SUFFIX)]
+
+
+def _current(folder: Path, digest: str) -> bool:
+    try:
+        return (folder / _STAMP).read_text(encoding="ascii").strip() == digest
+    except OSError:
+        return False
+
+
+def _open_store(path: Path) -> pyoxigraph.Store | None:
+    """The release file's on-disk store, opened read-only, if one holds this very file."""
+    import pyoxigraph
+
+    digest = _source_digest(path)
+    for folder in store_locations(path):
+        if _current(folder, digest):
+            try:
+                return pyoxigraph.Store.read_only(str(folder))
+            except OSError:
+                continue
+    return None
+
+
+def build_store(path: Path, *, quiet: bool = False) -> Path | None:
+    """Load a release file once into an on-disk Oxigraph store that queries open read-only, beside
+    the file or in the user's cache (:func:`store_locations`), unless one already holds this very
+    file; a store holding another version is replaced. The store is built in a temporary directory
+    and renamed into place, so a query never opens a half-built one. Returns the store's
+    directory; None when no location can be written (``quiet``: no error either; queries then
+    parse the file)."""
+    import os
+    import shutil
+    import tempfile
+
+    import pyoxigraph
+
+    digest = _source_digest(path)
+    problems = []
+    for folder in store_locations(path):
+        if _current(folder, digest):
+            return folder
+        try:
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            work = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+        except OSError as exc:
+            problems.append(f"{folder.parent}: {exc.strerror}")
+            continue
+        try:
+            store = pyoxigraph.Store(str(work / "store"))
+            store.bulk_load(path=str(path), format=_rdf_format(path))
+            store.optimize()
+            store.flush()
+            del store
+            (work / "store" / _STAMP).write_text(digest + "\n", encoding="ascii")
+            old = work / "old"
+            if folder.exists():
+                os.replace(folder, old)
+            os.replace(work / "store", folder)
+            return folder
+        except OSError as exc:
+            problems.append(f"{folder}: {exc}")
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    if quiet:
+        return None
+    raise InputError(f"cannot build the store of {path.name}: " + "; ".join(problems))
 
 
 def release_store(reason: bool = False) -> pyoxigraph.Store:
