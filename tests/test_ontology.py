@@ -386,8 +386,8 @@ def test_no_iri_is_both_a_class_and_an_individual(owl):
     assert len(classes) > 250 and len(individuals) > 300
     punned = sorted(classes & individuals)
     assert len(punned) == 0, f"{len(punned)} punned IRIs, e.g. {punned[:5]}"
-    # the individuals are the findings and the publications, information content entities
-    assert {str(i).rsplit("/", 2)[-2] for i in individuals} == {"finding", "publication"}
+    # the individuals are the findings, the publications and the sources, information content entities
+    assert {str(i).rsplit("/", 2)[-2] for i in individuals} == {"finding", "publication", "source"}
 
 
 def test_no_external_term_carries_a_definition_of_ours(owl):

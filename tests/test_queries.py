@@ -296,6 +296,19 @@ def test_targets_of_mirna(graph):
     assert column(everything, "reference") == {"29", "25", "23", "122", "123", "22", "124", "125", "126", "27"}
 
 
+def test_sources(graph):
+    """Every source the templates hold, the review first, with the findings its templates record."""
+    from exoreason.curation import KINDS, read_sources
+    from exoreason.resources import ontology_dir
+
+    templates = read_sources(ontology_dir())
+    expected = Counter(row.origin for kind, rows in templates.rows.items() if KINDS[kind].finding for row in rows)
+    rows = ask(graph, "sources").plain_rows()
+    assert rows[0]["id"] == "review" and rows[0]["kind"] == "review" and rows[0]["publication"].endswith("publication/liu2022")
+    assert {row["id"]: int(row["findings"]) for row in rows} == dict(expected)
+    assert expected["review"] > 350
+
+
 def test_cancers(graph):
     labels = column(ask(graph, "cancers"), "label")
     # Table 3's diseases (CRC, HCC, GC, LUC, BC, CCRCC, PCa, PDAC) and the text's leukaemia (1997)

@@ -22,7 +22,8 @@ from .resources import KG_FILE, NETWORK_FILE, OWL_FILE, ontology_dir
 if TYPE_CHECKING:
     from rdflib import Graph
 
-__all__ = ["BuildReport", "build", "build_from_endpoint", "check_priors", "stale_files"]
+__all__ = ["BuildReport", "build", "build_from_endpoint", "check_priors", "graph_for_sources",
+           "network_for_sources", "parse_sources", "stale_files"]
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,36 @@ def build_from_endpoint(endpoint: str, directory: Path | None = None, *, write: 
     if write:
         write_files_atomically(outputs)
     return BuildReport(outputs, 0, spec, write)
+
+
+def parse_sources(text: str | None) -> list[str] | None:
+    """``--sources review,mir25-3p-2018`` as source ids (None when not given).
+
+    >>> parse_sources("review, mir25-3p-2018")
+    ['review', 'mir25-3p-2018']
+    """
+    if text is None:
+        return None
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        from .errors import InputError
+
+        raise InputError(f"--sources needs source ids separated by commas, not {text!r}")
+    return names
+
+
+def graph_for_sources(sources: list[str], directory: Path | None = None) -> Graph:
+    """The knowledge graph of only the named sources' findings, built from their templates (every
+    source's terms and publications stay). Raises :class:`InputError` for an unknown source."""
+    return knowledge_graph(build_graph(directory or ontology_dir(), sources))
+
+
+def network_for_sources(sources: list[str], directory: Path | None = None) -> NetworkSpec:
+    """The network derived from only the named sources' findings, as a build of those sources
+    alone gives it: ``["review"]`` is the review's network."""
+    spec = derive_network(graph_for_sources(sources, directory))
+    check_priors(spec)
+    return spec
 
 
 def check_priors(spec: NetworkSpec) -> None:

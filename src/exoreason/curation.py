@@ -1,8 +1,11 @@
-"""Curation templates: reading and checking the curated rows in ``ontology/templates/*.tsv``.
+"""Curation templates: reading and checking the curated rows of every source.
 
-Each file holds one kind of row (see ``ontology/templates/README.md``), named by the start of its
-file name. Reading checks every row of every file and reports all problems at once, with file,
-line and column; nothing is built from a file with a problem.
+A source (the review, a primary study, a database release) is a directory of templates with a
+record, ``source.tsv``: the review's is ``ontology/templates/``, every other source's
+``ontology/sources/<id>/`` (see ``ontology/templates/README.md``, "Sources"). Each template file
+holds one kind of row, named by the start of its file name. Reading checks every row of every file
+of every source and reports all problems at once, with file, line and column; nothing is built from
+a file with a problem.
 """
 
 from __future__ import annotations
@@ -10,26 +13,35 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import CurationError, Problem
+from .errors import CurationError, InputError, Problem
 from .vocabulary import CURIE_PREFIXES, EVIDENCE_KINDS, XREF_ONLY_PREFIXES
 
 __all__ = [
     "CERTAINTIES",
     "CORRELATION_RELATION",
     "KINDS",
+    "REVIEW_SOURCE",
     "REVIEW_STATEMENT",
+    "SOURCE_KINDS",
     "TARGET_EFFECTS",
     "Row",
+    "Source",
     "TemplateKind",
     "Templates",
+    "read_sources",
     "read_templates",
     "statement_key",
     "statement_sources",
 ]
+
+#: The core source: the review whose templates are ``ontology/templates/``.
+REVIEW_SOURCE = "review"
+#: The record of a source, in its directory.
+SOURCE_FILE = "source.tsv"
 
 _PROVENANCE = ("source", "review_refs", "primary_study", "evidence", "quote", "curator_note")
 _PROVENANCE_REQUIRED = ("source", "evidence", "quote")
@@ -92,8 +104,10 @@ KINDS: dict[str, TemplateKind] = {
     ),
     "publications": TemplateKind(
         "publications",
-        required=("id", "title", "year"),
-        optional=("journal", "doi", "pmid", "review_ref", "authors"),
+        # title and year are required unless a pmid or doi names the study (a database export
+        # names a study by its PMID alone); _read_file checks it.
+        required=("id",),
+        optional=("title", "year", "journal", "doi", "pmid", "review_ref", "authors"),
         finding=False,
     ),
     "mirna-transfer": TemplateKind(
@@ -146,6 +160,8 @@ class Row:
     file: str
     line: int
     cells: Mapping[str, tuple[str, ...]]
+    #: The id of the source (``source.tsv``) whose templates hold the row.
+    origin: str = "review"
 
     def get(self, column: str) -> str:
         """The single value of a column, or an empty string."""
@@ -159,10 +175,12 @@ class Row:
 
 @dataclass
 class Templates:
-    """Every row of every template, by kind."""
+    """Every row of every template, by kind, and the sources they come from (in reading order:
+    the review first)."""
 
     rows: dict[str, list[Row]] = field(default_factory=lambda: {k: [] for k in KINDS})
     files: list[Path] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
 
     def __getitem__(self, kind: str) -> list[Row]:
         return self.rows[kind]
@@ -184,8 +202,9 @@ def _check_curie(value: str, file: str, line: int, column: str, problems: list[P
         problems.append(Problem(file, line, column, f"unknown prefix {m.group(1)!r} in {value!r}"))
 
 
-def _read_file(path: Path, kind: TemplateKind, problems: list[Problem]) -> list[Row]:
-    name = path.name
+def _read_file(path: Path, kind: TemplateKind, problems: list[Problem], name: str | None = None,
+               origin: str = "review") -> list[Row]:
+    name = name or path.name
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -271,9 +290,14 @@ def _read_file(path: Path, kind: TemplateKind, problems: list[Problem]) -> list[
             has_object, has_value = bool(values.get("object")), bool(values.get("value"))
             if has_object == has_value:
                 problems.append(Problem(name, number, "object", "a claim needs exactly one of object or value"))
+        if kind.name == "publications" and not (values.get("title") and values.get("year")) \
+                and not (values.get("pmid") or values.get("doi")):
+            absent = "title" if not values.get("title") else "year"
+            problems.append(Problem(name, number, absent,
+                                    "a publication needs a title and a year, unless a pmid or doi names it"))
         if kind.name == "publications" and values.get("year") and not values["year"][0].isdigit():
             problems.append(Problem(name, number, "year", f"not a year: {values['year'][0]!r}"))
-        rows.append(Row(kind.name, name, number, values))
+        rows.append(Row(kind.name, name, number, values, origin))
     return rows
 
 
@@ -313,7 +337,7 @@ def _check_new_columns(kind: TemplateKind, values: Mapping[str, tuple[str, ...]]
 
 
 def read_templates(directory: Path) -> Templates:
-    """Read and check every template in a directory.
+    """Read and check every template in one directory (one source's, without its record).
 
     Raises :class:`CurationError` listing every problem (file, line, column) when any row is bad.
     """
@@ -321,19 +345,170 @@ def read_templates(directory: Path) -> Templates:
         raise CurationError([Problem(str(directory), 0, "", "template directory not found")])
     problems: list[Problem] = []
     templates = Templates()
-    for path in sorted(directory.glob("*.tsv")):
-        kind = _kind_of(path)
-        if kind is None:
-            known = ", ".join(f"{k}*.tsv" for k in KINDS)
-            problems.append(Problem(path.name, 0, "", f"unknown template kind; file names start with one of: {known}"))
-            continue
-        templates.files.append(path)
-        templates.rows[kind.name].extend(_read_file(path, kind, problems))
+    _read_directory(directory, templates, problems)
     _check_unique_ids(templates, problems)
     _check_references(templates, problems)
     if problems:
         raise CurationError(problems)
     return templates
+
+
+def _read_directory(directory: Path, templates: Templates, problems: list[Problem], prefix: str = "",
+                    origin: str = REVIEW_SOURCE) -> None:
+    for path in sorted(directory.glob("*.tsv")):
+        if path.name == SOURCE_FILE:
+            continue
+        kind = _kind_of(path)
+        if kind is None:
+            known = ", ".join(f"{k}*.tsv" for k in KINDS)
+            problems.append(Problem(prefix + path.name, 0, "",
+                                    f"unknown template kind; file names start with one of: {known}"))
+            continue
+        templates.files.append(path)
+        templates.rows[kind.name].extend(_read_file(path, kind, problems, prefix + path.name, origin))
+
+
+# --------------------------------------------------------------------------- sources
+
+#: What a source can be (``source.tsv``'s ``kind``).
+SOURCE_KINDS: dict[str, str] = {
+    "review": "a review article: the project's core source, whose statements cite the studies behind them",
+    "primary study": "a research article curated directly: the findings its abstract reports, with the "
+                     "evidence kinds it reports them by",
+    "database": "a database release imported from a user's export (exoreason import)",
+}
+_SOURCE_COLUMNS = ("id", "kind", "title", "year", "publication", "release", "licence", "url", "description")
+_SOURCE_REQUIRED = ("id", "kind", "title", "year")
+_SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One source's record (``source.tsv``): what it is and where its templates are."""
+
+    id: str
+    kind: str
+    title: str
+    year: int
+    directory: Path
+    publication: str = ""  # the publications*.tsv id the source is (a review or a primary study)
+    release: str = ""  # a database's release
+    licence: str = ""
+    url: str = ""
+    description: str = ""
+
+
+
+def _read_source(directory: Path, name: str, problems: list[Problem]) -> Source | None:
+    path = directory / SOURCE_FILE
+    if not path.is_file():
+        problems.append(Problem(name, 0, "", f"no {SOURCE_FILE}: every source directory has its record"))
+        return None
+    kind = TemplateKind("source", _SOURCE_REQUIRED, _SOURCE_COLUMNS[4:], finding=False)
+    before = len(problems)
+    rows = _read_file(path, kind, problems, name)
+    if len(problems) > before:
+        return None
+    if len(rows) != 1:
+        problems.append(Problem(name, 0, "", f"a source record has one row, not {len(rows)}"))
+        return None
+    row = rows[0]
+    source = Source(id=row.get("id"), kind=row.get("kind"), title=row.get("title"),
+                    year=int(row.get("year")) if row.get("year").isdigit() else 0, directory=directory,
+                    publication=row.get("publication"), release=row.get("release"),
+                    licence=row.get("licence"), url=row.get("url"), description=row.get("description"))
+    if not _SOURCE_ID.match(source.id):
+        problems.append(Problem(name, row.line, "id", f"bad source id {source.id!r} (a-z, 0-9, . -)"))
+    if not row.get("year").isdigit():
+        problems.append(Problem(name, row.line, "year", f"not a year: {row.get('year')!r}"))
+    if source.kind not in SOURCE_KINDS:
+        problems.append(Problem(name, row.line, "kind",
+                                f"unknown source kind {source.kind!r}; known: {', '.join(SOURCE_KINDS)}"))
+    if source.kind in ("review", "primary study") and not source.publication:
+        problems.append(Problem(name, row.line, "publication",
+                                f"a {source.kind} names the publication it is (an id of publications*.tsv)"))
+    if source.kind == "database" and not source.release:
+        problems.append(Problem(name, row.line, "release", "a database source names its release"))
+    return source
+
+
+def source_directories(ontology_dir: Path) -> list[tuple[Path, str]]:
+    """Every source directory with the prefix its files are named by in problems: the review's
+    ``templates/`` first, then ``sources/<id>/`` in name order."""
+    found = [(ontology_dir / "templates", "")]
+    extra = ontology_dir / "sources"
+    if extra.is_dir():
+        found += [(d, f"sources/{d.name}/") for d in sorted(extra.iterdir()) if d.is_dir()]
+    return found
+
+
+def read_sources(ontology_dir: Path, only: Collection[str] | None = None) -> Templates:
+    """Read and check the templates of every source of an ontology directory, together.
+
+    Ids of findings, terms and publications are unique across sources; a row may refer to a term or
+    publication of any source. With ``only`` (source ids), the findings of the other sources are
+    left out; the terms and publications of every source stay (the vocabulary is shared). Raises
+    :class:`CurationError` listing every problem, or :class:`InputError` for an unknown source id.
+    """
+    if not (ontology_dir / "templates").is_dir():
+        raise CurationError([Problem(str(ontology_dir / "templates"), 0, "", "template directory not found")])
+    problems: list[Problem] = []
+    templates = Templates()
+    for directory, prefix in source_directories(ontology_dir):
+        record = prefix + SOURCE_FILE
+        if not prefix and not (directory / SOURCE_FILE).is_file():
+            # A templates directory without a record is the review's (as before sources were data).
+            source: Source | None = Source(REVIEW_SOURCE, "review", "the review", 0, directory)
+        else:
+            source = _read_source(directory, record, problems)
+        if source is None:
+            continue
+        if prefix and source.id != directory.name:
+            problems.append(Problem(record, 0, "id", f"source id {source.id!r} differs from its directory "
+                                                     f"name {directory.name!r}"))
+        if (source.kind == "review") != (not prefix):
+            problems.append(Problem(record, 0, "kind", "the review's record is templates/source.tsv; every "
+                                                       "other source is sources/<id>/ and not a review"))
+        if any(s.id == source.id for s in templates.sources):
+            problems.append(Problem(record, 0, "id", f"duplicate source id {source.id!r}"))
+        templates.sources.append(source)
+        _read_directory(directory, templates, problems, prefix, source.id)
+    _check_unique_ids(templates, problems)
+    _check_references(templates, problems)
+    _check_source_rows(templates, problems)
+    if problems:
+        raise CurationError(problems)
+    if only is not None:
+        known = [s.id for s in templates.sources]
+        unknown = [name for name in only if name not in known]
+        if unknown:
+            raise InputError(f"unknown source {unknown[0]!r}; known: {', '.join(known)}")
+        templates.rows = {kind: [row for row in rows if not KINDS[kind].finding or row.origin in only]
+                          for kind, rows in templates.rows.items()}
+    return templates
+
+
+def _check_source_rows(templates: Templates, problems: list[Problem]) -> None:
+    """A source's record names a publication of the templates; a finding of a source other than
+    the review cites no review reference and starts its id with the source's id."""
+    publications = {row.get("id") for row in templates["publications"]}
+    for source in templates.sources:
+        if source.publication and source.publication not in publications:
+            name = f"sources/{source.id}/{SOURCE_FILE}" if source.kind != "review" else SOURCE_FILE
+            problems.append(Problem(name, 0, "publication",
+                                    f"unknown publication {source.publication!r} (not in publications*.tsv)"))
+    for kind, rows in templates.rows.items():
+        if not KINDS[kind].finding:
+            continue
+        for row in rows:
+            if row.origin == REVIEW_SOURCE:
+                continue
+            if row.all("review_refs"):
+                problems.append(Problem(row.file, row.line, "review_refs",
+                                        "review reference numbers belong to the review's rows"))
+            if not row.get("id").startswith(f"{row.origin}-"):
+                problems.append(Problem(row.file, row.line, "id",
+                                        f"a finding of source {row.origin!r} has an id starting {row.origin + '-'!r}"))
 
 
 def _check_references(templates: Templates, problems: list[Problem]) -> None:

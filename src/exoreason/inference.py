@@ -31,7 +31,7 @@ from .display import (
     signed,
 )
 from .engine import Engine, EvidenceBatch
-from .errors import InferenceError
+from .errors import InferenceError, InputError
 from .evidence import (
     Observations,
     describe_reading,
@@ -251,6 +251,8 @@ class InferenceResult:
     priors: dict[str, float] = field(default_factory=dict)  # a population's priors (--prior)
     #: "exact", or how an answer beyond the engine's memory budget was approximated
     method: str = "exact"
+    #: The sources whose findings the network holds (``review (title, year)``, ...).
+    sources: list[str] = field(default_factory=list)
 
     def outcome(self, key: str) -> OutcomePosterior:
         for o in self.outcomes:
@@ -274,6 +276,7 @@ class InferenceResult:
                     **({"context": self.context} if self.context else {}),
                     **({"priors": dict(self.priors)} if self.priors else {}),
                     **({"method": self.method} if self.method != "exact" else {}),
+                    **({"sources": list(self.sources)} if self.sources else {}),
                     "parameters": self.parameters, "note": DISCLAIMER})
         if self.intervals is not None:
             out["intervals"] = dict(self.intervals)
@@ -460,6 +463,8 @@ def closing_lines(result: InferenceResult, marked: bool) -> list[str]:
         lines.append(f"Approximate: {result.method} (EXOREASON_MEMORY_MB raises the budget); its error "
                      "against exact inference, where both run, is measured in the tests.")
     lines.append("Odds ratio: posterior odds / prior odds, how strongly the evidence speaks whatever the prior.")
+    if result.sources:
+        lines.append(f"Sources: {'; '.join(result.sources)}.")
     lines.append(f"Note: {DISCLAIMER} Parameters: {result.parameters}.")
     return lines
 
@@ -621,10 +626,20 @@ class Reasoner:
 
     @classmethod
     def from_files(cls, network_file: Path | None = None, config: Path | None = None,
-                   cancer: str | None = None, priors: Sequence[str] = ()) -> Reasoner:
+                   cancer: str | None = None, priors: Sequence[str] = (),
+                   sources: Sequence[str] | None = None) -> Reasoner:
         """The shipped network (or ``network_file``), the defaults with ``config`` laid over them,
-        the cancer type asked about, and a population's priors (``NODE=P`` texts, ``--prior``)."""
-        spec = load_network(network_file or ontology_dir() / NETWORK_FILE)
+        the cancer type asked about, and a population's priors (``NODE=P`` texts, ``--prior``).
+        With ``sources`` (source ids, ``--sources``), the network of those sources' findings alone,
+        derived from their templates."""
+        if sources is not None:
+            if network_file is not None:
+                raise InputError("--sources derives the network from the named sources; it does not take a network file")
+            from .build import network_for_sources
+
+            spec = network_for_sources(list(sources))
+        else:
+            spec = load_network(network_file or ontology_dir() / NETWORK_FILE)
         return cls(spec, load_parameters(config, spec), cancer, parse_priors(priors, spec) if priors else None)
 
     def use_tables(self, compiled: CompiledNetwork) -> None:
@@ -825,6 +840,7 @@ class Reasoner:
             labels={n.key: n.label for n in self.spec.nodes}, do=dict(do or {}),
             context=self.context_note(), priors=dict(self.params.run_priors),
             method=next((m for m in methods if m != "exact"), "exact"),
+            sources=self.spec.source_citations(),
         )
 
     def context_note(self) -> str:

@@ -427,13 +427,23 @@ def _studies_by_kind(edge: Edge, params: Parameters, cancer: Collection[str] | N
                      ) -> dict[str, dict[str, float]]:
     """For each known evidence kind behind an edge: each distinct study and its chance of being wrong.
 
-    A study counts once per kind however often the review cites it (``Finding.study_keys``); its
+    A study counts once per kind however often the review cites it (``Finding.study_keys``), and
+    once across sources: where it is curated as a source of its own, its kinds on the edge are
+    those its own findings report (``Finding.direct_study``). Its
     reliability is scaled by the weight of the finding's certainty and, under a cancer context
     (``cancer``: the cancer asked about and every narrower one), by other_cancer_weight when the
     finding's disease is none of those.
     """
     per_kind: dict[str, dict[str, float]] = {}
+    # A study curated as a source of its own reports the finding itself: the kinds it gives the
+    # edge are those it reports, not those another source (the review's evidence rule) gave it.
+    direct = {f.direct_study for f in edge.findings if f.direct_study}
     for finding in edge.findings:
+        keys = finding.study_keys()
+        if not finding.direct_study:
+            keys = tuple(k for k in keys if k not in direct)
+            if not keys:
+                continue
         off_cancer = bool(cancer is not None and finding.diseases and not set(finding.diseases) & set(cancer))
         weight = params.certainty.get(finding.certainty, 0.0)
         for code in finding.kinds:
@@ -442,7 +452,7 @@ def _studies_by_kind(edge: Edge, params: Parameters, cancer: Collection[str] | N
                 continue
             reliability = (1.0 - kind.random) * weight * (params.other_cancer_weight if off_cancer else 1.0)
             studies = per_kind.setdefault(code, {})
-            for study in finding.study_keys():
+            for study in keys:
                 studies[study] = min(studies.get(study, 1.0), 1.0 - reliability)
     return per_kind
 

@@ -81,6 +81,12 @@ class Finding:
     note: str = ""
     certainty: str = "asserted"
     ref_studies: tuple[str, ...] = ()  # publications the review references name, where identified
+    #: The id of the source whose templates record the finding (``review``, a primary study's, a
+    #: database release's).
+    origin: str = "review"
+    #: For a finding of a primary study curated as a source of its own: that study's publication
+    #: (the study reports the finding itself, so its evidence kinds are the study's own).
+    direct_study: str = ""
 
     def study_keys(self) -> tuple[str, ...]:
         """What counts as one study: each primary study and each publication its review references
@@ -192,6 +198,15 @@ class NetworkSpec:
     left_out: list[LeftOut] = field(default_factory=list)
     summaries: list[Summary] = field(default_factory=list)
     fixed: list[Fixed] = field(default_factory=list)
+    #: The sources whose findings the edges carry (``queries/sources.rq``'s columns: id, kind,
+    #: title, year, release), the review first.
+    sources: list[dict[str, str]] = field(default_factory=list)
+
+    def source_citations(self) -> list[str]:
+        """Each source the network's findings come from, as an answer names it:
+        ``review (The Role of ..., 2022)``."""
+        return [f"{s['id']} ({s['title']}{' ' + s['release'] if s.get('release') else ''}, {s['year']})"
+                for s in self.sources]
 
     def node(self, key: str) -> Node:
         for node in self.nodes:
@@ -287,6 +302,7 @@ class NetworkSpec:
             "summaries": [{"parent": x.parent, "child": x.child, "sign": x.sign, "path": list(x.path),
                            "findings": [asdict(f) for f in x.findings]} for x in self.summaries],
             "fixed": [asdict(x) for x in self.fixed],
+            "sources": [dict(x) for x in self.sources],
         }
 
     @classmethod
@@ -302,6 +318,7 @@ class NetworkSpec:
                 kinds=tuple(d["kinds"]), review_refs=tuple(d["review_refs"]),
                 studies=tuple(d["studies"]), diseases=tuple(d["diseases"]), note=d.get("note", ""),
                 certainty=d.get("certainty", "asserted"), ref_studies=tuple(d.get("ref_studies", ())),
+                origin=d.get("origin", "review"), direct_study=d.get("direct_study", ""),
             )
 
         edges = []
@@ -322,6 +339,7 @@ class NetworkSpec:
             summaries=[Summary(x["parent"], x["child"], x["sign"], tuple(finding(f) for f in x["findings"]),
                                tuple(x["path"])) for x in data.get("summaries", [])],
             fixed=[Fixed(x["key"], x["reason"]) for x in data.get("fixed", [])],
+            sources=[dict(x) for x in data.get("sources", [])],
         )
 
 
@@ -406,9 +424,22 @@ def derive_network(source: Any = None, graph_digest: str | None = None, *, endpo
 
     # A gene acted on by a Table 3 miRNA is a gene effect in the recipient cell; the genes one
     # finding acts on in one direction are one mechanism, so they are one node.
+    catalogued = {key: by_finding for key, by_finding in edge_rows.items()
+                  if set(by_finding.values()) == {CATALOGUED}}
+    for key in catalogued:
+        del edge_rows[key]
     targeted = {child[0] for (parent, child, _s) in edge_rows if child[1] and parent[0] in entities
                 and entities[parent[0]]["carried"]}
     edge_rows = _group_gene_effects(edge_rows, entities, targeted)
+    # A catalogued interaction (a database's miRNA -> target record) supports a mechanism a
+    # transfer finding states, on the edge from that miRNA to the gene effect holding the gene; it
+    # adds no mechanism of its own.
+    group_of = {(member, child[1]): child for (_p, child, _s) in edge_rows
+                for member in entities.get(child[0], {}).get("members", (child[0],))}
+    for (parent, child, sign), by_finding in catalogued.items():
+        grouped = group_of.get(child)
+        if grouped is not None and (parent, grouped, sign) in edge_rows:
+            edge_rows[(parent, grouped, sign)].update(by_finding)
     targeted |= {iri for iri, info in entities.items() if info.get("members")}
     left_out: dict[str, LeftOut] = {}
 
@@ -525,12 +556,18 @@ def derive_network(source: Any = None, graph_digest: str | None = None, *, endpo
                        left_out=sorted(left_out.values(), key=lambda x: (x.reason, x.label.lower(), x.iri)),
                        summaries=summaries)
     spec.fixed = fixed_nodes(spec)
+    used = {f.origin for e in [*edges, *summaries] for f in e.findings}
+    spec.sources = [{k: row.get(k) or "" for k in ("id", "kind", "title", "year", "release")}
+                    for row in _rows(source, "sources", endpoint) if row["id"] in used]
     spec.graph_digest = graph_digest if graph_digest is not None else digest(network_json(spec))
     return spec
 
 
+#: The relation kind of a catalogued miRNA -> target interaction (a database record): evidence
+#: for a targeting edge a transfer finding states, never an edge of its own.
+CATALOGUED = "catalogued targeting"
 #: Relation kinds of Table 3's transfer findings: they concern exosomal cargo.
-_TRANSFER_KINDS = {"targeting", "gene effect"}
+_TRANSFER_KINDS = {"targeting", "gene effect", CATALOGUED}
 _STATE_WORDS = {"reduced": "loss", "cellular": "cellular"}
 #: Node kinds a sample can show: exosomal cargo, and the tumour's states (p53 loss, CSCs, ...).
 OBSERVABLE_KINDS = ("cargo", "state")
@@ -698,7 +735,7 @@ def _findings(rows: Iterable[dict[str, str]]) -> dict[str, Finding]:
             "label": row["label"], "source": row["source"], "quote": row["quote"],
             "note": row.get("note") or "", "certainty": row.get("certainty") or "asserted",
             "kinds": set(), "refs": set(), "ref_studies": set(), "studies": {}, "diseases": set(),
-            "studied": set(),
+            "studied": set(), "origin": "", "direct": "",
         })
         if row.get("evidence"):
             f["kinds"].add(_obo_curie(row["evidence"]))
@@ -708,13 +745,17 @@ def _findings(rows: Iterable[dict[str, str]]) -> dict[str, Finding]:
             f["ref_studies"].add(row["refStudy"])
         if row.get("study"):
             f["studies"][row["study"]] = {
-                "iri": row["study"], "title": row["studyTitle"], "year": row["studyYear"],
+                "iri": row["study"], "title": row.get("studyTitle") or "", "year": row.get("studyYear") or "",
                 "doi": row.get("studyDoi") or "", "pmid": row.get("studyPmid") or "",
             }
         if row.get("disease"):
             f["diseases"].add(row["disease"])
         if row.get("studiedDisease"):
             f["studied"].add(row["studiedDisease"])
+        if row.get("fromSource"):
+            f["origin"] = row["fromSource"].rsplit("/", 1)[-1]
+            if row.get("sourceKind") == "primary study":
+                f["direct"] = row.get("sourcePublication") or ""
     return {
         iri: Finding(
             finding=iri, label=f["label"], source=f["source"], quote=f["quote"],
@@ -723,6 +764,7 @@ def _findings(rows: Iterable[dict[str, str]]) -> dict[str, Finding]:
             # The disease a study is weighed by: the one it studied where known, else as printed.
             diseases=tuple(sorted(f["studied"] or f["diseases"])), note=f["note"],
             certainty=f["certainty"], ref_studies=tuple(sorted(f["ref_studies"])),
+            origin=f["origin"] or "review", direct_study=f["direct"],
         )
         for iri, f in collected.items()
     }

@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -38,7 +38,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from . import vocabulary as v
-from .curation import Row, read_templates
+from .curation import REVIEW_SOURCE, Row, Source, read_sources
 from .errors import BuildError, CurationError, Problem
 from .prefixes import BINDINGS
 from .resources import EDIT_FILE
@@ -177,6 +177,7 @@ class _Context:
     class_claims: dict[URIRef, URIRef | None]
     replacements: dict[URIRef, URIRef]
     publications: dict[str, Row]
+    sources: dict[str, Source] = field(default_factory=dict)
     resolved: dict[tuple[str, int, str], list[URIRef]] = field(default_factory=dict)
 
     def iri(self, row: Row, column: str, value: str) -> URIRef | None:
@@ -225,13 +226,14 @@ def _class_claims(graph: Graph) -> dict[URIRef, URIRef | None]:
     return found
 
 
-def build_graph(ontology_dir: Path) -> Graph:
-    """The OWL ontology: the edit file and every template of ``ontology_dir``, as axioms.
+def build_graph(ontology_dir: Path, sources: Collection[str] | None = None) -> Graph:
+    """The OWL ontology: the edit file and every source's templates in ``ontology_dir``, as axioms.
 
-    Raises :class:`CurationError` listing every bad row, or :class:`BuildError`.
+    With ``sources`` (source ids), only those sources' findings are built; every source's terms and
+    publications are. Raises :class:`CurationError` listing every bad row, or :class:`BuildError`.
     """
     graph = parse_edit_file(ontology_dir / EDIT_FILE)
-    templates = read_templates(ontology_dir / "templates")
+    templates = read_sources(ontology_dir, sources)
     replacements = _replacements(graph)
     classes = _declared(graph, v.OWL.Class) - set(replacements)
     for kind, column in (("terms", "id"), ("isolation-methods", "method"),
@@ -249,8 +251,10 @@ def build_graph(ontology_dir: Path) -> Graph:
         class_claims=_class_claims(graph),
         replacements=replacements,
         publications={row.get("id"): row for row in templates["publications"]},
+        sources={source.id: source for source in templates.sources},
     )
     _add_publications(ctx, templates["publications"])
+    _add_sources(ctx, templates.sources)
     _add_terms(ctx, templates["terms"])
     for row in templates["mirna-transfer"]:
         _add_mirna_transfer(ctx, row)
@@ -271,9 +275,13 @@ def _add_publications(ctx: _Context, rows: Iterable[Row]) -> None:
         pub = v.PUBLICATION[row.get("id")]
         g.add((pub, v.RDF.type, v.OWL.NamedIndividual))
         g.add((pub, v.RDF.type, EXO.Publication))
-        g.add((pub, v.RDFS.label, _lit(row.get("title"))))
-        g.add((pub, v.DCTERMS.title, _lit(row.get("title"))))
-        g.add((pub, EXO.year, Literal(int(row.get("year")))))
+        # A study a database export names by its PMID alone has that for its label.
+        label = row.get("title") or " ".join(_publication_xrefs(row))
+        g.add((pub, v.RDFS.label, _lit(label)))
+        if row.get("title"):
+            g.add((pub, v.DCTERMS.title, _lit(row.get("title"))))
+        if row.get("year"):
+            g.add((pub, EXO.year, Literal(int(row.get("year")))))
         if row.get("journal"):
             g.add((pub, v.DCTERMS.bibliographicCitation, _lit(row.get("journal"))))
         if row.get("authors"):
@@ -290,6 +298,30 @@ def _add_publications(ctx: _Context, rows: Iterable[Row]) -> None:
             else:
                 ctx.problems.append(Problem(row.file, row.line, "review_ref",
                                             f"not a reference number: {row.get('review_ref')!r}"))
+
+
+def _add_sources(ctx: _Context, sources: Iterable[Source]) -> None:
+    """Each source's record, an individual every finding of it points to (exo:fromSource)."""
+    g = ctx.graph
+    for source in sources:
+        node = v.SOURCE[source.id]
+        g.add((node, v.RDF.type, v.OWL.NamedIndividual))
+        g.add((node, v.RDF.type, EXO.Source))
+        g.add((node, v.RDFS.label, _lit(source.id)))
+        g.add((node, v.DCTERMS.title, _lit(source.title)))
+        g.add((node, EXO.sourceKind, _lit(source.kind)))
+        if source.year:
+            g.add((node, EXO.year, Literal(source.year)))
+        if source.publication:
+            g.add((node, EXO.sourcePublication, v.PUBLICATION[source.publication]))
+        if source.release:
+            g.add((node, EXO.release, Literal(source.release)))
+        if source.licence:
+            g.add((node, v.DCTERMS.license, _lit(source.licence)))
+        if source.url:
+            g.add((node, v.RDFS.seeAlso, Literal(source.url, datatype=v.XSD.anyURI)))
+        if source.description:
+            g.add((node, v.DCTERMS.description, _lit(source.description)))
 
 
 def _publication_xrefs(row: Row) -> list[str]:
@@ -358,13 +390,25 @@ def _finding(ctx: _Context, row: Row, kind: URIRef, label: str | None) -> _Findi
     g.add((finding, v.RDF.type, kind))
     if label is not None:
         g.add((finding, v.RDFS.label, _lit(label)))
-    g.add((finding, EXO.statedIn, v.REVIEW))
+    source = ctx.sources.get(row.origin)
+    # Stated in: the publication the source is (the review, a primary study), else the source
+    # itself (a database release).
+    if source is None or row.origin == REVIEW_SOURCE:
+        g.add((finding, EXO.statedIn, v.REVIEW))
+    else:
+        g.add((finding, EXO.statedIn,
+               v.PUBLICATION[source.publication] if source.publication else v.SOURCE[source.id]))
+    if source is not None:
+        g.add((finding, EXO.fromSource, v.SOURCE[source.id]))
     annotations: list[tuple[URIRef, Node]] = [(v.AXIOM_FINDING, finding)]
     for column, prop, value in _PROVENANCE:
         for cell in row.all(column):
             g.add((finding, prop, value(cell)))
             annotations.append((prop, value(cell)))
-    for study in row.all("primary_study"):
+    studies = list(row.all("primary_study"))
+    if source is not None and source.kind == "primary study" and source.publication not in studies:
+        studies.append(source.publication)  # a primary study's own findings: it is their study
+    for study in studies:
         publication = ctx.publications.get(study)
         if publication is None:
             ctx.problems.append(Problem(row.file, row.line, "primary_study",

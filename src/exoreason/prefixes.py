@@ -45,6 +45,7 @@ __all__ = [
     "OWL",
     "PREFIX_RECORDS",
     "PUBLICATION",
+    "SOURCE",
     "PrefixRecord",
     "RDF",
     "RDFS",
@@ -68,6 +69,7 @@ OBO = "http://purl.obolibrary.org/obo/"
 EXO = "https://w3id.org/exoreason/"
 FINDING = EXO + "finding/"
 PUBLICATION = EXO + "publication/"
+SOURCE = EXO + "source/"
 HGNC = "https://identifiers.org/hgnc:"
 MIRBASE = "https://identifiers.org/mirbase.mature:"
 
@@ -116,6 +118,7 @@ PREFIX_RECORDS: tuple[PrefixRecord, ...] = (
         "http://www.mirbase.org/cgi-bin/mature.pl?mature_acc=")),
     PrefixRecord("finding", FINDING, identifiers=False),
     PrefixRecord("pub", PUBLICATION, identifiers=False),
+    PrefixRecord("source", SOURCE, identifiers=False),
 )
 
 

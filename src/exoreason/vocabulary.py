@@ -34,6 +34,7 @@ __all__ = [
     "RDF",
     "RDFS",
     "REVIEW",
+    "SOURCE",
     "TERM_REPLACED_BY",
     "XREF_ONLY_PREFIXES",
     "XSD",
@@ -44,6 +45,7 @@ __all__ = [
 EXO = Namespace(prefixes.EXO)
 FINDING = Namespace(prefixes.FINDING)
 PUBLICATION = Namespace(prefixes.PUBLICATION)
+SOURCE = Namespace(prefixes.SOURCE)
 OBO = Namespace(prefixes.OBO)
 OBOINOWL = Namespace(prefixes.OBOINOWL)
 HGNC = Namespace(prefixes.HGNC)
