@@ -414,9 +414,8 @@ def test_mirnas_for_phenotype(graph):
             ("hsa-miR-1246", "promotes", "22"), ("hsa-miR-155-5p", "promotes", "27")]
         titles = {(m, f.rsplit("/", 1)[-1]): t for m, t, f in rows(result, "miRNA", "studyTitle", "finding")}
         assert titles[("hsa-miR-1246", "T3-miR-1246")] == ""
-        # The miR-155 study, curated as a source: miR-155 in PDAC cells and in their exosomes.
-        assert {f for m, f in titles if not f.startswith("T3-")} == {
-            "mir155-2017-chemoresistance", "mir155-2017-exosomal-chemoresistance"}
+        # The miR-155 study, curated as a source: miR-155 delivered by exosomes to PDAC cells.
+        assert {f for m, f in titles if not f.startswith("T3-")} == {"mir155-2017-chemoresistance"}
         assert all(t.startswith("MicroRNA-155 controls exosome synthesis")
                    for (m, f), t in titles.items() if m == "hsa-miR-155-5p")
     # EMT: miR-19b-3p (Table 3, 124); miR-200c inhibits EMT (the p53 passage, 121; 119 and 120 close
