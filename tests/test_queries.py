@@ -30,10 +30,10 @@ import pytest
 from rdflib import URIRef
 from rdflib.compare import isomorphic
 
+from exoreason.curation import read_sources
 from exoreason.ontology import load_graph
 from exoreason.prefixes import HGNC, MIRBASE
 from exoreason.query import load_named_query, load_store, run_query
-from exoreason.curation import read_sources
 from exoreason.resources import ENTAILED_FILE, QUERY_GRAPH_FILE, ontology_dir
 
 from .conftest import run_cli
