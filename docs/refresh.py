@@ -20,10 +20,11 @@ EXOREASON = str(Path(sys.executable).with_name("exoreason"))
 def readme_example() -> None:
     out = subprocess.run([EXOREASON, "infer", "--cargo", "miR-155"], capture_output=True, text=True,
                          check=True).stdout.splitlines()
+    table = out.index("")  # the rows the evidence moved, and how many it left
     why = next(i for i, line in enumerate(out) if line.startswith("Why"))
     edges = next(i for i, line in enumerate(out) if line.startswith("Edges on these paths"))
-    snippet = "\n".join(["$ exoreason infer --cargo miR-155", *out[:6], "...", *out[why:why + 4], "",
-                         *out[edges:edges + 3], "", *out[-2:]])
+    snippet = "\n".join(["$ exoreason infer --cargo miR-155", *out[:table], "", *out[why:why + 4], "...", "",
+                         *out[edges:edges + 3], "...", "", *out[-2:]])
     readme = ROOT / "README.md"
     text = readme.read_text()
     new = re.sub(r"```\n\$ exoreason infer --cargo miR-155\n.*?```", lambda _: "```\n" + snippet + "\n```",

@@ -77,11 +77,11 @@ gene_effect = 1.0
 """
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
-            timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+            ) -> subprocess.CompletedProcess[str]:
     """Run the command line in this process, as ``exoreason ARGS`` would run: its exit code, and
     what it wrote to stdout and stderr. (``run_process`` runs the installed command instead, for
-    the tests where a real process is the point.)"""
+    the tests where a real process is the point, or one that must be stopped after a time.)"""
     from exoreason.cli import main
 
     out, err = io.StringIO(), io.StringIO()
@@ -110,6 +110,14 @@ def run_process(*args: str, env: dict[str, str] | None = None, cwd: Path | None 
     full_env = {**os.environ, **(env or {})}
     return subprocess.run([EXOREASON, *args], capture_output=True, text=True, env=full_env,
                           cwd=cwd, timeout=timeout, check=False)
+
+
+def claims_file(**cells: str) -> str:
+    """A claims template of one row, with the columns of the project's own claims templates."""
+    lines = (ONTOLOGY / "templates" / "claims-exosomes.tsv").read_text().splitlines()
+    header = next(line for line in lines if line.strip() and not line.startswith("#")).split("\t")
+    header += [column for column in cells if column not in header]  # optional columns (context)
+    return "\t".join(header) + "\n" + "\t".join(cells.get(column, "") for column in header) + "\n"
 
 
 def assert_one_line_error(done: subprocess.CompletedProcess[str], code: int, *needles: str) -> None:

@@ -161,13 +161,13 @@ def _rows(stdout: str) -> list[tuple[str, str, str]]:
     header = lines[1]
     label_at, key_at = header.index("process or outcome"), header.index("key")
     return [(line[:label_at].strip(), line[label_at:key_at].strip(), line[key_at:].split()[0])
-            for line in lines[2:lines.index("")]]
+            for line in lines[2:lines.index("")] if not line.startswith("(")]
 
 
 def test_outcomes_first_then_processes_with_a_kind_column_regression():
     """"outcome" headed a table whose rows were mostly processes; each row now says its kind,
     outcomes first."""
-    done = run_cli("infer", *FOUR)
+    done = run_cli("infer", *FOUR, "--all")
     header = done.stdout.splitlines()[1].split()
     assert header[:4] == ["kind", "process", "or", "outcome"]
     kinds = [kind for kind, _, _ in _rows(done.stdout)]
@@ -184,7 +184,32 @@ def test_rows_are_ordered_by_the_change_as_shown_regression():
     expected = sorted(data["outcomes"], key=lambda o: row_key(o["kind"], o["odds_ratio"], o["label"]))
     assert keys == [o["key"] for o in expected]
     assert keys[0] == "chemoresistance"  # the one miR-155's finding moves most
-    assert [key for _, _, key in _rows(run_cli("infer", "--cargo", "miR-155").stdout)] == keys
+    assert [key for _, _, key in _rows(run_cli("infer", "--cargo", "miR-155", "--all").stdout)] == keys
+
+
+def test_infer_lists_only_the_rows_the_evidence_moved_regression():
+    """`infer --cargo miR-155` printed 37 rows, 35 of them unchanged; it now lists the rows the
+    evidence moved (in the same order), says how many it leaves out, and --all lists them all;
+    the JSON keeps every row."""
+    data = _json("infer", "--cargo", "miR-155")
+    moved = [o["key"] for o in data["outcomes"] if abs(o["change"]) >= 0.0005]
+    assert len(data["outcomes"]) == 37 and moved == ["chemoresistance", "recurrence"]
+    quiet = run_cli("infer", "--cargo", "miR-155").stdout
+    assert [key for _, _, key in _rows(quiet)] == moved
+    assert f"({37 - len(moved)} other processes and outcomes unchanged to three decimals; --all lists them)" in quiet
+    every = run_cli("infer", "--cargo", "miR-155", "--all").stdout
+    assert [key for _, _, key in _rows(every)] == [o["key"] for o in data["outcomes"]]
+    assert "--all lists them" not in every
+
+
+def test_an_intervention_shows_the_rows_it_moves():
+    """A row the observation leaves alone but the intervention moves is listed."""
+    data = _json("infer", "--cargo", "miR-155", "--do", "EMT=false")
+    moved = {o["key"] for o in data["outcomes"]
+             if abs(o["change"]) >= 0.0005 or abs(o["do_posterior"] - o["prior"]) >= 0.0005}
+    assert "metastasis" in moved and "EMT" in moved
+    listed = {key for _, _, key in _rows(run_cli("infer", "--cargo", "miR-155", "--do", "EMT=false").stdout)}
+    assert listed == moved
 
 
 def test_no_float_noise_and_no_negative_zero_regression():
@@ -232,17 +257,17 @@ def test_why_names_nodes_by_label_and_gives_one_line_per_edge_regression(reasone
 
 
 def test_curator_notes_are_marked_and_printed_on_request_regression():
-    """Curator caveats reached only the JSON; the table now marks the edges they qualify and
-    --show-notes prints them."""
+    """Curator caveats reached only the JSON; the table now marks the edges they qualify with the
+    notes' numbers and --show-notes prints them."""
     plain = run_cli("infer", "--cargo", "miR-155").stdout
-    assert "Table 3, ref 27, PMID 28198398 (in vitro) [note]" in plain
-    assert "--show-notes prints them" in plain
+    assert "Table 3, ref 27, PMID 28198398 (in vitro) [note 1]" in plain
+    assert "--show-notes prints each once" in plain
     note = "The review writes miR155 without the arm"
     assert note not in plain
     shown_notes = run_cli("infer", "--cargo", "miR-155", "--show-notes").stdout
-    assert f"note: {note}" in shown_notes and "[note]" not in shown_notes
+    assert f"[1] {note}" in shown_notes
     explained = run_cli("explain", "--cargo", "miR-155", "--outcome", "chemoresistance", "--show-notes").stdout
-    assert f"note: {note}" in explained
+    assert f"[1] {note}" in explained
     # An edge without a curator note carries no marker (and one with a note does).
     from exoreason.inference import Reasoner
 
@@ -253,14 +278,34 @@ def test_curator_notes_are_marked_and_printed_on_request_regression():
         start = f"  {labels[edge.parent]} {ARROWS[edge.sign]} {labels[edge.child]}: "
         line = next((x for x in text.splitlines() if x.startswith(start)), None)
         if line is not None:
-            assert ("[note]" in line) == any(f.note for f in edge.findings), line
+            assert bool(re.search(r"\[notes? \d", line)) == any(f.note for f in edge.findings), line
+
+
+@pytest.mark.parametrize("command", [["infer", "--cargo", "miR-155"],
+                                     ["explain", "--cargo", "miR-155", "--outcome", "chemoresistance"],
+                                     ["infer", *FOUR, "--verbose"]])
+def test_each_curator_note_is_printed_once_and_referenced_by_number_regression(command):
+    """--show-notes repeated one 700-character note under each of the six edges it qualifies
+    (eight times in explain). Each note is now printed once, numbered, and every edge it
+    qualifies cites that number."""
+    text = run_cli(*command, "--show-notes").stdout
+    notes = re.findall(r"^  \[(\d+)\] (.*)$", text, flags=re.M)
+    assert notes, text
+    assert [int(n) for n, _ in notes] == list(range(1, len(notes) + 1))
+    bodies = [body for _, body in notes]
+    assert len(set(bodies)) == len(bodies)
+    before, _, notes_section = text.partition("Curator notes")
+    assert not any(body in before for body in bodies)
+    assert all(notes_section.count(f"] {body}\n") == 1 for body in bodies)
+    cited = {int(n) for group in re.findall(r"\[notes? ([\d, ]+)\]", text) for n in group.split(", ")}
+    assert cited == set(range(1, len(notes) + 1))
 
 
 def test_explain_table_lists_paths_with_their_signs_and_edges_once(reasoner):
     done = run_cli("explain", "--cargo", "miR-21", "--cargo", "miR-200c", "--outcome", "metastasis")
     out = done.stdout
     o = reasoner.infer({"hsa_miR_21_5p": 1.0, "hsa_miR_200c_3p": 1.0}).outcome("metastasis")
-    assert (f"metastasis (metastasis, outcome): prior {o.prior:.3f}, posterior {o.posterior:.3f}, "
+    assert (f"metastasis (outcome): prior {o.prior:.3f}, posterior {o.posterior:.3f}, "
             f"change {signed(o.change)}") in out
     mir21 = next(e for e in o.explanation if e.node == "hsa_miR_21_5p")
     assert f"hsa-miR-21-5p present: {signed(mir21.change)} ({mir21.posterior_without:.3f} without it)" in out
@@ -310,3 +355,16 @@ def test_format_case_insensitive_for_tables_profiles_and_exports(tmp_path):
     out = tmp_path / "net.bif"
     assert run_cli("export", "--format", "BIF", "--output", str(out)).returncode == 0
     assert out.read_text().startswith("network")
+
+
+def test_reports_name_nodes_by_label_and_keys_stay_in_json_regression():
+    """sensitivity printed internal keys (hsa_miR_155_5p, TP53INP1_changed -> chemoresistance) and
+    called a gate a base rate in fit; the tables now name nodes by their labels, the JSON by key."""
+    table = run_cli("sensitivity", "--cargo", "miR-155", "--outcome", "chemoresistance", "--top", "5").stdout
+    assert "strength hsa-miR-155-5p -> TP53INP1 changed in recipient cell (direction not stated)" in table
+    assert "base rate of hsa-miR-155-5p" in table and "gate of chemoresistance" in table
+    assert not re.search(r"hsa_miR|_changed|_induced|_repressed", table)
+    data = _json("sensitivity", "--cargo", "miR-155", "--outcome", "chemoresistance", "--top", "5")
+    assert {"hsa_miR_155_5p->TP53INP1_changed", "hsa_miR_155_5p"} <= {s["key"] for s in data["sensitivities"]}
+    explained = run_cli("explain", "--cargo", "miR-21", "--outcome", "metastasis").stdout
+    assert not re.search(r"hsa_miR|_changed|_induced|_repressed", explained)

@@ -156,6 +156,31 @@ def test_information_gain_by_hand(tiny_spec, tiny_config):
     assert [s.key for s in ranked] == ["miR_B"]
 
 
+def test_suggest_offers_only_measurable_cargo_that_tells_something_regression(reasoner):
+    """`suggest` ranked exosome populations ("tumour-derived exosome") first as cargo to measure
+    and listed candidates with 0 bits. It now offers exosomal cargo an assay measures, each with a
+    positive expected gain, and every such candidate."""
+    from exoreason.engine import EvidenceBatch
+
+    spec = reasoner.spec
+    populations = [n.key for n in spec.nodes if n.kind == "cargo" and not n.measurable]
+    assert sorted(populations) == ["cancer_stem_cell_exosome", "tumour_derived_exosome"]
+    # The populations would tell about angiogenesis, more than any molecule: left out all the same.
+    gains = {}
+    for key in [n.key for n in spec.nodes if n.kind == "cargo"]:
+        p = reasoner.engine.posterior_dict([key], {})[key]
+        present, absent = reasoner.engine.posteriors(["angiogenesis"], EvidenceBatch.rows([{key: 1.0}, {key: 0.0}]))[:, 0]
+        gains[key] = entropy(0.5) - p * entropy(float(present)) - (1 - p) * entropy(float(absent))
+    assert max(gains, key=gains.__getitem__) in populations
+    data = json.loads(run_cli("suggest", "--target", "angiogenesis", "--top", "50", "--format", "json").stdout)
+    offered = {s["key"]: s["information_gain"] for s in data["suggestions"]}
+    expected = {k: g for k, g in gains.items() if k not in populations and g > 1e-12}
+    assert offered.keys() == expected.keys()
+    assert all(offered[k] == pytest.approx(expected[k], abs=1e-9) and offered[k] > 0 for k in offered)
+    table = run_cli("suggest", "--target", "angiogenesis", "--top", "50").stdout
+    assert "exosome" not in table and len(table.splitlines()) == 2 + len(expected)
+
+
 def test_suggest_cli(tmp_path):
     done = run_cli("suggest", "--cargo", "miR-155", "--target", "metastasis", "--format", "json", "--top", "3")
     assert done.returncode == 0, done.stderr
@@ -266,3 +291,47 @@ def test_progress_bar_on_a_terminal_only(tmp_path):
     os.close(leader)
     assert process.returncode == 0
     assert b"100%" in seen and b"1,000 profiles" in seen
+
+
+@pytest.mark.parametrize(("word", "state"), [("no", False), ("absent", False), ("0", False), ("No", False),
+                                             ("yes", True), ("present", True), ("1", True)])
+def test_do_takes_the_words_observe_takes_regression(reasoner, word, state):
+    """`--observe EMT=no` worked but `--do EMT=no` was refused: --do now reads a state in the
+    same words, and answers as NODE=true or NODE=false does."""
+    assert reasoner.parse_do([f"EMT={word}"]) == {"EMT": state}
+    done = run_cli("infer", "--cargo", "miR-155", "--do", f"EMT={word}", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    same = run_cli("infer", "--cargo", "miR-155", "--do", f"EMT={'true' if state else 'false'}", "--format", "json")
+    assert json.loads(done.stdout)["outcomes"] == json.loads(same.stdout)["outcomes"]
+
+
+@pytest.mark.parametrize("value", ["0.5", "NA", ""])
+def test_do_refuses_a_reading_or_none(value):
+    """An intervention sets a state: a soft reading or an empty value is refused, in one line."""
+    assert_one_line_error(run_cli("infer", "--cargo", "miR-155", "--do", f"EMT={value}"), 2,
+                          f"bad --do 'EMT={value}'", "not a reading")
+
+
+def test_progress_of_a_batch_and_of_a_fit_share_one_status_line(tmp_path, reasoner, capsys):
+    """The batch's progress bar and fit's iterations were written by two progress displays of
+    their own; both are now the one status line, ended by a newline only if it was shown."""
+    import io
+
+    from exoreason.cohort import run_profiles
+    from exoreason.display import StatusLine
+
+    stream = io.StringIO()
+    status = StatusLine(enabled=True, stream=stream)
+    status.show("fold 1 of 5")
+    status.show("fold 2 of 5")
+    status.close()
+    assert stream.getvalue() == "\rexoreason: fold 1 of 5   \rexoreason: fold 2 of 5   \n"
+    quiet = io.StringIO()
+    StatusLine(enabled=False, stream=quiet).show("x")
+    StatusLine(enabled=True, stream=quiet).close()
+    assert quiet.getvalue() == ""
+    profiles = tmp_path / "p.csv"
+    profiles.write_text("id,miR-155\na,true\nb,false\n")
+    run_profiles(reasoner, profiles, tmp_path / "out.csv", progress=True)
+    err = capsys.readouterr().err
+    assert err == f"\rexoreason: [{'#' * 30}] 100%  2 profiles   \n"

@@ -26,11 +26,14 @@ HTML = b"<!DOCTYPE html><html><head><title>Welcome</title></head><body>Hello</bo
 
 
 @contextmanager
-def serving(status: int, media_type: str, body: bytes) -> Iterator[str]:
-    """A local HTTP server answering every request with one fixed answer; yields its base URL."""
+def serving(status: int, media_type: str, body: bytes, hits: list[str] | None = None) -> Iterator[str]:
+    """A local HTTP server answering every request with one fixed answer; yields its base URL.
+    ``hits`` collects the method of every request it answered."""
 
     class Fixed(BaseHTTPRequestHandler):
         def _answer(self) -> None:
+            if hits is not None:
+                hits.append(self.command)
             length = int(self.headers.get("Content-Length") or 0)
             if length:
                 self.rfile.read(length)
@@ -189,6 +192,16 @@ def test_push_refused_and_unknown_host_are_one_line():
     assert_one_line_error(run_cli("push", "--endpoint", url), 1, f"graph store {url} ", "connection refused")
     url = "http://no-such-host.invalid/store"
     assert_one_line_error(run_cli("push", "--endpoint", url), 1, f"graph store {url} ", "not found")
+
+
+@pytest.mark.parametrize(("status", "attempts"), [(501, 1), (505, 1), (503, 3)])
+def test_push_retries_a_passing_server_error_only_regression(status, attempts):
+    """`push` retried an HTTP 501 Not Implemented three times: a server that does not implement
+    the request answers it the same way however often asked. A 503 is still retried (twice)."""
+    hits: list[str] = []
+    with serving(status, "text/plain", b"no", hits) as base:
+        assert_one_line_error(run_cli("push", "--endpoint", f"{base}/store"), 1, f"HTTP {status}")
+    assert hits == ["PUT"] * attempts
 
 
 def test_push_to_a_url_that_is_not_one_is_bad_input():

@@ -415,3 +415,19 @@ def test_the_real_cohort_script_runs_on_a_slice(tmp_path):
         (n, s) for n in (10, 20) for s in ("literature", "fitted", "baseline")}
     text = script.section({"cohorts": [result]})
     assert text.startswith(script.START) and text.endswith(script.END) and "| 20 |" in text
+
+
+def test_evaluate_options_are_checked_by_the_library_before_anything_runs(tmp_path):
+    """Which evaluate options go together was decided in the command line; evaluation.check_options
+    decides it, naming every option that needs --folds, before the cohort is read."""
+    from exoreason.errors import InputError
+    from exoreason.evaluation import check_options
+
+    missing = tmp_path / "no-such-cohort.csv"
+    with pytest.raises(InputError, match=r"^--max-iterations and --prior-weight go with --folds \(they set"):
+        check_options(missing, folds=None, fold_options=["--max-iterations", "--prior-weight"])
+    check_options(missing, folds=3, fold_options=["--max-iterations", "--prior-weight"])
+    with pytest.raises(InputError, match="--predictions and --plot name the same file"):
+        check_options(missing, folds=None, predictions=tmp_path / "x.png", plot=tmp_path / "x.png")
+    done = run_cli("evaluate", str(missing), "--max-iterations", "5")
+    assert_one_line_error(done, 2, "--max-iterations goes with --folds")

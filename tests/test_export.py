@@ -103,7 +103,7 @@ def test_export_ontology_copies_and_force(tmp_path):
 
 def test_export_bad_input(tmp_path):
     assert_one_line_error(run_cli("export", "--format", "pdf", "--output", str(tmp_path / "x")), 2,
-                          "unknown export format 'pdf'")
+                          "'pdf' is not one of 'owl', 'ttl'")
     assert_one_line_error(run_cli("export", "--format", "bif", "--output", str(tmp_path / "no" / "x.bif")), 2,
                           "does not exist")
     assert list(tmp_path.iterdir()) == []

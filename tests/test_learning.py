@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 import tomllib
 import warnings
 
@@ -381,7 +382,7 @@ def test_unknown_columns_are_skipped_with_ignore_unknown(tmp_path):
     data = _write(tmp_path / "cohort.csv", ["id", "miR-155", "age", "metastasis"],
                   [[f"p{i}", "true" if i % 2 else "false", "61", "true" if i % 3 else "false"] for i in range(40)])
     out = tmp_path / "fitted.toml"
-    done = run_cli("fit", str(data), "--output", str(out), "--ignore-unknown")
+    done = run_cli("fit", str(data), "--output", str(out), "--ignore-unknown", "--all")
     assert done.returncode == 0, done.stderr
     assert "Skipped columns naming no node: 'age'." in done.stdout
     assert out.exists()
@@ -391,10 +392,36 @@ def test_unknown_columns_are_skipped_with_ignore_unknown(tmp_path):
     assert lines[0].startswith("Fitted ") and "(40 rows, observing 2 nodes)" in lines[0]
     header = next(line for line in lines if line.startswith("parameter"))
     assert header.split() == ["parameter", "literature", "fitted", "change", "concentration"]
-    assert any(line.startswith("base rate of hsa_miR_155_5p") and "0.500" in line for line in lines)
+    assert any(line.startswith("base rate of hsa-miR-155-5p") and "0.500" in line for line in lines)
     assert "Not informed by the data (no observed descendant)" in done.stdout
-    assert "strength EMT -> migration" in done.stdout
     assert f"Wrote {out}" in done.stdout
+
+
+def test_fit_reports_a_summary_by_labels_and_every_parameter_with_all_regression(tmp_path):
+    """`fit` printed ~195 rows named by internal keys (hsa_miR_155_5p, MMP13_induced); it now
+    prints the largest changes by the nodes' labels and counts the rest; --all lists every fitted
+    parameter, and the JSON and the written file hold every one."""
+    from exoreason.cli import FIT_ROWS
+
+    data = _write(tmp_path / "cohort.csv", ["id", "miR-155", "miR-21", "metastasis"],
+                  [[f"p{i}", "true" if i % 2 else "false", "true" if i % 5 else "false",
+                    "true" if i % 3 else "false"] for i in range(40)])
+    out = tmp_path / "fitted.toml"
+    fitted = json.loads(run_cli("fit", str(data), "--output", str(out), "--format", "json").stdout)["fitted"]
+    assert len(fitted) > FIT_ROWS
+
+    def table(stdout: str) -> list[str]:
+        lines = stdout.splitlines()
+        start = next(i for i, line in enumerate(lines) if line.startswith("parameter"))
+        return [line for line in lines[start + 1:lines.index("", start)] if not line.startswith("...")]
+
+    quiet = run_cli("fit", str(data), "--output", str(out), "--force").stdout
+    assert len(table(quiet)) == FIT_ROWS
+    assert f"... and {len(fitted) - FIT_ROWS} smaller changes (--all lists them" in quiet
+    every = run_cli("fit", str(data), "--output", str(out), "--force", "--all").stdout
+    assert len(table(every)) == len(fitted)
+    assert "base rate of hsa-miR-21-5p" in every
+    assert not re.search(r"hsa_miR|_induced|_repressed|_changed\b", quiet + every)
 
 
 def test_fit_refuses_to_overwrite_and_checks_its_options(tmp_path):
@@ -404,7 +431,7 @@ def test_fit_refuses_to_overwrite_and_checks_its_options(tmp_path):
     assert_one_line_error(run_cli("fit", str(data), "--output", str(out)), 2, "exists", "--force")
     assert out.read_text() == "mine"
     for option, value, needle in (("--max-iterations", "-1", "iterations"), ("--prior-weight", "-2", "prior weight"),
-                                  ("--format", "xml", "unknown format")):
+                                  ("--format", "xml", "'xml' is not one of 'table', 'json'")):
         assert_one_line_error(run_cli("fit", str(data), "--output", str(tmp_path / "x.toml"), option, value), 2, needle)
     assert_one_line_error(run_cli("fit", str(tmp_path / "none.csv"), "--output", str(tmp_path / "x.toml")), 2,
                           "cohort file not found")
@@ -557,10 +584,27 @@ def test_gene_effect_strengths_learn_from_cargo_and_outcomes_regression(reasoner
     assert result.theta[edge] - compiled.space.means[edge] > 0.1
 
 
-def test_infer_has_one_mechanism_for_fitted_parameters_regression():
-    """`--model` silently replaced --config and --cancer; fitted parameters are a --config file now."""
-    done = run_cli("infer", "--cargo", "miR-155", "--model", "fitted.json")
-    assert done.returncode == 2 and "--model" in done.stderr
+def test_infer_has_one_mechanism_for_fitted_parameters_regression(tmp_path, reasoner):
+    """`--model` silently replaced --config and --cancer; fitted parameters are a --config file
+    now: `infer --config FITTED` answers exactly as the fitted network does, and --cancer still
+    weighs it (the strengths the fit left to the formula)."""
+    data = _write(tmp_path / "cohort.csv", ["id", "miR-155", "chemoresistance"],
+                  [[f"p{i}", "true" if i % 2 else "false", "true" if i % 4 in (1, 2) else "false"] for i in range(60)])
+    fitted = tmp_path / "fitted.toml"
+    assert run_cli("fit", str(data), "--output", str(fitted)).returncode == 0
+    expected = Engine(fit(reasoner.compiled, read_cohort(data, reasoner)).network()).posterior_dict(
+        ["chemoresistance", "metastasis"], {"hsa_miR_155_5p": 1.0})
+    answer = json.loads(run_cli("infer", "--cargo", "miR-155", "--config", str(fitted), "--format", "json").stdout)
+    posteriors = {o["key"]: o["posterior"] for o in answer["outcomes"]}
+    assert posteriors["chemoresistance"] == pytest.approx(expected["chemoresistance"], abs=1e-9)
+    assert posteriors["metastasis"] == pytest.approx(expected["metastasis"], abs=1e-9)
+    literature = json.loads(run_cli("infer", "--cargo", "miR-155", "--format", "json").stdout)
+    assert {o["key"]: o["posterior"] for o in literature["outcomes"]}["chemoresistance"] != pytest.approx(
+        expected["chemoresistance"], abs=1e-6)
+    weighed = json.loads(run_cli("infer", "--cargo", "miR-21", "--config", str(fitted), "--cancer", "breast cancer",
+                                 "--format", "json").stdout)
+    plain = json.loads(run_cli("infer", "--cargo", "miR-21", "--config", str(fitted), "--format", "json").stdout)
+    assert weighed["context"] and weighed["outcomes"] != plain["outcomes"]
 
 
 # --- evaluation -------------------------------------------------------------------------------------
@@ -648,8 +692,8 @@ def test_evaluate_formats_plot_and_bad_input(tmp_path, reasoner):
     assert_one_line_error(run_cli("evaluate", str(data), "--plot", str(tmp_path / "c.gif")), 2, ".gif")
     assert_one_line_error(run_cli("evaluate", str(data), "--folds", "1"), 2, "--folds", "at least 2")
     assert_one_line_error(run_cli("evaluate", str(data), "--folds", "400"), 2, "more than the cohort's 300 rows")
-    assert_one_line_error(run_cli("evaluate", str(data), "--format", "xml"), 2, "unknown format")
-    assert_one_line_error(run_cli("evaluate", str(data), "--prior-weight", "0"), 2, "go with --folds")
+    assert_one_line_error(run_cli("evaluate", str(data), "--format", "xml"), 2, "'xml' is not one of 'table', 'json', 'csv'")
+    assert_one_line_error(run_cli("evaluate", str(data), "--prior-weight", "0"), 2, "--prior-weight goes with --folds")
     cargo_only = _write(tmp_path / "cargo.csv", ["id", "miR-155", "EMT"], [["a", "true", "0.4"]])
     assert_one_line_error(run_cli("evaluate", str(cargo_only)), 2, "no recorded outcome")
 

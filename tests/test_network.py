@@ -204,12 +204,32 @@ def test_a_cycle_is_a_build_error_naming_it():
         derive_network(Graph().parse(data=cyclic, format="turtle"))
 
 
-def test_promoting_and_inhibiting_one_child_is_a_build_error():
-    from exoreason.errors import BuildError
+def test_findings_of_opposite_signs_on_one_pair_are_weighed_by_belief():
+    """Conflicting findings on one pair (once context has separated cellular and exosomal
+    molecules): the side with the greater belief gives the edge its sign, the other is kept as
+    outweighed, and the edge's belief is the stronger side's given that not both are right."""
+    from exoreason.model import edge_belief
 
-    both = CASCADE_TTL + _claim(21, "t:E", "exo:inhibits", "t:D")
-    with pytest.raises(BuildError, match="E both inhibits and promotes D"):
-        derive_network(Graph().parse(data=both, format="turtle"))
+    params = load_parameters()
+    # One review statement each way (belief 0.5 each): the raising side keeps the edge.
+    tie = derive_network(Graph().parse(data=CASCADE_TTL + _claim(21, "t:E", "exo:inhibits", "t:D"),
+                                       format="turtle"))
+    edge = next(e for e in tie.edges if (e.parent, e.child) == ("E", "D"))
+    assert edge.sign == "+" and [f.finding.rsplit("/", 1)[-1] for f in edge.against] == ["c21"]
+    assert edge_belief(edge, params) == pytest.approx(0.5 * 0.5 / (1 - 0.25), abs=1e-12)
+    # Two distinct studies inhibit (belief 1 - (0.1 + 0.4 * 0.4) = 0.74) against one promoting.
+    stronger = CASCADE_TTL + _claim(21, "t:E", "exo:inhibits", "t:D") + _claim(22, "t:E", "exo:inhibits", "t:D")
+    spec = derive_network(Graph().parse(data=stronger, format="turtle"))
+    edge = next(e for e in spec.edges if (e.parent, e.child) == ("E", "D"))
+    assert edge.sign == "-"
+    assert {f.finding.rsplit("/", 1)[-1] for f in edge.findings} == {"c21", "c22"}
+    assert [f.finding.rsplit("/", 1)[-1] for f in edge.against] == ["c2"]
+    assert edge_belief(edge, params) == pytest.approx(0.74 * 0.5 / (1 - 0.37), abs=1e-12)
+    # The outweighed findings travel with the network file.
+    from exoreason.network import NetworkSpec
+
+    again = NetworkSpec.from_dict(spec.to_dict())
+    assert next(e for e in again.edges if e.key == "E->D").against == edge.against
 
 
 def test_the_same_network_from_a_sparql_server(private_oxigraph_server, tmp_path):
@@ -258,3 +278,25 @@ def test_build_from_an_unreachable_endpoint_is_one_line(tmp_path):
     done = run_cli("build", "--endpoint", "http://127.0.0.1:9/query", env={"EXOREASON_ONTOLOGY_DIR": str(copy)})
     assert_one_line_error(done, 1, "http://127.0.0.1:9/query")
     assert (copy / "exoreason-network.json").read_bytes() == (ONTOLOGY / "exoreason-network.json").read_bytes()
+
+
+def test_gene_effects_name_genes_with_their_common_name_regression():
+    """RANKL appeared only as TNFSF11. A gene-effect node now names each gene by its symbol and
+    the common name the graph gives it (an exact synonym), and not by a mere respelling (MMP-13)."""
+    spec = Reasoner.from_files().spec
+    labels = {n.key: n.label for n in spec.nodes}
+    assert labels["MMP13_MMP2_MMP9_TNFSF11_induced"] == "MMP13, MMP2, MMP9 and TNFSF11 (RANKL) induced in recipient cell"
+    assert labels["CDH5_CTNND1_TJP1_repressed"] == (
+        "CDH5 (VE-cadherin), CTNND1 (p120-catenin) and TJP1 (ZO-1) repressed in recipient cell")
+    assert labels["PTEN_repressed"] == "PTEN repressed in recipient cell"
+    out = run_cli("infer", "--cargo", "miR-21").stdout
+    assert "hsa-miR-21-5p -> MMP13, MMP2, MMP9 and TNFSF11 (RANKL) induced in recipient cell -> metastasis" in out
+
+
+def test_exosome_populations_are_cargo_that_no_assay_measures():
+    """Tumour-derived and CSC-derived exosomes are observable as cargo, but not measurable cargo;
+    the network file records which cargo nodes are populations."""
+    spec = Reasoner.from_files().spec
+    assert {n.key for n in spec.nodes if n.population} == {"cancer_stem_cell_exosome", "tumour_derived_exosome"}
+    assert all(n.measurable == (n.kind == "cargo" and not n.population) for n in spec.nodes)
+    assert sum(n.measurable for n in spec.nodes) == sum(n.kind == "cargo" for n in spec.nodes) - 2

@@ -78,7 +78,7 @@ def test_explain_prints_paths_with_findings():
     assert "path 1, promotes: hsa-miR-155-5p -> TP53INP1 changed in recipient cell (direction not stated) -> chemoresistance" in out
     # one in vitro study (ref 27, which the review calls in vitro): strength 0.60
     assert ("hsa-miR-155-5p -> TP53INP1 changed in recipient cell (direction not stated): strength 0.30; Table 3, ref 27, "
-            "PMID 28198398 (in vitro) [note]") in out
+            "PMID 28198398 (in vitro) [note 1]") in out
     assert "not clinical predictions" in out
     verbose = run_cli("explain", "--cargo", "miR-155", "--outcome", "chemoresistance", "--verbose").stdout
     assert ("Table 3; review ref 27; MicroRNA-155 controls exosome synthesis and promotes gemcitabine resistance "
@@ -421,3 +421,48 @@ def test_posterior_picture_rows_follow_the_table(reasoner):
     (ax,) = posteriors_figure(result).axes
     labels = [t.get_text() for t in reversed(ax.get_yticklabels())]
     assert labels == [o.label for o in result.rows]
+
+
+def test_explanation_legend_says_what_each_kind_of_box_is_regression(reasoner):
+    """The legend called every grey box "target gene repressed", also where the gene is induced
+    (MMP13 ... TNFSF11 induced) or its direction not stated, and named no tumour state (green
+    boxes such as "hsa-miR-200c-3p in tumour cells"). It now names each kind of box the picture
+    draws, in words true of every box of that kind, and only those kinds."""
+    from matplotlib.colors import to_hex
+
+    from exoreason.plots import explanation_figure
+
+    figure = explanation_figure(reasoner, ["miR-21", "miR-200c"], "metastasis")
+    (ax,) = figure.axes
+    kinds = {n.key: n.kind for n in reasoner.spec.nodes}
+    drawn = {t.get_gid().removeprefix("node:"): to_hex(t.get_bbox_patch().get_facecolor())
+             for t in ax.texts if (t.get_gid() or "").startswith("node:")}
+    assert {kinds[k] for k in drawn} == {"cargo", "gene_effect", "state", "process", "outcome"}
+    assert "MMP13_MMP2_MMP9_TNFSF11_induced" in drawn
+    legend = figure.legends[0]
+    named = {to_hex(h.get_facecolor()): t.get_text() for h, t in zip(legend.legend_handles, legend.get_texts(), strict=True)
+             if hasattr(h, "get_facecolor") and to_hex(h.get_facecolor()) != "#ffffff"}
+    assert set(drawn.values()) == set(named)
+    texts = " ".join(named.values())
+    assert "repressed" not in texts and "target gene changed in the recipient cell" in texts
+    assert "tumour state" in texts
+    only = explanation_figure(reasoner, ["miR-155"], "chemoresistance")
+    assert "tumour state" not in " ".join(t.get_text() for t in only.legends[0].get_texts())
+
+
+def test_no_value_of_the_intervention_plot_lies_under_its_legend_regression(reasoner):
+    """In the `--do` posterior plot a value beside a long bar ("0.500 -> 1.000 (+0.500); do:
+    1.000" for an observed outcome) ran past the axes under the legend. Every value now ends
+    inside the axes, left of the legend."""
+    from exoreason.plots import posteriors_figure
+
+    evidence, names = reasoner.evidence_from_names(["miR-21"], (), ["metastasis=true"])
+    figure = posteriors_figure(reasoner.infer(evidence, names, do={"EMT": False}))
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    (ax,) = figure.axes
+    legend = ax.get_legend().get_window_extent(renderer)
+    frame = ax.get_window_extent(renderer)
+    values = [t.get_window_extent(renderer) for t in ax.texts]
+    assert any("do: " in t.get_text() for t in ax.texts)
+    assert all(box.x1 <= frame.x1 and not _overlap(box, legend) for box in values)

@@ -315,3 +315,77 @@ def test_coverage_tsv_is_plain_values_like_csv_regression():
     as_csv = list(csv.reader(csv_text.stdout.strip().splitlines()))
     assert as_tsv == as_csv
     assert as_tsv[0] == ["source", "findings"] and ["Abstract", as_tsv[1][1]] == as_tsv[1]
+
+
+# --- one job per module (issue 23) ---------------------------------------------------------------
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "exoreason"
+
+
+def _imports(module: str) -> dict[str, set[str]]:
+    """{imported module: names} of every ``from .X import ...`` in a module, wherever it stands."""
+    import ast
+
+    found: dict[str, set[str]] = {}
+    for node in ast.walk(ast.parse((SRC / f"{module}.py").read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module:
+            found.setdefault(node.module, set()).update(alias.name for alias in node.names)
+    return found
+
+
+@pytest.mark.parametrize("module", ["explanation", "export", "plots", "uncertainty", "evaluation"])
+def test_rendering_is_imported_from_its_own_modules_not_from_the_reasoner(module):
+    """explanation, export, plots, uncertainty and evaluation took rendering helpers and the
+    answer's classes from inference.py, beside the Reasoner; they now take them from present.py,
+    results.py and display.py, and from inference at most the Reasoner."""
+    assert _imports(module).get("inference", set()) <= {"Reasoner"}
+
+
+def test_the_reasoner_module_re_exports_what_it_held():
+    """Imports written before the split keep working: every name inference.py had is there, the
+    same object as in its new home."""
+    import exoreason.display as display
+    import exoreason.inference as inference
+    import exoreason.present as present
+    import exoreason.results as results
+
+    for name in ("DISCLAIMER", "ARROWS", "NOTE_MARK", "PATHS_SHOWN", "EdgeStep", "EvidenceEffect", "InferenceResult",
+                 "OutcomePosterior", "cite", "closing_lines", "edge_lines", "effect_lines", "finding_record",
+                 "finding_summary", "path_sign", "path_text", "short_citation", "strongest", "Reasoner"):
+        assert name in inference.__all__ and hasattr(inference, name), name
+        home = next((m for m in (display, present, results) if name in m.__all__), inference)
+        assert getattr(inference, name) is getattr(home, name), name
+    assert set(present.__all__).isdisjoint(results.__all__)
+
+
+def test_one_engine_per_network_is_found_in_one_place(reasoner):
+    """`engine if engine is not None and engine.compiled is compiled else Engine(compiled)` stood
+    in learning, evaluation and uncertainty; engine_for is its one home, and no module repeats it."""
+    from exoreason.engine import Engine, engine_for
+
+    assert engine_for(reasoner.compiled, reasoner.engine) is reasoner.engine
+    other = engine_for(reasoner.compiled)
+    assert isinstance(other, Engine) and other is not reasoner.engine and other.compiled is reasoner.compiled
+    assert engine_for(reasoner.compiled.with_tables({}), reasoner.engine) is not reasoner.engine
+    for path in SRC.glob("*.py"):
+        if path.name != "engine.py":
+            assert "else Engine(" not in path.read_text(), path.name
+
+
+def test_cohorts_progress_and_name_suggestions_have_one_home_each():
+    """The cohort was split between learning.py and cohort.py, difflib suggestions written five
+    times, progress display twice, the ancestor closure three times: each now has one home."""
+    import exoreason.cohort as cohort
+    import exoreason.learning as learning
+
+    assert learning.Cohort is cohort.Cohort and learning.read_cohort is cohort.read_cohort
+    assert cohort.Cohort.__module__ == "exoreason.cohort" and cohort.read_cohort.__module__ == "exoreason.cohort"
+    assert "class Cohort" not in (SRC / "learning.py").read_text()
+    for path in SRC.glob("*.py"):
+        text = path.read_text()
+        if path.name != "errors.py":
+            assert "get_close_matches" not in text, path.name
+        if path.name != "display.py":
+            assert "\\rexoreason" not in text, path.name
+        if path.name != "network.py":
+            assert "stack.pop()" not in text, path.name

@@ -274,7 +274,7 @@ def test_cli_sensitivity_rests_on_the_mir155_finding():
     (["sensitivity", "--cargo", "miR-155", "--outcome", "chemoresistanse"], ["unknown outcome 'chemoresistanse'",
                                                                               "closest: chemoresistance"]),
     (["sensitivity", "--cargo", "miR-155", "--outcome", "chemoresistance", "--top", "0"], ["--top", "0"]),
-    (["sensitivity", "--cargo", "miR-155", "--outcome", "chemoresistance", "--format", "xml"], ["unknown format"]),
+    (["sensitivity", "--cargo", "miR-155", "--outcome", "chemoresistance", "--format", "xml"], ["'xml' is not one of 'table', 'json'"]),
 ])
 def test_cli_bad_input(args, needles):
     assert_one_line_error(run_cli(*args), 2, *needles)

@@ -29,11 +29,11 @@ __version__ = "0.2.0"
 _EXPORTS: dict[str, str] = {
     # inference
     "Reasoner": "inference",
-    "InferenceResult": "inference",
-    "OutcomePosterior": "inference",
-    "EdgeStep": "inference",
-    "EvidenceEffect": "inference",
-    "DISCLAIMER": "inference",
+    "InferenceResult": "results",
+    "OutcomePosterior": "results",
+    "EdgeStep": "results",
+    "EvidenceEffect": "results",
+    "DISCLAIMER": "display",
     # the graph and SPARQL
     "load_graph": "api",
     "query_frame": "api",
@@ -49,10 +49,11 @@ _EXPORTS: dict[str, str] = {
     "run_profiles": "cohort",
     "suggest": "information",
     "Suggestion": "information",
+    "Suggestions": "information",
     "fit": "learning",
     "FitResult": "learning",
-    "Cohort": "learning",
-    "read_cohort": "learning",
+    "Cohort": "cohort",
+    "read_cohort": "cohort",
     "parameters_toml": "learning",
     "forward_sample": "learning",
     "evaluate": "evaluation",
@@ -111,6 +112,7 @@ __all__ = [
     "QueryResult",
     "Reasoner",
     "Suggestion",
+    "Suggestions",
     "ValidationFailure",
     "__version__",
     "evaluate",
@@ -140,7 +142,8 @@ __all__ = [
 
 if TYPE_CHECKING:  # for type checkers and IDEs only; at run time names load lazily
     from .api import infer_frame, load_graph, query_frame
-    from .cohort import run_profiles
+    from .cohort import Cohort, read_cohort, run_profiles
+    from .display import DISCLAIMER
     from .engine import Engine, EvidenceBatch
     from .errors import (
         BuildError,
@@ -157,16 +160,9 @@ if TYPE_CHECKING:  # for type checkers and IDEs only; at run time names load laz
     from .evaluation import Evaluation, OutcomeScore, evaluate
     from .explanation import Explanation, explain
     from .export import network_dot, network_graph
-    from .inference import (
-        DISCLAIMER,
-        EdgeStep,
-        EvidenceEffect,
-        InferenceResult,
-        OutcomePosterior,
-        Reasoner,
-    )
-    from .information import Suggestion, suggest
-    from .learning import Cohort, FitResult, fit, forward_sample, parameters_toml, read_cohort
+    from .inference import Reasoner
+    from .information import Suggestion, Suggestions, suggest
+    from .learning import FitResult, fit, forward_sample, parameters_toml
     from .network import NetworkSpec, load_network
     from .plots import (
         Picture,
@@ -176,6 +172,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs only; at run time names load laz
         plot_posteriors,
     )
     from .query import NamedQuery, QueryResult, list_queries, load_named_query, run_query
+    from .results import EdgeStep, EvidenceEffect, InferenceResult, OutcomePosterior
 
 
 def __getattr__(name: str) -> Any:

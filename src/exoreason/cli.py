@@ -8,9 +8,10 @@ owlready2) are imported inside the functions that need them, so ``--help`` is in
 # No `from __future__ import annotations` here: typer would then evaluate every command's
 # annotation strings at each start, a tenth of a cold `exoreason query`.
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
 
@@ -35,9 +36,13 @@ app = typer.Typer(
 
 _DEBUG = False
 
+#: How many of the largest changes `fit` lists without --all.
+FIT_ROWS = 15
+
 Cargo = Annotated[list[str], typer.Option("--cargo", "-c", help="Cargo observed present in exosomes (any name: miR-155, hsa-miR-155-5p, MIR155). Repeatable.")]
 Absent = Annotated[list[str], typer.Option("--absent", "-a", help="Cargo measured and found absent. Repeatable.")]
 Cancer = Annotated[str | None, typer.Option("--cancer", help="Cancer type asked about (e.g. PDAC, 'lung cancer'): findings from other cancer types count for less.")]
+Sources = Annotated[str | None, typer.Option("--sources", metavar="ID,ID", help="Only the findings of these sources (ids from `exoreason query sources`: review, a primary study's, a database release's); the network is derived from them alone. Default: every source.")]
 Config = Annotated[Path | None, typer.Option("--config", help="TOML file overriding network parameters (see parameters.toml), such as one written by `exoreason fit`.")]
 Output = Annotated[Path, typer.Option("--output", "-o", help="File to write (whole or not at all).")]
 Force = Annotated[bool, typer.Option("--force", help="Overwrite an existing output file.")]
@@ -49,9 +54,65 @@ Prior = Annotated[list[str], typer.Option("--prior", metavar="NODE=P", help="A p
 Plot = Annotated[Path | None, typer.Option("--plot", help="Also draw the answer to FILE.png, FILE.svg or FILE.pdf (written whole or not at all; --force overwrites).")]
 
 
-def _lowercase(value: str | None) -> str | None:
-    """--format values are case-insensitive: JSON, Json and json are the same."""
-    return value.strip().lower() if isinstance(value, str) else value
+class AnswerFormat(StrEnum):
+    """--format of a command answering one question."""
+
+    table = "table"
+    json = "json"
+
+
+class InferFormat(StrEnum):
+    """--format of infer: a table (one query), JSON (either), CSV (--profiles)."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class ScoreFormat(StrEnum):
+    """--format of evaluate."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class RowFormat(StrEnum):
+    """--format of a report of rows (coverage)."""
+
+    table = "table"
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
+
+
+class QueryFormat(StrEnum):
+    """--format of query: rows (SELECT, ASK) or a graph (CONSTRUCT, DESCRIBE); which suits the
+    query is checked by :func:`exoreason.query.check_format`."""
+
+    table = "table"
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
+    ttl = "ttl"
+    nt = "nt"
+    jsonld = "jsonld"
+
+
+class ExportFormat(StrEnum):
+    """--format of export (:data:`exoreason.export.EXPORT_FORMATS`)."""
+
+    owl = "owl"
+    ttl = "ttl"
+    bif = "bif"
+    xmlbif = "xmlbif"
+    dot = "dot"
+    graphml = "graphml"
+    kgx = "kgx"
+
+
+#: A --format answering one question: table or json, in any case.
+Format = Annotated[AnswerFormat, typer.Option("--format", "-f", case_sensitive=False, help="table or json.")]
 
 
 def _version(value: bool) -> None:
@@ -81,13 +142,42 @@ def _root(
 def build(
     check: Annotated[bool, typer.Option("--check", help="Only report whether the committed release files are current (exit 1 if stale).")] = False,
     endpoint: Annotated[str | None, typer.Option("--endpoint", help="Derive the network from the graph a SPARQL server holds (after `exoreason push`), by the same queries; writes the network file only.")] = None,
+    sources: Sources = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="With --sources: write the network of those sources here (the release files always hold every source).")] = None,
+    force: Force = False,
 ) -> None:
-    """Regenerate ontology/exoreason.owl, exoreason-kg.ttl and the network from the edit file and templates.
+    """Regenerate ontology/exoreason.owl, exoreason-kg.ttl and the network from the edit file and
+    every source's templates (ontology/templates/ is the review; ontology/sources/<id>/ the others).
 
+    With --sources, derive the network of the named sources' findings alone and report it (write it
+    with --output); the release files are left as they are.
+
+    \b
     Example: exoreason build --check
+    Example: exoreason build --sources review --output review-network.json
     """
     from .build import build as run_build
     from .build import stale_files
+
+    if sources is not None:
+        from .build import network_for_sources, parse_sources
+        from .files import check_writable, write_output
+        from .network import network_json
+
+        if check or endpoint:
+            raise InputError("--sources derives the network of the named sources locally; it does not go "
+                             "with --check or --endpoint")
+        if output is not None:
+            check_writable(output, force)
+        spec = network_for_sources(parse_sources(sources) or [])
+        typer.echo(f"network of {sources}: {len(spec.nodes)} nodes, {len(spec.edges)} edges")
+        _left_out(spec)
+        if output is not None:
+            write_output(output, network_json(spec), force)
+            typer.echo(f"wrote {output}")
+        return
+    if output is not None:
+        raise InputError("--output goes with --sources (a plain build writes the release files)")
 
     if endpoint is not None:
         from .build import build_from_endpoint
@@ -140,32 +230,39 @@ def _left_out(spec: object) -> None:
 def validate(
     no_reasoner: Annotated[bool, typer.Option("--no-reasoner", help="Skip HermiT (no Java needed).")] = False,
 ) -> None:
-    """Check the built ontology: HermiT consistency and satisfiability, and every *-violation query.
+    """Check the built ontology: HermiT consistency and satisfiability, and every *-violation query;
+    list the findings that disagree on a direction (sign-conflicts), which are not failures.
 
     Example: exoreason validate --no-reasoner
     """
+    from .network import conflict_record, describe_conflict
     from .validate import validate as run_validate
 
     report = run_validate(reasoner=not no_reasoner)
     if report.hermit is not None:
         typer.echo(f"HermiT: consistent, no unsatisfiable class ({report.hermit.seconds:.1f} s)")
     typer.echo("violation queries: no rows")
+    typer.echo(f"conflicting findings (sign-conflicts; the network combines them, README 'Conflicting findings'): "
+               f"{len(report.conflicts) or 'none'}")
+    for row in report.conflicts:
+        record = conflict_record(row)
+        target = row.get("objectLabel") or row["object"]
+        typer.echo(f"  {target}: {describe_conflict(record)}")
 
 
 @app.command()
 def coverage(
-    fmt: Annotated[str, typer.Option("--format", "-f", callback=_lowercase, help="table, csv, tsv or json.")] = "table",
+    fmt: Annotated[RowFormat, typer.Option("--format", "-f", case_sensitive=False, help="table, csv, tsv or json.")] = RowFormat.table,
 ) -> None:
     """Count curated findings per source section of the review, and list findings lacking provenance.
 
     Example: exoreason coverage --format tsv
     """
-    from .query import check_format, load_named_query, run_query
+    from .query import load_named_query, run_query
 
-    fmt = check_format(fmt, "SELECT")
     counts = run_query(None, load_named_query("coverage").text)
     # a report: its tsv is plain values, like its csv (not the W3C SPARQL TSV of `query`)
-    typer.echo(counts.plain_tsv() if fmt == "tsv" else counts.render(fmt))
+    typer.echo(counts.plain_tsv() if fmt == RowFormat.tsv else counts.render(fmt.value))
     missing = run_query(None, load_named_query("finding-provenance-violation").text)
     if missing.rows:
         typer.echo(missing.render("table"), err=True)
@@ -194,7 +291,7 @@ def _query_help() -> str:
 @app.command(help=_query_help())
 def query(
     spec: Annotated[str | None, typer.Argument(help="A .rq file, the name of a query in queries/, or SPARQL text.")] = None,
-    fmt: Annotated[str | None, typer.Option("--format", "-f", help="Rows: table (default), csv, tsv or json (W3C SPARQL results JSON). Graphs (CONSTRUCT, DESCRIBE): ttl (default), nt or jsonld. Any case.")] = None,
+    fmt: Annotated[QueryFormat | None, typer.Option("--format", "-f", case_sensitive=False, help="Rows: table (default), csv, tsv or json (W3C SPARQL results JSON). Graphs (CONSTRUCT, DESCRIBE): ttl (default), nt or jsonld. Any case.")] = None,
     bind: Annotated[list[str], typer.Option("--bind", "-b", help="NAME=VALUE: bind a variable to an RDF term: an IRI <...>, a CURIE of a predefined prefix (miRBase:MIMAT0000646, GO:0001837, exo:Metastasis), an integer, or else a string (a name such as miR-155). Repeatable.")] = [],  # noqa: B006
     endpoint: Endpoint = None,
     list_: Annotated[bool, typer.Option("--list", help="List the named queries, grouped (questions, checks, network), with the question each answers.")] = False,
@@ -203,6 +300,7 @@ def query(
     retries: Annotated[int, typer.Option("--retries", help="Retries of an endpoint request that failed for a passing reason (unreachable, HTTP 5xx), with doubling waits.")] = 2,
     allow_update: Annotated[bool, typer.Option("--allow-update", help="Send a SPARQL Update to the --endpoint (its update service, e.g. http://HOST:PORT/update). The embedded graph is never changed.")] = False,
     reason: Annotated[bool, typer.Option("--reason", help="Answer over the graph plus what OWL entails (its OWL 2 RL closure, built by `exoreason build`): subclasses, inverse relations, super-properties.")] = False,
+    sources: Sources = None,
 ) -> None:
     from .query import (
         GROUPS,
@@ -239,7 +337,7 @@ def query(
         run_update(endpoint, named.text, timeout)
         typer.echo(f"update applied at {endpoint}")
         return
-    fmt = check_format(fmt or ("ttl" if shape.answers_graph else "table"), shape.form)
+    answer = check_format(fmt.value if fmt else "ttl" if shape.answers_graph else "table", shape.form)
     if not timeout > 0:
         raise InputError(f"--timeout must be positive, got {timeout:g}")
     if retries < 0:
@@ -248,14 +346,22 @@ def query(
         raise InputError("--reason works on the embedded graph; `exoreason push --reason` loads the "
                          "entailed graph into a server")
     bindings = dict(parse_binding(b) for b in bind)
-    source = None
+    source: Any = None
+    if sources is not None:
+        if endpoint or reason:
+            raise InputError("--sources builds the graph of the named sources locally; it does not go with "
+                             "--endpoint or --reason")
+        from .build import graph_for_sources, parse_sources
+        from .query import store_from_graph
+
+        source = store_from_graph(graph_for_sources(parse_sources(sources) or []))
     if reason:
         from .query import release_store
 
         source = release_store(reason=True)
     result = run_query(source, named.text, bindings=bindings, endpoint=endpoint, allow_remote=allow_remote,
                        timeout=timeout, embedded_timeout=None if endpoint else timeout, retries=retries)
-    typer.echo(result.render(fmt))
+    typer.echo(result.render(answer))
 
 
 @app.command()
@@ -283,9 +389,10 @@ def infer(
     absent: Absent = [],  # noqa: B006
     observe: Observe = [],  # noqa: B006
     cancer: Cancer = None,
-    fmt: Annotated[str | None, typer.Option("--format", "-f", callback=_lowercase, help="table or json (one profile); csv or json (--profiles).")] = None,
+    fmt: Annotated[InferFormat | None, typer.Option("--format", "-f", case_sensitive=False, help="table or json (one profile); csv or json (--profiles).")] = None,
     config: Config = None,
     prior: Prior = [],  # noqa: B006
+    sources: Sources = None,
     profiles: Annotated[Path | None, typer.Option("--profiles", help="A cohort file (comma, tab or semicolon separated): an id column and one column per observed node; see above.")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="With --profiles: write here (whole or not at all) instead of stdout.")] = None,
     id_column: Annotated[str | None, typer.Option("--id-column", help="With --profiles: the id column's name, if not id, sample, sample_id, patient or patient_id (any case; spaces and underscores alike).")] = None,
@@ -301,13 +408,15 @@ def infer(
     samples: Annotated[str | None, typer.Option("--samples", metavar="N", help="With --intervals: how many parameter samples (default 1000).")] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="With --intervals: seed of the sampler (default 0); the same seed gives the same intervals.")] = None,
     plot: Plot = None,
+    every_row: Annotated[bool, typer.Option("--all", help="List every process and outcome, not only those the evidence moved (JSON always lists every one).")] = False,
 ) -> None:
     """Prior and posterior of metastasis, chemoresistance, recurrence and the processes behind them,
     given the cargo observed in exosomes, with the paths and findings behind the answer.
 
-    The table lists outcomes, then processes, each by the size of its odds ratio; then, for each row
-    the evidence moved, the paths from each observation (-> promotes, -| inhibits, => is required for) and each edge
-    once with its strength and findings ([note]: a curator note qualifies them).
+    The table lists the outcomes, then the processes, the evidence moved (--all: every one), each
+    by the size of its odds ratio; then, for each outcome it moved, the paths from each observation
+    (-> promotes, -| inhibits, => is required for) and each edge once with its strength and findings
+    ([note N]: curator note N qualifies them; --show-notes prints each once).
 
     A reading given as NAME:Q or NODE=Q (e.g. miR-155:0.9) with Q strictly between 0 and 1 is a
     likelihood: Q/(1-Q) is how much more likely the reading is if the node is present than if it
@@ -328,75 +437,54 @@ def infer(
     Example: exoreason infer --profiles examples/cohort.csv --with-prior
     Example: exoreason infer --profiles examples/cohort-ct.tsv --threshold '<=35'
     """
+    from .cohort import infer_format
+
+    given = {"--cargo": cargo, "--absent": absent, "--observe": observe, "--do": do, "--intervals": intervals,
+             "--samples": samples is not None, "--seed": seed is not None, "--plot": plot is not None,
+             "--verbose": verbose, "--show-notes": show_notes, "--all": every_row, "--output": output is not None,
+             "--id-column": id_column is not None, "--ignore-unknown": ignore_unknown, "--threshold": threshold,
+             "--threshold-all": threshold_all is not None, "--with-prior": with_prior}
+    answer = infer_format({name for name, value in given.items() if value}, profiles is not None, fmt)
     if plot is not None:
         from .plots import check_picture_path
 
         check_picture_path(plot, force)  # a bad extension or directory fails before any inference
-        if profiles is not None:
-            raise InputError("--plot draws a single query, not --profiles")
-    cohort_options = {"--id-column": id_column is not None, "--ignore-unknown": ignore_unknown,
-                      "--threshold": bool(threshold), "--threshold-all": threshold_all is not None,
-                      "--with-prior": with_prior}
-    if profiles is None and any(cohort_options.values()):
-        used = next(name for name, given in cohort_options.items() if given)
-        raise InputError(f"{used} goes with --profiles")
-    if profiles is not None and (verbose or show_notes):
-        raise InputError("--verbose and --show-notes shape the explanation of a single query, not --profiles")
     thresholds = _thresholds(threshold, threshold_all)
-    from .inference import PATHS_SHOWN, Reasoner
+    from .results import PATHS_SHOWN
 
-    reasoner = Reasoner.from_files(config=config, cancer=cancer, priors=prior)
     if profiles is not None:
-        if cargo or absent or do or observe:
-            raise InputError("--profiles cannot be combined with --cargo, --absent, --observe or --do")
-        if intervals or samples is not None or seed is not None:
-            raise InputError("--intervals is for a single query, not --profiles")
+        reasoner = _model(config, cancer, prior, sources)
         from .cohort import run_profiles
 
-        summary = run_profiles(reasoner, profiles, output, fmt or "csv", force=force, id_column=id_column,
+        summary = run_profiles(reasoner, profiles, output, answer, force=force, id_column=id_column,
                                ignore_unknown=ignore_unknown, thresholds=thresholds, with_prior=with_prior,
                                warn=lambda message: typer.echo(f"exoreason: warning: {message}", err=True))
         _show_cutoffs(summary.cutoffs)
         if output is not None:
             typer.echo(f"wrote {output}", err=True)
         return
-    if output is not None:
-        raise InputError("--output is for --profiles; redirect the output of a single query instead")
-    fmt = fmt or "table"
-    if fmt not in ("table", "json"):
-        raise InputError(f"unknown format {fmt!r}; use table or json")
-    evidence, names = reasoner.evidence_from_names(cargo, absent, observe)
+    reasoner, evidence, names, _ = _question(config, cancer, prior, cargo, absent, observe, sources=sources)
     interventions = reasoner.parse_do(do) if do else None
-    result = reasoner.infer(evidence, names, do=interventions, paths=None if verbose else PATHS_SHOWN)
     _notes(reasoner)
+    result = reasoner.infer(evidence, names, do=interventions, paths=None if verbose else PATHS_SHOWN)
     if intervals:
         from .uncertainty import with_intervals
 
         result = with_intervals(result, reasoner.compiled, _sample_count(samples), 0 if seed is None else seed,
                                 engine=reasoner.engine)
-    elif samples is not None or seed is not None:
-        raise InputError("--samples and --seed go with --intervals")
     if plot is not None:
         from .plots import plot_posteriors
 
         plot_posteriors(result, plot, force=force)
-    typer.echo(result.to_json() if fmt == "json" else result.render_table(verbose, show_notes))
+    typer.echo(result.to_json() if answer == "json" else result.render_table(verbose, show_notes, every_row))
     if plot is not None:
         typer.echo(f"wrote {plot}", err=True)
 
 
 def _thresholds(threshold: list[str], threshold_all: str | None) -> "list[Threshold]":
-    """The --threshold rules and the --threshold-all one (for every measured column without its own)."""
-    from .evidence import parse_threshold, parse_threshold_all
+    from .evidence import parse_thresholds
 
-    rules = [parse_threshold(text) for text in threshold]
-    if threshold_all is not None:
-        every = [t for t in rules if t.column is None]
-        if every:
-            raise InputError(f"--threshold {every[0].rule()} and --threshold-all {threshold_all} both set the rule "
-                             "for every measured column; give one")
-        rules.append(parse_threshold_all(threshold_all))
-    return rules
+    return parse_thresholds(threshold, threshold_all)
 
 
 def _show_cutoffs(cutoffs: "Sequence[Cutoff]") -> None:
@@ -406,18 +494,41 @@ def _show_cutoffs(cutoffs: "Sequence[Cutoff]") -> None:
                    + "; ".join(f"{c.column} {c.threshold.cutoff()}" for c in cutoffs), err=True)
 
 
-def _cohort_reasoner(config: Path | None, cancer: str | None, prior: Sequence[str]) -> "Reasoner":
-    """The model a cohort is fitted to or scored with: the one place its parameters are made (the
-    defaults or --config, weighed for --cancer, with a population's --prior)."""
+def _model(config: Path | None, cancer: str | None = None, prior: Sequence[str] = (),
+           sources: str | None = None) -> "Reasoner":
+    """The model every command answers with: the one place its parameters are made (the defaults
+    or --config, weighed for --cancer, with a population's --prior), on the network of every
+    source or of those --sources names."""
+    from .build import parse_sources
     from .inference import Reasoner
 
-    return Reasoner.from_files(config=config, cancer=cancer, priors=prior)
+    return Reasoner.from_files(config=config, cancer=cancer, priors=prior, sources=parse_sources(sources))
 
 
-def _notes(reasoner: object) -> None:
-    """How names were read, where that is worth saying (a related synonym), on stderr."""
-    for note in getattr(reasoner, "notes", []):
-        typer.echo(f"exoreason: note: {note}", err=True)
+class _Question(NamedTuple):
+    reasoner: "Reasoner"
+    evidence: dict[str, float]
+    names: dict[str, str]
+    key: str  # the process or outcome asked about ("" if none)
+
+
+def _question(config: Path | None, cancer: str | None, prior: Sequence[str], cargo: Sequence[str],
+              absent: Sequence[str], observe: Sequence[str], asked: str | None = None,
+              sources: str | None = None) -> _Question:
+    """What every command answering a question starts with: the model, the observations by node
+    (and the names they were given by), and the node asked about; how names were read is noted
+    on stderr."""
+    reasoner = _model(config, cancer, prior, sources)
+    key = reasoner.resolve_outcome(asked) if asked is not None else ""
+    evidence, names = reasoner.evidence_from_names(cargo, absent, observe)
+    _notes(reasoner)
+    return _Question(reasoner, evidence, names, key)
+
+
+def _notes(reasoner: "Reasoner") -> None:
+    """How names were read, where that is worth saying (a related synonym), on stderr, each once."""
+    while reasoner.notes:
+        typer.echo(f"exoreason: note: {reasoner.notes.pop(0)}", err=True)
 
 
 def _sample_count(text: str | None) -> int:
@@ -440,38 +551,22 @@ def suggest(
     absent: Absent = [],  # noqa: B006
     observe: Observe = [],  # noqa: B006
     top: Annotated[int, typer.Option("--top", help="How many candidates to show.")] = 5,
-    fmt: Annotated[str, typer.Option("--format", "-f", callback=_lowercase, help="table or json.")] = "table",
+    fmt: Format = AnswerFormat.table,
     cancer: Cancer = None,
     config: Config = None,
     prior: Prior = [],  # noqa: B006
 ) -> None:
-    """What to measure next: the unobserved cargo ranked by expected information gain about a target.
+    """What to measure next: the unobserved exosomal cargo ranked by expected information gain about
+    a target (exosome populations, which no assay of a sample's exosomes measures, and cargo that
+    would tell nothing are left out).
 
     Example: exoreason suggest --cargo miR-155 --target metastasis --top 3
     """
-    import json
-
-    from .inference import Reasoner
     from .information import suggest as run_suggest
 
-    if fmt not in ("table", "json"):
-        raise InputError(f"unknown format {fmt!r}; use table or json")
-    reasoner = Reasoner.from_files(config=config, cancer=cancer, priors=prior)
-    evidence, _ = reasoner.evidence_from_names(cargo, absent, observe)
-    key = reasoner.resolve_outcome(target)
-    current, ranked = run_suggest(reasoner, evidence, key, top)
-    if fmt == "json":
-        from .display import json_ready
-
-        typer.echo(json.dumps(json_ready({"target": key, "posterior": current,
-                                          "suggestions": [s.to_dict() for s in ranked]}), indent=2))
-        return
-    typer.echo(f"P({key}) now: {current:.3f}")
-    width = max([len("cargo")] + [len(s.label) for s in ranked])
-    typer.echo(f"{'cargo'.ljust(width)}  {'info gain (bits)':>16} {'if present':>10} {'if absent':>9} {'P(present)':>10}")
-    for s in ranked:
-        typer.echo(f"{s.label.ljust(width)}  {s.information_gain:16.4f} {s.posterior_if_present:10.3f} "
-                   f"{s.posterior_if_absent:9.3f} {s.p_present:10.3f}")
+    reasoner, evidence, _, key = _question(config, cancer, prior, cargo, absent, observe, target)
+    found = run_suggest(reasoner, evidence, key, top)
+    typer.echo(found.to_json() if fmt == "json" else found.render_table())
 
 
 @app.command()
@@ -481,7 +576,7 @@ def sensitivity(
     absent: Absent = [],  # noqa: B006
     observe: Observe = [],  # noqa: B006
     top: Annotated[int, typer.Option("--top", help="How many parameters to show.")] = 10,
-    fmt: Annotated[str, typer.Option("--format", "-f", callback=_lowercase, help="table or json.")] = "table",
+    fmt: Format = AnswerFormat.table,
     cancer: Cancer = None,
     config: Config = None,
     prior: Prior = [],  # noqa: B006
@@ -491,16 +586,11 @@ def sensitivity(
 
     Example: exoreason sensitivity --cargo miR-155 --outcome chemoresistance
     """
-    from .inference import Reasoner
     from .uncertainty import sensitivity as run_sensitivity
 
-    if fmt not in ("table", "json"):
-        raise InputError(f"unknown format {fmt!r}; use table or json")
     if top < 1:
         raise InputError(f"--top must be at least 1, got {top}")
-    reasoner = Reasoner.from_files(config=config, cancer=cancer, priors=prior)
-    evidence, _ = reasoner.evidence_from_names(cargo, absent, observe)
-    key = reasoner.resolve_outcome(outcome)
+    reasoner, evidence, _, key = _question(config, cancer, prior, cargo, absent, observe, outcome)
     result = run_sensitivity(reasoner.compiled, evidence, key, cancer=cancer, engine=reasoner.engine)
     typer.echo(result.to_json(top) if fmt == "json" else result.render_table(top))
 
@@ -512,11 +602,12 @@ def explain(
     absent: Absent = [],  # noqa: B006
     observe: Observe = [],  # noqa: B006
     plot: Annotated[Path | None, typer.Option("--plot", help="Draw the paths as a layered graph to FILE.png, FILE.svg or FILE.pdf (written whole or not at all).")] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", callback=_lowercase, help="table or json (the schema infer's JSON uses: docs/answer.schema.json).")] = "table",
+    fmt: Annotated[AnswerFormat, typer.Option("--format", "-f", case_sensitive=False, help="table or json (the schema infer's JSON uses: docs/answer.schema.json).")] = AnswerFormat.table,
     force: Force = False,
     cancer: Cancer = None,
     config: Config = None,
     prior: Prior = [],  # noqa: B006
+    sources: Sources = None,
     verbose: Verbose = False,
     show_notes: ShowNotes = False,
 ) -> None:
@@ -526,8 +617,6 @@ def explain(
 
     Example: exoreason explain --cargo miR-155 --outcome chemoresistance
     """
-    if fmt not in ("table", "json"):
-        raise InputError(f"unknown format {fmt!r}; use table or json")
     if plot is not None:
         from .plots import check_picture_path
 
@@ -535,13 +624,9 @@ def explain(
     if not cargo and not absent and not observe:
         raise InputError("give the observed cargo with --cargo (present) or --absent, or other nodes with --observe")
     from .explanation import explain as run_explain
-    from .inference import Reasoner
 
-    reasoner = Reasoner.from_files(config=config, cancer=cancer, priors=prior)
-    key = reasoner.resolve_outcome(outcome)
-    evidence, names = reasoner.evidence_from_names(cargo, absent, observe)
+    reasoner, evidence, names, key = _question(config, cancer, prior, cargo, absent, observe, outcome, sources)
     found = run_explain(reasoner, reasoner.infer(evidence, names), key, every_path=verbose)
-    _notes(reasoner)
     if plot is not None:
         from .plots import plot_explanation
 
@@ -565,7 +650,8 @@ def fit(
     threshold_all: ThresholdAll = None,
     max_iterations: MaxIterations = None,
     prior_weight: PriorWeight = 1.0,
-    fmt: Annotated[str, typer.Option("--format", "-f", callback=_lowercase, help="Report as table or json.")] = "table",
+    fmt: Annotated[AnswerFormat, typer.Option("--format", "-f", case_sensitive=False, help="Report as table or json.")] = AnswerFormat.table,
+    every_row: Annotated[bool, typer.Option("--all", help="List every fitted parameter, not the largest changes only (the written file and the JSON hold every one).")] = False,
 ) -> None:
     """Fit the network's link strengths, leaks and base rates to a cohort observing any nodes (cargo,
     outcomes; gene effects and processes may stay unobserved), by expectation-maximisation with the
@@ -576,30 +662,30 @@ def fit(
 
     Example: exoreason fit examples/cohort.csv --output fitted.toml --force
     """
+    from .cohort import read_cohort
+    from .display import StatusLine
     from .files import check_writable, write_output
-    from .learning import DEFAULT_ITERATIONS, parameters_toml, read_cohort
+    from .learning import DEFAULT_ITERATIONS, parameters_toml
     from .learning import fit as run_fit
 
-    if fmt not in ("table", "json"):
-        raise InputError(f"unknown format {fmt!r}; use table or json")
     check_writable(output, force)
     thresholds = _thresholds(threshold, threshold_all)
-    reasoner = _cohort_reasoner(config, cancer, prior)
+    reasoner = _model(config, cancer, prior)
     data = read_cohort(cohort, reasoner, ignore_unknown=ignore_unknown, id_column=id_column, thresholds=thresholds)
     _show_cutoffs(data.cutoffs)
-    progress = _progress("iteration", "log-likelihood per row")
+    status = StatusLine()
     result = run_fit(reasoner.compiled, data, engine=reasoner.engine, prior_weight=prior_weight,
                      max_iterations=DEFAULT_ITERATIONS if max_iterations is None else max_iterations,
-                     progress=progress)
-    if progress:
-        typer.echo("", err=True)
+                     progress=(lambda step, value: status.show(f"iteration {step}, log-likelihood per row "
+                                                               f"{value:.6f}")) if status.enabled else None)
+    status.close()
     write_output(output, parameters_toml(result, config=config).encode(), force)
     if fmt == "json":
         import json
 
         typer.echo(json.dumps({**result.to_dict(), "output": str(output)}, indent=2))
     else:
-        typer.echo(result.render())
+        typer.echo(result.render(None if every_row else FIT_ROWS))
         typer.echo(f"\nWrote {output}: use it with --config (e.g. exoreason infer --config {output} --intervals).")
 
 
@@ -614,7 +700,7 @@ def evaluate(
     bins: Annotated[int, typer.Option("--bins", help="Equal-width bins of the predicted probability for the calibration table.")] = 10,
     plot: Annotated[Path | None, typer.Option("--plot", help="Draw the calibration curves (with --learning-curve, the learning curves) to FILE.png, FILE.svg or FILE.pdf (written whole or not at all).")] = None,
     force: Force = False,
-    fmt: Annotated[str, typer.Option("--format", "-f", callback=_lowercase, help="table, json or csv.")] = "table",
+    fmt: Annotated[ScoreFormat, typer.Option("--format", "-f", case_sensitive=False, help="table, json or csv.")] = ScoreFormat.table,
     ignore_unknown: IgnoreUnknown = False,
     id_column: IdColumn = None,
     threshold: Thresholds = [],  # noqa: B006
@@ -635,38 +721,34 @@ def evaluate(
     Example: exoreason evaluate examples/cohort.csv --folds 5
     Example: exoreason evaluate examples/tcga-luad/rpm.csv --threshold-all median
     """
+    from .cohort import read_cohort
+    from .display import StatusLine
+    from .evaluation import check_options, parse_sizes
     from .evaluation import evaluate as run_evaluate
-    from .evaluation import parse_sizes
-    from .learning import DEFAULT_ITERATIONS, read_cohort
+    from .learning import DEFAULT_ITERATIONS
 
-    if fmt not in ("table", "json", "csv"):
-        raise InputError(f"unknown format {fmt!r}; use table, json or csv")
     if plot is not None:
         from .plots import check_picture_path
 
         check_picture_path(plot, force)
+    fold_options = {"--max-iterations": max_iterations is not None, "--prior-weight": prior_weight != 1.0}
+    check_options(cohort, folds=folds, fold_options=[name for name, given in fold_options.items() if given],
+                  predictions=predictions, plot=plot)
     if predictions is not None:
         from .files import check_writable
 
         check_writable(predictions, force)
-        if plot is not None and predictions.resolve() == plot.resolve():
-            raise InputError(f"--predictions and --plot name the same file: {predictions}")
-        if predictions.resolve() == cohort.resolve():
-            raise InputError(f"--predictions names the cohort file itself: {predictions}")
-    if folds is None and (max_iterations is not None or prior_weight != 1.0):
-        raise InputError("--max-iterations and --prior-weight go with --folds (they set how each fold is fitted)")
     sizes = parse_sizes(learning_curve) if learning_curve is not None else ()
     thresholds = _thresholds(threshold, threshold_all)
-    reasoner = _cohort_reasoner(config, cancer, prior)
+    reasoner = _model(config, cancer, prior)
     data = read_cohort(cohort, reasoner, ignore_unknown=ignore_unknown, id_column=id_column, thresholds=thresholds)
-    progress = _progress("", "")
+    status = StatusLine()
     found = run_evaluate(reasoner.compiled, data, folds=folds, seed=seed, bins=bins,
                          max_iterations=DEFAULT_ITERATIONS if max_iterations is None else max_iterations,
                          prior_weight=prior_weight, engine=reasoner.engine,
-                         progress=(lambda text: progress(text, None)) if progress else None,
+                         progress=status.show if status.enabled else None,
                          baseline=baseline, learning_curve=sizes)
-    if progress:
-        typer.echo("", err=True)
+    status.close()
     if plot is not None:
         from .plots import plot_calibration, plot_learning_curve
 
@@ -683,23 +765,9 @@ def evaluate(
         typer.echo(f"wrote {predictions}", err=True)
 
 
-def _progress(what: str, value: str) -> Callable[[object, float | None], None] | None:
-    """A one-line progress report on stderr, on a terminal only (None elsewhere)."""
-    if not sys.stderr.isatty():
-        return None
-
-    def show(step: object, number: float | None) -> None:
-        text = f"{what} {step}" if what else str(step)
-        if number is not None and value:
-            text += f", {value} {number:.6f}"
-        typer.echo(f"\rexoreason: {text}   ", err=True, nl=False)
-
-    return show
-
-
 @app.command()
 def export(
-    fmt: Annotated[str, typer.Option("--format", "-f", callback=_lowercase, help="owl, ttl (the ontology), bif or xmlbif (the network), dot (Graphviz), graphml (Cytoscape, Gephi) or kgx (the knowledge graph as KGX nodes.tsv and edges.tsv in the directory --output, with Biolink categories and predicates).")],
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", case_sensitive=False, help="owl, ttl (the ontology), bif or xmlbif (the network), dot (Graphviz), graphml (Cytoscape, Gephi) or kgx (the knowledge graph as KGX nodes.tsv and edges.tsv in the directory --output, with Biolink categories and predicates).")],
     output: Output,
     force: Force = False,
     config: Config = None,
@@ -714,17 +782,15 @@ def export(
     Example: exoreason export --format bif --output exoreason.bif --force
     Example: exoreason export --format kgx --output exoreason-kgx --force
     """
-    from .export import EXPORT_FORMATS, extension_warning
+    from .export import NETWORK_FORMATS, extension_warning
     from .export import export as run_export
 
     reasoner = None
-    if fmt in ("bif", "xmlbif", "dot", "graphml"):
-        from .inference import Reasoner
-
-        reasoner = Reasoner.from_files(config=config)
-    run_export(fmt, output, reasoner=reasoner, force=force)
+    if fmt in NETWORK_FORMATS:
+        reasoner = _model(config)
+    run_export(fmt.value, output, reasoner=reasoner, force=force)
     typer.echo(f"wrote {output}")
-    warning = extension_warning(fmt, output) if fmt in EXPORT_FORMATS and fmt != "kgx" else None
+    warning = extension_warning(fmt.value, output) if fmt != ExportFormat.kgx else None
     if warning:
         typer.echo(f"exoreason: warning: {warning}", err=True)
 
@@ -752,6 +818,8 @@ def main(argv: list[str] | None = None) -> None:
         signal.signal(signal.SIGTERM, _terminate)
     try:
         code = app(args=argv, prog_name="exoreason", standalone_mode=False)
+        if code == 130:  # typer answers Ctrl-C (and SIGTERM, made one by _terminate) with exit code 130
+            typer.echo("exoreason: interrupted", err=True)
         sys.exit(code if isinstance(code, int) else 0)
     except usage_error as exc:
         ctx = getattr(exc, "ctx", None)
@@ -759,7 +827,7 @@ def main(argv: list[str] | None = None) -> None:
             typer.echo(ctx.get_help() if ctx else "exoreason --help")
             sys.exit(0)
         # Usage errors too are one line: what was wrong, and where help is.
-        where = ctx.command_path if ctx else "exoreason"
+        where = ctx.command_path if ctx else _command_path(sys.argv[1:] if argv is None else argv)
         message = exc.format_message()  # type: ignore[attr-defined]
         typer.echo(f"exoreason: error: {' '.join(message.split())} (see `{where} --help`)", err=True)
         sys.exit(getattr(exc, "exit_code", 2))
@@ -785,6 +853,15 @@ def main(argv: list[str] | None = None) -> None:
         typer.echo(f"exoreason: internal error ({type(exc).__name__}: {detail}); rerun with --debug "
                    "for the traceback", err=True)
         sys.exit(1)
+
+
+def _command_path(argv: Sequence[str]) -> str:
+    """``exoreason COMMAND`` for the command the arguments name (``exoreason`` if none): where help
+    is, for a usage error click reports without its context (an option missing its value)."""
+    names = {command.name or command.callback.__name__ for command in app.registered_commands
+             if command.callback is not None}
+    named = next((word for word in argv if not word.startswith("-")), None)
+    return f"exoreason {named}" if named in names else "exoreason"
 
 
 def _in_main_thread() -> bool:

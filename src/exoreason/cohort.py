@@ -39,13 +39,14 @@ only when every row is done, so a bad row leaves no partial file behind.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import itertools
 import json
 import math
 import sys
 from array import array
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,17 +54,19 @@ from typing import IO, TYPE_CHECKING
 
 import numpy as np
 
-from .display import KIND_ORDER, probability_text, round_probability
+from .display import KIND_ORDER, StatusLine, probability_text, round_probability
 from .errors import ExoreasonError, InputError
 from .evidence import Threshold, parse_cell, parse_measurement
 from .files import atomic_text, check_writable
 
 if TYPE_CHECKING:
+    from .engine import EvidenceBatch
     from .inference import Reasoner
 
 __all__ = [
     "DELIMITERS",
     "ID_COLUMNS",
+    "Cohort",
     "CohortSummary",
     "Cutoff",
     "ProfileColumns",
@@ -71,7 +74,9 @@ __all__ = [
     "detect_delimiter",
     "distinct_rows",
     "open_csv",
+    "read_cohort",
     "read_header",
+    "infer_format",
     "run_profiles",
 ]
 
@@ -402,13 +407,13 @@ class CohortReader:
 
 
 class _Progress:
-    """A progress bar on stderr, by the share of the file read (only on a terminal)."""
+    """A progress bar on the status line, by the share of the file read (only on a terminal)."""
 
     def __init__(self, handle: IO[str], size: int, enabled: bool) -> None:
         self.handle = handle
         self.size = max(size, 1)
         self.read = 0
-        self.enabled = enabled
+        self.status = StatusLine(enabled)
 
     def lines(self) -> Iterator[str]:
         for line in self.handle:
@@ -416,15 +421,101 @@ class _Progress:
             yield line
 
     def show(self, profiles: int) -> None:
-        if self.enabled:
-            share = min(self.read / self.size, 1.0)
-            bar = "#" * int(share * 30)
-            print(f"\rexoreason: [{bar:<30}] {share:4.0%}  {profiles:,} profiles", end="", file=sys.stderr,
-                  flush=True)
+        share = min(self.read / self.size, 1.0)
+        self.status.show(f"[{'#' * int(share * 30):<30}] {share:4.0%}  {profiles:,} profiles")
 
     def close(self) -> None:
-        if self.enabled:
-            print(file=sys.stderr)
+        self.status.close()
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """A cohort's readings: one row per sample, one column per observed node (NaN: not observed)."""
+
+    source: str
+    nodes: tuple[str, ...]
+    readings: np.ndarray  # rows x nodes
+    lines: np.ndarray  # the file's line of each row
+    ids: tuple[str, ...] | None = None
+    skipped: tuple[str, ...] = ()  # unknown columns skipped (ignore_unknown)
+    given: tuple[str, ...] = ()  # each node's column header as written
+    cutoffs: tuple[Cutoff, ...] = ()  # the threshold each measured column was read by
+
+    def __len__(self) -> int:
+        return int(self.readings.shape[0])
+
+    @property
+    def batch(self) -> EvidenceBatch:
+        from .engine import EvidenceBatch
+
+        return EvidenceBatch(self.nodes, self.readings)
+
+    def rows(self, index: np.ndarray) -> Cohort:
+        """The cohort restricted to some rows (e.g. the training folds of a cross-validation)."""
+        return dataclasses.replace(self, readings=self.readings[index], lines=self.lines[index],
+                                   ids=None if self.ids is None else tuple(self.ids[i] for i in index))
+
+    def without(self, node: str) -> EvidenceBatch:
+        """The evidence of every row with one node's column left out."""
+        from .engine import EvidenceBatch
+
+        keep = [j for j, n in enumerate(self.nodes) if n != node]
+        return EvidenceBatch(tuple(self.nodes[j] for j in keep), self.readings[:, keep])
+
+
+def read_cohort(path: Path, reasoner: Reasoner, *, ignore_unknown: bool = False, id_column: str | None = None,
+                thresholds: Sequence[Threshold] = ()) -> Cohort:
+    """A cohort file read by the rules of ``infer --profiles`` (:class:`CohortReader`):
+    comma, tab or semicolon separated, an id column, one column per node (its key or any accepted
+    name), cells as :func:`~exoreason.evidence.parse_cell` reads them or measurements by a threshold.
+    Columns naming no node are all listed in one error, or skipped with ``ignore_unknown``."""
+    with open_csv(path, "cohort file") as handle:
+        reader = CohortReader(reasoner, path, iter(handle), id_column=id_column, ignore_unknown=ignore_unknown,
+                              thresholds=thresholds)
+        blocks = list(reader.blocks(1 << 16))
+    if not blocks:
+        raise InputError(f"{reader.source}: no data rows")
+    found = reader.columns
+    return Cohort(reader.source, found.nodes, np.vstack([b for _, _, b in blocks]),
+                  np.array([n for _, lines, _ in blocks for n in lines]),
+                  tuple(i for ids, _, _ in blocks for i in ids), tuple(found.ignored),
+                  tuple(reader.header[index] for index, _, _ in found.columns), tuple(reader.cutoffs))
+
+
+#: The options of `infer` that shape one query, and those that shape a batch of profiles.
+QUERY_OPTIONS = ("--cargo", "--absent", "--observe", "--do", "--intervals", "--samples", "--seed", "--plot",
+                 "--verbose", "--show-notes", "--all")
+BATCH_OPTIONS = ("--output", "--id-column", "--ignore-unknown", "--threshold", "--threshold-all", "--with-prior")
+
+
+def infer_format(given: Collection[str], batch: bool, fmt: str | None = None) -> str:
+    """The output format of an ``infer`` run (``fmt``, or the run's default), once the options
+    ``given`` (by name) are known to go together: a batch (``--profiles``) takes none of a single
+    query's options and answers in csv or json; a single query takes none of a batch's and answers
+    as a table or json; ``--samples`` and ``--seed`` go with ``--intervals``.
+
+    >>> infer_format({"--cargo"}, batch=False), infer_format({"--with-prior"}, batch=True)
+    ('table', 'csv')
+    >>> infer_format({"--cargo", "--output"}, batch=False)
+    Traceback (most recent call last):
+    exoreason.errors.InputError: --output goes with --profiles (a single query's answer is printed; redirect it)
+    """
+    if batch:
+        wrong = next((option for option in QUERY_OPTIONS if option in given), None)
+        if wrong:
+            raise InputError(f"{wrong} is for a single query, not --profiles")
+        if fmt == "table":
+            raise InputError("--profiles answers as csv or json, not a table")
+        return fmt or "csv"
+    wrong = next((option for option in BATCH_OPTIONS if option in given), None)
+    if wrong:
+        hint = " (a single query's answer is printed; redirect it)" if wrong == "--output" else ""
+        raise InputError(f"{wrong} goes with --profiles{hint}")
+    if fmt == "csv":
+        raise InputError("a single query answers as a table or json; csv is for --profiles")
+    if ("--samples" in given or "--seed" in given) and "--intervals" not in given:
+        raise InputError("--samples and --seed go with --intervals")
+    return fmt or "table"
 
 
 def run_profiles(

@@ -12,11 +12,14 @@
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import IO, Any
 
 __all__ = [
+    "DISCLAIMER",
     "KIND_ORDER",
+    "StatusLine",
     "json_ready",
     "odds_ratio",
     "odds_ratio_text",
@@ -28,6 +31,10 @@ __all__ = [
 ]
 
 KIND_ORDER = ("outcome", "process", "gene_effect", "cargo")
+
+#: What every answer says of its numbers.
+DISCLAIMER = ("Posteriors are estimates of a model whose structure and parameters come from the "
+              "literature (a review, the studies it cites and the other sources it names), not clinical predictions.")
 
 _DECIMALS = 3
 
@@ -121,3 +128,23 @@ def row_key(kind: str, ratio: float | None, label: str) -> tuple[int, float, str
     rank = KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
     weight = math.inf if ratio is None else round(abs(math.log(ratio)), _DECIMALS)
     return rank, -weight, label.casefold()
+
+
+class StatusLine:
+    """A line of progress on stderr, rewritten in place (``exoreason: fold 2 of 5``); shown on a
+    terminal only, unless ``enabled`` says otherwise. :meth:`close` ends the line if one was shown."""
+
+    def __init__(self, enabled: bool | None = None, stream: IO[str] | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty() if enabled is None else enabled
+        self.shown = False
+
+    def show(self, text: str) -> None:
+        if self.enabled:
+            print(f"\rexoreason: {text}   ", end="", file=self.stream, flush=True)
+            self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            print(file=self.stream)
+            self.shown = False

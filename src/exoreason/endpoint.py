@@ -5,7 +5,8 @@ Every failure is one :class:`~exoreason.errors.EndpointError` (exit 1) naming th
 went wrong (connection refused, unknown host, no answer in time, an HTTP error with the server's
 own message, an HTML page or a body that is not SPARQL results), or an
 :class:`~exoreason.errors.InputError` (exit 2) for a URL that is not one. Requests that failed for
-a passing reason (connection refused or reset, HTTP 5xx) are retried with doubling waits; requests
+a passing reason (connection refused or reset, an HTTP 5xx other than 501 Not Implemented and 505
+HTTP Version Not Supported, which the server will answer however often it is asked) are retried with doubling waits; requests
 are read-only or idempotent (PUT), so a retry is safe. Queries and updates go through SPARQLWrapper;
 the Graph Store Protocol, which it does not speak, through the standard library.
 """
@@ -23,7 +24,7 @@ from .errors import EndpointError, InputError
 if TYPE_CHECKING:
     import pyoxigraph
 
-__all__ = ["Answer", "check_url", "fetch", "query_endpoint", "send_graph", "send_update"]
+__all__ = ["Answer", "check_url", "fetch", "query_endpoint", "send_graph", "send_update", "transient_status"]
 
 _GET_LIMIT = 2000  # longer queries are POSTed (URLs that long are refused by some servers)
 _SELECT_ACCEPT = "application/sparql-results+json, application/sparql-results+xml;q=0.8"
@@ -45,6 +46,20 @@ class _Failure(Exception):
     def __init__(self, message: str, transient: bool) -> None:
         super().__init__(message)
         self.transient = transient
+
+
+#: Server errors that say the server will never do what was asked: not worth a retry.
+_FINAL_SERVER_ERRORS = frozenset({501, 505})
+
+
+def transient_status(code: int) -> bool:
+    """Whether an HTTP status is a passing failure, worth a retry: a server error (5xx) other than
+    one that says the server does not do what was asked.
+
+    >>> transient_status(503), transient_status(501), transient_status(404)
+    (True, False, False)
+    """
+    return code >= 500 and code not in _FINAL_SERVER_ERRORS
 
 
 def check_url(url: str, what: str) -> None:
@@ -106,7 +121,7 @@ def _attempt(request_url: str, url: str, *, method: str, data: bytes | None, hea
     except urllib.error.HTTPError as exc:
         media = exc.headers.get_content_type() if exc.headers else ""
         message = f"{what} {url} answered HTTP {exc.code} {exc.reason}{_server_says(_read(exc), media)}"
-        raise _Failure(message + _hint(url, what, exc.code), exc.code >= 500) from None
+        raise _Failure(message + _hint(url, what, exc.code), transient_status(exc.code)) from None
     except (ValueError, http.client.InvalidURL) as exc:  # urllib's own checks of the URL
         raise InputError(f"not a valid {what} URL: {url!r} ({exc})") from None
     except Exception as exc:  # noqa: BLE001 - connection failures, named by _transport_failure
@@ -204,12 +219,12 @@ def _sparql_request(url: str, text: str, *, update: bool, accept: str, timeout: 
         reason = {400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 414: "URI Too Long",
                   500: "Internal Server Error"}.get(code, type(exc).__name__)
         hint = _hint(url, "update service" if update else "endpoint", code)
-        raise _Failure(f"endpoint {url} answered HTTP {code} {reason}{said}{hint}", code >= 500) from None
+        raise _Failure(f"endpoint {url} answered HTTP {code} {reason}{said}{hint}", transient_status(code)) from None
     except urllib.error.HTTPError as exc:  # the other statuses SPARQLWrapper passes on
         media = exc.headers.get_content_type() if exc.headers else ""
         hint = _hint(url, "update service" if update else "endpoint", exc.code)
         raise _Failure(f"endpoint {url} answered HTTP {exc.code} {exc.reason}"
-                       f"{_server_says(_read(exc), media)}{hint}", exc.code >= 500) from None
+                       f"{_server_says(_read(exc), media)}{hint}", transient_status(exc.code)) from None
     except Exception as exc:  # noqa: BLE001 - urllib's connection failures, as _attempt names them
         raise _transport_failure(exc, url, "endpoint", timeout) from None
 

@@ -55,10 +55,11 @@ import numpy as np
 
 from .errors import InferenceError
 from .model import CompiledNetwork
+from .network import closure
 
 __all__ = ["DEFAULT_MEMORY_BUDGET", "Engine", "EvidenceBatch", "FamilyCounts", "ImpossibleEvidence",
            "approximate_counts", "approximate_posteriors", "default_memory_budget",
-           "one_blas_thread"]
+           "engine_for", "one_blas_thread"]
 
 
 class ImpossibleEvidence(InferenceError):
@@ -361,14 +362,7 @@ class Engine:
             family = (*families[node].parents, node)
             for a in family:
                 near[a].update(family)
-        seen = {target}
-        stack = [target]
-        while stack:
-            for other in near[stack.pop()]:
-                if other not in seen:
-                    seen.add(other)
-                    stack.append(other)
-        return seen
+        return closure([target], near.__getitem__)
 
     def posterior_dict(self, targets: Sequence[str], evidence: Mapping[str, float] | None = None,
                        do: Mapping[str, bool] | None = None) -> dict[str, float]:
@@ -573,16 +567,7 @@ class Engine:
         found = self._relevant.get(key)
         if found is None:
             families = self.compiled.families
-            seen = set(nodes)
-            stack = list(seen)
-            while stack:
-                node = stack.pop()
-                if node in cut:
-                    continue
-                for parent in families[node].parents:
-                    if parent not in seen:
-                        seen.add(parent)
-                        stack.append(parent)
+            seen = closure(nodes, lambda node: families[node].parents, cut)
             found = [n for n in families if n in seen]
             self._relevant[key] = found
         return found
@@ -1066,3 +1051,9 @@ def _tensor(p_true: np.ndarray, parents: int) -> np.ndarray:
 
 def _reading_text(q: float) -> str:
     return "true" if q == 1.0 else "false" if q == 0.0 else f"{q:g}"
+
+
+def engine_for(compiled: CompiledNetwork, engine: Engine | None = None) -> Engine:
+    """``engine`` where it answers for ``compiled`` (its plans and caches reused), else a new
+    engine for it: how a function that takes an optional engine gets the one to use."""
+    return engine if engine is not None and engine.compiled is compiled else Engine(compiled)

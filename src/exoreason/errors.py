@@ -7,7 +7,7 @@ them into a one-line message and an exit code: ``exit_code`` 2 means bad input, 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 __all__ = [
@@ -23,7 +23,25 @@ __all__ = [
     "QueryError",
     "QueryTimeout",
     "ValidationFailure",
+    "closest",
 ]
+
+
+def closest(word: str, known: Iterable[str], n: int = 3, cutoff: float = 0.6) -> list[str]:
+    """The known names nearest in spelling to a word that names none of them, best first, for an
+    error's suggestion: compared in any case, each returned as it is spelled in ``known``.
+
+    >>> closest("Metastasys", ["metastasis", "EMT", "MET", "Metastasis"])
+    ['Metastasis']
+    >>> closest("zzz", ["metastasis"])
+    []
+    """
+    import difflib
+
+    spelled: dict[str, str] = {}
+    for name in sorted(known):
+        spelled.setdefault(name.casefold(), name)
+    return [spelled[m] for m in difflib.get_close_matches(word.casefold(), list(spelled), n=n, cutoff=cutoff)]
 
 
 class ExoreasonError(Exception):

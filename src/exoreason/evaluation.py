@@ -47,17 +47,18 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .cohort import Cutoff, distinct_rows
+from .cohort import Cohort, Cutoff, distinct_rows
 from .display import round_probability
-from .engine import Engine, EvidenceBatch, ImpossibleEvidence
+from .engine import Engine, EvidenceBatch, ImpossibleEvidence, engine_for
 from .errors import ExoreasonError, InputError
-from .learning import DEFAULT_ITERATIONS, Cohort, cancer_label, fit
+from .learning import DEFAULT_ITERATIONS, cancer_label, fit
 from .model import CompiledNetwork
 
 __all__ = [
@@ -70,6 +71,7 @@ __all__ = [
     "baseline_predict",
     "brier_score",
     "calibration_table",
+    "check_options",
     "evaluate",
     "label_columns",
     "log_loss",
@@ -268,7 +270,7 @@ class Evaluation:
         return pd.DataFrame([{k: v for k, v in s.to_dict().items() if k != "calibration"} for s in self.scores])
 
     def to_dict(self) -> dict[str, Any]:
-        from .inference import DISCLAIMER
+        from .display import DISCLAIMER
 
         out: dict[str, Any] = {
             "cohort": self.source, "rows": self.rows, "parameters": self.parameters, "cancer": self.cancer,
@@ -328,7 +330,7 @@ class Evaluation:
         return buffer.getvalue()
 
     def render_table(self) -> str:
-        from .inference import DISCLAIMER
+        from .display import DISCLAIMER
 
         how = (f"{self.folds}-fold cross-validation (seed {self.seed}): the parameters as given against "
                f"parameters fitted to the other folds" if self.folds else "the parameters as given")
@@ -445,6 +447,28 @@ def _check_folds(folds: Any, rows: int) -> int:
     return int(folds)
 
 
+def check_options(cohort: Path, *, folds: int | None, fold_options: Collection[str] = (),
+                  predictions: Path | None = None, plot: Path | None = None) -> None:
+    """Refuse, before anything runs, what an ``evaluate`` run cannot do: options that set how each
+    fold is fitted (``fold_options``, by name) without ``--folds``, and a ``--predictions`` file
+    that is the cohort itself or the picture.
+
+    >>> check_options(Path("c.csv"), folds=None, fold_options=["--prior-weight"])
+    Traceback (most recent call last):
+    exoreason.errors.InputError: --prior-weight goes with --folds (it sets how each fold is fitted)
+    """
+    if folds is None and fold_options:
+        names = " and ".join(fold_options)
+        verb = "goes" if len(fold_options) == 1 else "go"
+        it = "it sets" if len(fold_options) == 1 else "they set"
+        raise InputError(f"{names} {verb} with --folds ({it} how each fold is fitted)")
+    if predictions is not None:
+        if plot is not None and predictions.resolve() == plot.resolve():
+            raise InputError(f"--predictions and --plot name the same file: {predictions}")
+        if predictions.resolve() == cohort.resolve():
+            raise InputError(f"--predictions names the cohort file itself: {predictions}")
+
+
 def parse_sizes(text: str) -> tuple[int, ...]:
     """``50,100,200`` as training sizes (positive integers, increasing once sorted, no repeats).
 
@@ -487,7 +511,7 @@ def evaluate(compiled: CompiledNetwork, cohort: Cohort, *, folds: int | None = N
         raise InputError(f"the seed must be a non-negative integer, got {seed!r}")
     if folds is None and (baseline or learning_curve):
         raise InputError("--baseline and --learning-curve go with --folds (they are cross-validated)")
-    engine = engine if engine is not None and engine.compiled is compiled else Engine(compiled)
+    engine = engine_for(compiled, engine)
     outcomes = label_columns(compiled, cohort)
     if not outcomes:
         names = ", ".join(cohort.given or cohort.nodes)

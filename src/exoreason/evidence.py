@@ -31,7 +31,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import InferenceError
+from .errors import InferenceError, InputError
 
 __all__ = [
     "FALSE_WORDS",
@@ -47,6 +47,7 @@ __all__ = [
     "parse_observation",
     "parse_threshold",
     "parse_threshold_all",
+    "parse_thresholds",
     "reading",
     "reading_json",
 ]
@@ -288,6 +289,23 @@ def parse_observation(text: str) -> tuple[str, float]:
             raise InferenceError(f"reading for {name!r} must be a probability in [0, 1], got {tail!r}")
         return name, q
     return text, 1.0
+
+
+def parse_thresholds(rules: Iterable[str], every: str | None = None) -> list[Threshold]:
+    """The ``--threshold`` rules, and the ``--threshold-all`` one (``every``) for each measured
+    column without its own; both setting the rule for every column is refused.
+
+    >>> [t.rule() for t in parse_thresholds(["miR-21>=10"], "median")]
+    ['miR-21>=10', '>median']
+    """
+    found = [parse_threshold(text) for text in rules]
+    if every is not None:
+        general = [t for t in found if t.column is None]
+        if general:
+            raise InputError(f"--threshold {general[0].rule()} and --threshold-all {every} both set the rule "
+                             "for every measured column; give one")
+        found.append(parse_threshold_all(every))
+    return found
 
 
 def parse_assignment(text: str, option: str) -> tuple[str, float | None]:

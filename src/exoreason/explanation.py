@@ -4,27 +4,21 @@ behind every edge (what ``exoreason explain`` prints and :func:`plot_explanation
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .display import signed
 from .errors import InferenceError
 from .evidence import Observations, reading
-from .inference import (
-    EdgeStep,
-    EvidenceEffect,
-    InferenceResult,
-    OutcomePosterior,
-    closing_lines,
-    edge_lines,
-    effect_lines,
-)
+from .network import describe_conflict
+from .present import answer_end, effect_lines, path_text
+from .results import EdgeStep, EvidenceEffect, InferenceResult, OutcomePosterior, path_sign
 
 if TYPE_CHECKING:
     from .inference import Reasoner
 
-__all__ = ["Explanation", "coerce_result", "explain"]
+__all__ = ["CONFLICT_RULE", "Explanation", "coerce_result", "explain", "graph_conflicts", "path_conflict"]
 
 
 def coerce_result(reasoner: Reasoner, given: Any) -> InferenceResult:
@@ -56,6 +50,10 @@ class Explanation:
     outcome: OutcomePosterior
     result: InferenceResult
     unconnected: tuple[str, ...]  # observed nodes with no path to the outcome
+    #: Observations whose paths to the outcome disagree in sign: each side's strongest path, the
+    #: sources of its findings and the context the molecule acts in (:func:`path_conflict`), and the
+    #: graph's conflicting findings about an observed molecule and the outcome (:func:`graph_conflicts`).
+    conflicts: tuple[dict[str, Any], ...] = ()
 
     @property
     def effects(self) -> tuple[EvidenceEffect, ...]:
@@ -86,7 +84,8 @@ class Explanation:
         outcome record as ``infer``'s, for one outcome, and the observations with no path to it."""
         return {**self.result.header(), "outcome": self.outcome.to_dict(self.result.labels),
                 "unconnected": list(self.unconnected),
-                **({"competing": self.balance()} if self.balance() else {})}
+                **({"competing": self.balance()} if self.balance() else {}),
+                **({"conflicts": list(self.conflicts)} if self.conflicts else {})}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
@@ -105,32 +104,65 @@ class Explanation:
                         f"[{signed(o.change_interval[0])}, {signed(o.change_interval[1])}]")
         lines = [f"Evidence: {self.result.describe_evidence()}"
                  + (f"; cancer: {self.result.cancer}" if self.result.cancer else ""),
-                 (f"{o.label} ({o.key}, {o.kind}): prior {o.prior:.3f}, posterior {o.posterior:.3f}, "
+                 (f"{o.label} ({o.kind}): prior {o.prior:.3f}, posterior {o.posterior:.3f}, "
                   f"change {signed(o.change)}{interval}"),
                  "",
                  "Paths from each observation (-> promotes, -| inhibits, => is required for; a path's sign is the product of its edges'):"]
         lines += effect_lines(self.effects, labels, "  ", numbered=True, outcome=o.key)
         if self.balance():
             lines.append(f"  {self.balance()}")
+        for conflict in self.conflicts:
+            lines.append(f"  Conflicting findings: {describe_conflict(conflict)}.")
+        if self.conflicts:
+            lines.append(f"  {CONFLICT_RULE}")
         for key in self.unconnected:
             lines.append(f"  {self.label(key)}: no path in the network leads from it to {o.label}")
-        steps: dict[tuple[str, str], EdgeStep] = {}
-        for effect in self.effects:
-            for path in effect.paths:
-                for step in path:
-                    steps.setdefault((step.parent, step.child), step)
-        if steps:
-            lines.append("")
-            lines.append("Edges on these paths (strength; findings: where the review states them, evidence):")
-            lines += edge_lines(list(steps.values()), labels, "  ", verbose=verbose, show_notes=show_notes)
-        lines.append("")
-        lines += closing_lines(self.result, any(s.notes for s in steps.values()) and not show_notes)
+        lines += answer_end(self.result, self.effects, verbose=verbose, show_notes=show_notes)
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
         from html import escape
 
         return f"<pre>{escape(self.render_table())}</pre>"
+
+
+def path_conflict(node: str, paths: Sequence[tuple[EdgeStep, ...]], labels: Mapping[str, str]
+                  ) -> dict[str, Any] | None:
+    """Where an observation's paths to an outcome disagree in sign, each side's strongest path
+    (``paths`` come strongest first) with the sources of its findings and the context its first
+    molecule acts in: ``exosomal`` for cargo acting in recipient cells, ``cellular`` where the
+    detection is read as the molecule in tumour cells (``~>``). None where all paths agree."""
+    sides = {}
+    for sign in ("+", "-"):
+        path = next((p for p in paths if path_sign(p) == sign), None)
+        if path is None:
+            return None
+        sources = sorted({f.get("from_source") or "review" for step in path for f in step.findings})
+        sides["raising" if sign == "+" else "lowering"] = {
+            "path": path_text(path, labels), "sources": sources,
+            "context": "cellular" if path[0].measured or labels.get(path[0].parent, "").endswith("in tumour cells")
+            else "exosomal"}
+    return {"node": node, **sides}
+
+
+def graph_conflicts(reasoner: Reasoner, observed: Iterable[str], outcome: str) -> list[dict[str, Any]]:
+    """The graph's conflicting findings (``NetworkSpec.conflicts``) about an observed molecule
+    (either side's subject is its class, or a member's) and the outcome asked about."""
+    spec = reasoner.spec
+    target = spec.node(outcome).iri
+    found = []
+    for key in observed:
+        node = spec.node(key)
+        iris = {node.iri, *node.members}
+        for conflict in spec.conflicts:
+            if conflict["object"] == target and iris & {conflict["raising"]["subject"], conflict["lowering"]["subject"]}:
+                found.append({"node": key, "raising": dict(conflict["raising"]), "lowering": dict(conflict["lowering"])})
+    return found
+
+
+#: How an answer says what the network does with conflicting findings.
+CONFLICT_RULE = ("Context first: cellular and exosomal molecules are separate nodes; what still disagrees on one "
+                 "edge is weighed by the evidence (README, 'Conflicting findings').")
 
 
 def explain(reasoner: Reasoner, evidence: Any, outcome: str, every_path: bool = False) -> Explanation:
@@ -141,16 +173,20 @@ def explain(reasoner: Reasoner, evidence: Any, outcome: str, every_path: bool = 
     """
     import dataclasses
 
-    from .inference import strongest
+    from .results import strongest
 
     key = reasoner.resolve_outcome(outcome)
     result = coerce_result(reasoner, evidence)
     if not result.evidence:
         raise InferenceError("no evidence to explain: give at least one cargo")
     found = result.outcome(key)
-    effects = tuple(dataclasses.replace(e, paths=strongest(reasoner.paths_between(e.node, key),
-                                                           None if every_path else 1, covering=True))
+    every = {e.node: reasoner.paths_between(e.node, key) for e in found.explanation}
+    effects = tuple(dataclasses.replace(e, paths=strongest(every[e.node], None if every_path else 1, covering=True))
                     for e in found.explanation)
     found = dataclasses.replace(found, explanation=effects)
     connected = {e.node for e in found.explanation}
-    return Explanation(found, result, tuple(k for k in result.evidence if k not in connected))
+    conflicts = tuple(c for node, paths in every.items()
+                      if (c := path_conflict(node, paths, result.labels)) is not None)
+    conflicts += tuple(c for c in graph_conflicts(reasoner, result.evidence, key)
+                       if not any(c["raising"]["path"] == d["raising"]["path"] for d in conflicts))
+    return Explanation(found, result, tuple(k for k in result.evidence if k not in connected), conflicts)

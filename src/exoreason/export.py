@@ -79,7 +79,7 @@ def extension_warning(fmt: str, output: Path) -> str | None:
 
 
 def _findings_text(findings: Any) -> str:
-    from .inference import short_citation
+    from .present import short_citation
 
     seen: list[str] = []
     for finding in findings:
@@ -94,7 +94,7 @@ def network_graph(reasoner: Any) -> Any:
     sign (``+`` promotes, ``-`` inhibits), strength and findings (``Table 3, ref 27; ...``)."""
     import networkx as nx
 
-    from .inference import finding_record
+    from .present import finding_record
 
     graph = nx.DiGraph()
     for node in reasoner.spec.nodes:

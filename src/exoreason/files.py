@@ -79,20 +79,44 @@ def write_files_atomically(contents: Mapping[Path, bytes]) -> None:
     try:
         for target, data in contents.items():
             fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            staged.append((Path(tmp), target))  # at once, so an interrupt while it is written removes it
             os.fchmod(fd, mode)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
-            staged.append((Path(tmp), target))
-        blocked = {signal.SIGINT, signal.SIGTERM}
-        previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
-        try:
+        with _signals_held((signal.SIGINT, signal.SIGTERM)):
             for tmp_path, target in staged:
                 os.replace(tmp_path, target)
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
     finally:
         for tmp_path, _ in staged:
             if tmp_path.exists():
                 tmp_path.unlink()
+
+
+@contextmanager
+def _signals_held(signals: tuple[signal.Signals, ...]) -> Iterator[None]:
+    """Hold the signals back while the block runs, and deliver them after it.
+
+    In the main thread their handlers are swapped for one that notes them (a Python handler runs
+    in the main thread whichever thread the system delivered the signal to, so this holds against
+    every thread); elsewhere the thread's signal mask blocks them.
+    """
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        previous_mask = signal.pthread_sigmask(signal.SIG_BLOCK, set(signals))
+        try:
+            yield
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous_mask)
+        return
+    received: list[int] = []
+    previous = {s: signal.signal(s, lambda signum, frame: received.append(signum)) for s in signals}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        if received:
+            signal.raise_signal(received[0])

@@ -6,570 +6,46 @@ paths from each observed cargo to the outcome with the findings behind every edg
 each observation moved the posterior (the posterior without it).
 
 The posteriors are a model's estimates from literature-derived parameters, not clinical predictions.
+The answer's classes are :mod:`exoreason.results`, how tables show them :mod:`exoreason.present`;
+their names are re-exported here.
 """
 
 from __future__ import annotations
 
 import difflib
-import json
 import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from .calibration import calibrate
-from .display import (
-    json_ready,
-    odds_ratio,
-    odds_ratio_text,
-    round_probability,
-    row_key,
-    shown,
-    signed,
-)
+from .display import DISCLAIMER
 from .engine import Engine, EvidenceBatch
-from .errors import InferenceError, InputError
-from .evidence import (
-    Observations,
-    describe_reading,
-    parse_assignment,
-    parse_observation,
-    reading_json,
-)
+from .errors import InferenceError, InputError, closest
+from .evidence import Observations, parse_assignment, parse_observation
 from .model import CompiledNetwork, Parameters, compile_network, load_parameters, parse_priors
-from .network import EFFECTS, Edge, Finding, NetworkSpec, Node, load_network
+from .network import Edge, NetworkSpec, Node, fold_name, load_network
+from .present import *  # noqa: F403 - the answer's rendering, re-exported: imports from here keep working
+from .present import __all__ as _PRESENT
+from .present import finding_record, path_text
 from .resources import NETWORK_FILE, ontology_dir
+from .results import *  # noqa: F403 - the answer's classes, re-exported likewise
+from .results import (
+    PATHS_SHOWN,
+    EdgeStep,
+    EvidenceEffect,
+    InferenceResult,
+    OutcomePosterior,
+    path_weight,
+    sign_counts,
+    strongest,
+)
+from .results import __all__ as _RESULTS
 
-__all__ = [
-    "DISCLAIMER",
-    "EdgeStep",
-    "EvidenceEffect",
-    "InferenceResult",
-    "OutcomePosterior",
-    "Reasoner",
-    "cite",
-    "closest_cancers",
-    "closing_lines",
-    "edge_lines",
-    "effect_lines",
-    "finding_record",
-    "finding_summary",
-    "path_sign",
-    "path_text",
-    "short_citation",
-]
-
-#: How many paths of each sign an explanation shows (the strongest), unless asked for all.
-PATHS_SHOWN = 3
-
-DISCLAIMER = ("Posteriors are estimates of a model whose structure and parameters come from the "
-              "literature (one review and the studies it cites), not clinical predictions.")
+__all__ = ["DISCLAIMER", "Reasoner", "closest_cancers", *_PRESENT, *_RESULTS]
 
 _OUTCOME_KINDS = ("process", "outcome")
-
-#: The marker of an edge a curator note qualifies (``--show-notes`` prints the notes).
-NOTE_MARK = "[note]"
-
-
-@dataclass(frozen=True)
-class EdgeStep:
-    """One edge of a path, with its strength and the findings behind it."""
-
-    parent: str
-    child: str
-    sign: str
-    strength: float
-    findings: tuple[dict[str, Any], ...]
-    #: A step from a detection in exosomes to the molecule in tumour cells it is evidence of (the
-    #: measurement edge read backwards: what the reading tells, not what causes what).
-    measured: bool = False
-
-    @property
-    def effect(self) -> str:
-        return "is evidence of" if self.measured else EFFECTS[self.sign]
-
-    @property
-    def notes(self) -> tuple[str, ...]:
-        """The curator notes of the findings behind the edge (how the review's text was read)."""
-        return tuple(dict.fromkeys(f["curator_note"] for f in self.findings if f.get("curator_note")))
-
-    def to_dict(self, labels: Mapping[str, str] | None = None) -> dict[str, Any]:
-        labels = labels or {}
-        return {"parent": self.parent, "parent_label": labels.get(self.parent, self.parent),
-                "child": self.child, "child_label": labels.get(self.child, self.child),
-                "effect": self.effect, "strength": self.strength,
-                "has_curator_note": bool(self.notes), "findings": list(self.findings)}
-
-
-def path_sign(path: Sequence[EdgeStep]) -> str:
-    """``+`` if the chain promotes its end, ``-`` if it inhibits it: the product of the edges'
-    signs (two inhibitions in a row promote)."""
-    return "-" if sum(step.sign == "-" for step in path) % 2 else "+"
-
-
-#: How a path shows each edge's sign.
-ARROWS = {"+": "->", "-": "-|", "!": "=>"}
-#: How a path shows a detection in exosomes read as evidence of the molecule in tumour cells.
-MEASURED_ARROW = "~>"
-
-
-def arrow(step: EdgeStep) -> str:
-    return MEASURED_ARROW if step.measured else ARROWS[step.sign]
-
-
-def path_text(path: Sequence[EdgeStep], labels: Mapping[str, str]) -> str:
-    """A path by labels: ``->`` for an edge that promotes, ``-|`` for one that inhibits, ``=>``
-    for a parent its child requires, ``~>`` from a detection in exosomes to what it is evidence of."""
-    parts = [labels.get(path[0].parent, path[0].parent)]
-    for step in path:
-        parts.append(f"{arrow(step)} {labels.get(step.child, step.child)}")
-    return " ".join(parts)
-
-
-def path_weight(path: Sequence[EdgeStep]) -> float:
-    """How strongly a path links its ends: the product of its edges' strengths."""
-    weight = 1.0
-    for step in path:
-        weight *= step.strength
-    return weight
-
-
-def sign_counts(paths: Sequence[Sequence[EdgeStep]]) -> tuple[int, int]:
-    """How many paths promote and how many inhibit their end."""
-    up = sum(path_sign(path) == "+" for path in paths)
-    return up, len(paths) - up
-
-
-def strongest(paths: Sequence[tuple[EdgeStep, ...]], per_sign: int | None = PATHS_SHOWN,
-              covering: bool = False) -> tuple[tuple[EdgeStep, ...], ...]:
-    """The paths to show, strongest first (``paths`` come strongest first): ``per_sign`` of each
-    sign (None: all), or with ``covering`` each path that passes through a node no stronger path
-    shown passes through, so that every route, however weak (through MET, say), stays in sight."""
-    if per_sign is None:
-        return tuple(paths)
-    if covering:
-        seen: set[str] = set()
-        chosen = []
-        for path in paths:
-            nodes = {step.child for step in path}
-            if nodes - seen:
-                seen |= nodes
-                chosen.append(path)
-        return tuple(chosen)
-    up = [path for path in paths if path_sign(path) == "+"][:per_sign]
-    down = [path for path in paths if path_sign(path) == "-"][:per_sign]
-    return tuple(path for path in paths if path in up or path in down)
-
-
-@dataclass(frozen=True)
-class EvidenceEffect:
-    """How one observation moved an outcome, and by which paths it reaches it.
-
-    ``change`` is the posterior minus ``posterior_without`` (the posterior with every other
-    observation but not this one)."""
-
-    node: str
-    reading: float
-    posterior_without: float
-    change: float
-    paths: tuple[tuple[EdgeStep, ...], ...]  # the strongest first (all of them, or the strongest few)
-    promoting: int = 0  # how many paths in all promote the outcome
-    inhibiting: int = 0  # and how many inhibit it
-
-    @property
-    def dominant(self) -> str:
-        """Where paths of both signs lead here, which kind the change says wins ("" otherwise)."""
-        if not (self.promoting and self.inhibiting) or not shown(self.change):
-            return ""
-        return "promoting" if self.change > 0 else "inhibiting"
-
-    def to_dict(self, labels: Mapping[str, str] | None = None) -> dict[str, Any]:
-        labels = labels or {}
-        return {"node": self.node, "label": labels.get(self.node, self.node),
-                "observed": reading_json(self.reading),
-                "posterior_without": self.posterior_without, "change": self.change,
-                "paths_promoting": self.promoting, "paths_inhibiting": self.inhibiting,
-                **({"dominant": self.dominant} if self.dominant else {}),
-                "paths": [{"effect": "promotes" if path_sign(path) == "+" else "inhibits",
-                           "weight": round_probability(path_weight(path)),
-                           "edges": [step.to_dict(labels) for step in path]} for path in self.paths]}
-
-
-@dataclass(frozen=True)
-class OutcomePosterior:
-    key: str
-    label: str
-    iri: str
-    kind: str
-    prior: float
-    posterior: float
-    explanation: tuple[EvidenceEffect, ...] = ()
-    do_posterior: float | None = None
-    interval: tuple[float, float] | None = None  # posterior interval under parameter uncertainty
-    change_interval: tuple[float, float] | None = None  # the same for the change from the prior
-
-    @property
-    def change(self) -> float:
-        return self.posterior - self.prior
-
-    @property
-    def odds_ratio(self) -> float | None:
-        """Posterior odds over prior odds: how strongly the evidence speaks, whatever the prior
-        (None where the node is observed, or its odds are otherwise not finite)."""
-        return odds_ratio(self.prior, self.posterior)
-
-    def to_dict(self, labels: Mapping[str, str] | None = None) -> dict[str, Any]:
-        out: dict[str, Any] = {"key": self.key, "label": self.label, "iri": self.iri, "kind": self.kind,
-                               "prior": self.prior, "posterior": self.posterior, "change": self.change,
-                               "odds_ratio": self.odds_ratio}
-        if self.interval is not None:
-            out["interval"] = list(self.interval)
-        if self.change_interval is not None:
-            out["change_interval"] = list(self.change_interval)
-        if self.do_posterior is not None:
-            out["do_posterior"] = self.do_posterior
-        out["explanation"] = [e.to_dict(labels) for e in self.explanation]
-        return json_ready(out)  # type: ignore[no-any-return]
-
-
-@dataclass
-class InferenceResult:
-    """The answer to one query: the evidence used and each outcome's prior and posterior."""
-
-    evidence: dict[str, float]
-    names: dict[str, str]
-    outcomes: list[OutcomePosterior]
-    cancer: str | None = None
-    parameters: str = "defaults"
-    labels: dict[str, str] = field(default_factory=dict)
-    do: dict[str, bool] = field(default_factory=dict)
-    intervals: dict[str, Any] | None = None  # {"samples", "seed", "level"} when intervals were computed
-    context: str = ""  # what --cancer did to the link strengths, in words
-    priors: dict[str, float] = field(default_factory=dict)  # a population's priors (--prior)
-    #: "exact", or how an answer beyond the engine's memory budget was approximated
-    method: str = "exact"
-    #: The sources whose findings the network holds (``review (title, year)``, ...).
-    sources: list[str] = field(default_factory=list)
-
-    def outcome(self, key: str) -> OutcomePosterior:
-        for o in self.outcomes:
-            if o.key == key:
-                return o
-        raise KeyError(key)
-
-    @property
-    def rows(self) -> list[OutcomePosterior]:
-        """The outcomes as every rendering lists them: outcomes first, then processes, each by the
-        size of the log odds ratio as shown, largest first (:func:`exoreason.display.row_key`)."""
-        return sorted(self.outcomes, key=lambda o: row_key(o.kind, o.odds_ratio, o.label))
-
-    def header(self) -> dict[str, Any]:
-        """What every JSON answer starts with: the evidence (true, false or a reading), the
-        interventions, the names they were given by, the cancer type, the parameters, the note."""
-        out: dict[str, Any] = {"evidence": {k: reading_json(v) for k, v in self.evidence.items()}}
-        if self.do:
-            out["do"] = {k: bool(v) for k, v in self.do.items()}
-        out.update({"given_as": dict(self.names), "cancer": self.cancer,
-                    **({"context": self.context} if self.context else {}),
-                    **({"priors": dict(self.priors)} if self.priors else {}),
-                    **({"method": self.method} if self.method != "exact" else {}),
-                    **({"sources": list(self.sources)} if self.sources else {}),
-                    "parameters": self.parameters, "note": DISCLAIMER})
-        if self.intervals is not None:
-            out["intervals"] = dict(self.intervals)
-        return out
-
-    def to_dict(self) -> dict[str, Any]:
-        """The answer as documented in ``docs/answer.schema.json`` (what ``--format json`` prints)."""
-        return {**self.header(), "outcomes": [o.to_dict(self.labels) for o in self.rows]}
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
-
-    def describe_evidence(self) -> str:
-        """The evidence in words, e.g. ``hsa-miR-155-5p present, miR-21 absent``."""
-        observed = ", ".join(f"{self.labels.get(k, k)} {describe_reading(v)}" for k, v in self.evidence.items())
-        if self.do:
-            observed += ("; " if observed else "") + ", ".join(
-                f"do({self.labels.get(k, k)}={'true' if v else 'false'})" for k, v in self.do.items())
-        return observed or "no evidence"
-
-    def to_dataframe(self) -> Any:
-        """One row per process and outcome (index: key), outcomes first, each group by the size of
-        the change: label, kind, prior, posterior, change (``do_posterior`` under an intervention;
-        the interval bounds with intervals)."""
-        import pandas as pd
-
-        columns = ["key", "label", "kind", "prior", "posterior", "change", "odds_ratio"]
-        if self.do:
-            columns.append("do_posterior")
-        if self.intervals is not None:
-            columns += ["posterior_low", "posterior_high", "change_low", "change_high"]
-        records = []
-        for o in self.rows:
-            record: dict[str, Any] = {"key": o.key, "label": o.label, "kind": o.kind, "prior": o.prior,
-                                      "posterior": o.posterior, "change": o.change, "odds_ratio": o.odds_ratio}
-            if self.do:
-                record["do_posterior"] = o.do_posterior
-            if self.intervals is not None:
-                low, high = o.interval or (float("nan"), float("nan"))
-                change_low, change_high = o.change_interval or (float("nan"), float("nan"))
-                record.update({"posterior_low": low, "posterior_high": high,
-                               "change_low": change_low, "change_high": change_high})
-            records.append(json_ready(record))
-        frame = pd.DataFrame(records, columns=columns)
-        frame.attrs["evidence"] = self.describe_evidence()
-        frame.attrs["note"] = DISCLAIMER
-        return frame.set_index("key")
-
-    def _repr_html_(self) -> str:
-        from html import escape
-
-        head = ("<tr><th>kind</th><th>process or outcome</th><th>key</th><th>prior</th><th>posterior</th>"
-                "<th>change</th><th>odds ratio</th>" + ("<th>under do</th>" if self.do else "") + "</tr>")
-        body = []
-        for o in self.rows:
-            change = shown(o.change)
-            style = ' style="font-weight:bold"' if change else ""
-            do_cell = f"<td>{o.do_posterior:.3f}</td>" if o.do_posterior is not None else (
-                "<td></td>" if self.do else "")
-            body.append(f"<tr{style}><td>{o.kind}</td><td>{escape(o.label)}</td><td><code>{escape(o.key)}</code></td>"
-                        f"<td>{o.prior:.3f}</td><td>{o.posterior:.3f}</td><td>{signed(o.change)}</td>"
-                        f"<td>{odds_ratio_text(o.odds_ratio)}</td>{do_cell}</tr>")
-        cancer = f"; cancer: {escape(self.cancer)}" if self.cancer else ""
-        return (f"<table><caption>Evidence: {escape(self.describe_evidence())}{cancer}</caption>"
-                f"<thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
-                f"<p><small>{escape(DISCLAIMER)} Parameters: {escape(self.parameters)}.</small></p>")
-
-    def render_table(self, verbose: bool = False, show_notes: bool = False) -> str:
-        """The answer as ``exoreason infer`` prints it: a row per outcome and process, then why
-        the evidence moved them: each observation's paths (with their sign), then each edge on
-        those paths once, with its strength and its findings summarised (``verbose``: every
-        finding in full; ``show_notes``: the curator notes that qualify them)."""
-        rows = self.rows
-        lines = [f"Evidence: {self.describe_evidence()}" + (f"; cancer: {self.cancer}" if self.cancer else "")]
-        lines += _outcome_table(rows, bool(self.do), self.intervals)
-        # Why each outcome moved; a process's paths are one `exoreason explain --outcome KEY` away.
-        why = [o for o in rows if o.kind == "outcome" and o.explanation and shown(o.change)]
-        if why:
-            lines.append("")
-            measured = any(step.measured for o in why for e in o.explanation for path in e.paths for step in path)
-            lines.append("Why (the paths from each observation: -> promotes, -| inhibits, => is required for"
-                         + (", ~> a detection in exosomes is evidence of" if measured else "") + "):")
-        steps: dict[tuple[str, str], EdgeStep] = {}
-        for o in why:
-            lines.append(f"  {o.label}: {o.prior:.3f} -> {o.posterior:.3f} ({signed(o.change)})")
-            lines += effect_lines(o.explanation, self.labels, "    ", outcome=o.key)
-            for effect in o.explanation:
-                for path in effect.paths:
-                    for step in path:
-                        steps.setdefault((step.parent, step.child), step)
-        if steps:
-            lines.append("")
-            lines.append("Edges on these paths (strength; findings: where the review states them, evidence):")
-            lines += edge_lines(list(steps.values()), self.labels, "  ", verbose=verbose, show_notes=show_notes)
-        lines.append("")
-        lines += closing_lines(self, any(step.notes for step in steps.values()) and not show_notes)
-        return "\n".join(lines)
-
-
-#: The widest a label is shown in a table; a longer one is cut with an ellipsis (the key names it).
-LABEL_WIDTH = 44
-
-
-def _short(label: str) -> str:
-    return label if len(label) <= LABEL_WIDTH else label[:LABEL_WIDTH - 1].rstrip() + "…"
-
-
-def _outcome_table(rows: Sequence[OutcomePosterior], with_do: bool, intervals: Mapping[str, Any] | None) -> list[str]:
-    width = max([len("process or outcome")] + [len(_short(o.label)) for o in rows])
-    kw = max([len("key")] + [len(o.key) for o in rows])
-    level = f"{intervals['level']:.0%} interval" if intervals else ""
-    iw = max(len(level), len("[0.000, 0.000]"), len("[-0.000, -0.000]"))
-
-    def span(bounds: tuple[float, float] | None, change: bool) -> str:
-        if bounds is None:
-            return " " * iw
-        text = f"[{signed(bounds[0])}, {signed(bounds[1])}]" if change else f"[{bounds[0]:.3f}, {bounds[1]:.3f}]"
-        return text.ljust(iw)
-
-    head = f"{'kind':<7}  {'process or outcome'.ljust(width)}  {'key'.ljust(kw)}  {'prior':>6} {'posterior':>9}"
-    head += f"  {level.ljust(iw)}" if intervals else ""
-    head += f" {'change':>7}"
-    head += f"  {level.ljust(iw)}" if intervals else ""
-    head += f" {'odds ratio':>10}"
-    head += f" {'under do':>9}" if with_do else ""
-    lines = [head.rstrip()]
-    for o in rows:
-        line = f"{o.kind:<7}  {_short(o.label).ljust(width)}  {o.key.ljust(kw)}  {o.prior:6.3f} {o.posterior:9.3f}"
-        line += f"  {span(o.interval, False)}" if intervals else ""
-        line += f" {signed(o.change, 7)}"
-        line += f"  {span(o.change_interval, True)}" if intervals else ""
-        line += f" {odds_ratio_text(o.odds_ratio, 10)}"
-        if with_do:
-            line += f" {o.do_posterior:9.3f}" if o.do_posterior is not None else ""
-        lines.append(line.rstrip())
-    return lines
-
-
-def effect_lines(effects: Sequence[EvidenceEffect], labels: Mapping[str, str], indent: str,
-                 numbered: bool = False, outcome: str | None = None) -> list[str]:
-    """Each observation's change to ``outcome``, and its paths with their signs."""
-    lines = []
-    for effect in effects:
-        lines.append(f"{indent}{labels.get(effect.node, effect.node)} {describe_reading(effect.reading)}: "
-                     f"{signed(effect.change)} ({effect.posterior_without:.3f} without it)")
-        if effect.node == outcome:
-            lines.append(f"{indent}  the observation of this node itself")
-            continue
-        total = effect.promoting + effect.inhibiting
-        if total > len(effect.paths) or effect.dominant:
-            both = f"{effect.promoting} promote, {effect.inhibiting} inhibit" if effect.promoting and effect.inhibiting \
-                else ("all promote" if effect.promoting else "all inhibit")
-            won = f"; the {effect.dominant} paths dominate" if effect.dominant else ""
-            shown_note = f", the strongest {len(effect.paths)} shown (--verbose: all)" if total > len(effect.paths) else ""
-            lines.append(f"{indent}  {total} paths ({both}{won}){shown_note}:")
-        for number, path in enumerate(effect.paths, 1):
-            sign = "promotes" if path_sign(path) == "+" else "inhibits"
-            name = f"path {number}, {sign}" if numbered else sign
-            lines.append(f"{indent}  {name}: {path_text(path, labels)}")
-        if not effect.paths:
-            lines.append(f"{indent}  no path leads from it here: as evidence it also tells about its causes, "
-                         "which act here")
-    return lines
-
-
-def closing_lines(result: InferenceResult, marked: bool) -> list[str]:
-    """The lines after an answer: what the note marker means, how the intervals were made, and
-    that the posteriors are a model's estimates."""
-    lines = []
-    if marked:
-        lines.append(f"{NOTE_MARK}: a curator note qualifies a finding behind the edge (how the review's text "
-                     "was read, an inconsistency in it); --show-notes prints them.")
-    if result.intervals:
-        lines.append(f"Intervals: the middle {result.intervals['level']:.0%} of the posteriors and of the changes "
-                     f"under {result.intervals['samples']} samples of the parameters "
-                     f"(seed {result.intervals['seed']}).")
-    if result.context:
-        lines.append(f"Context: {result.context}")
-    if result.priors:
-        given = ", ".join(f"{result.labels.get(k, k)} {v:g}" for k, v in result.priors.items())
-        lines.append(f"Priors: the population's, for this run (--prior): {given}; every other node at its "
-                     "reference prior (parameters.toml).")
-    if result.method != "exact":
-        lines.append(f"Approximate: {result.method} (EXOREASON_MEMORY_MB raises the budget); its error "
-                     "against exact inference, where both run, is measured in the tests.")
-    lines.append("Odds ratio: posterior odds / prior odds, how strongly the evidence speaks whatever the prior.")
-    if result.sources:
-        lines.append(f"Sources: {'; '.join(result.sources)}.")
-    lines.append(f"Note: {DISCLAIMER} Parameters: {result.parameters}.")
-    return lines
-
-
-def short_citation(finding: Mapping[str, Any]) -> str:
-    """``Table 3, ref 27``: where in the review a finding is, and its reference numbers.
-
-    >>> short_citation({"source": "Section: EMT", "review_refs": [102, 103]})
-    'Section: EMT, refs 102, 103'
-    """
-    refs = finding.get("review_refs") or []
-    ref = (", ref " if len(refs) == 1 else ", refs ") + ", ".join(str(r) for r in refs) if refs else ""
-    return f"{finding.get('source', '')}{ref}"
-
-
-def _identifier(study: Mapping[str, Any]) -> str:
-    if study.get("pmid"):
-        return f"PMID {study['pmid']}"
-    return f"DOI {study['doi']}" if study.get("doi") else ""
-
-
-def finding_summary(findings: Sequence[Mapping[str, Any]]) -> str:
-    """The findings behind an edge in one line: where the review states them (with the primary
-    studies' PMID or DOI) and the kinds of evidence.
-
-    >>> finding_summary([{"source": "Table 3", "review_refs": [27], "evidence_kinds":
-    ...     [{"id": "ECO:0007122", "label": "in vitro"}], "primary_studies": [{"pmid": "28198398"}]}])
-    'Table 3, ref 27, PMID 28198398 (in vitro)'
-    """
-    places: list[str] = []
-    kinds: list[str] = []
-    for finding in findings:
-        place = short_citation(finding)
-        ids = [i for i in (_identifier(s) for s in finding.get("primary_studies", [])) if i]
-        if ids:
-            place += ", " + ", ".join(ids)
-        if place not in places:
-            places.append(place)
-        for kind in finding.get("evidence_kinds", []):
-            if kind["label"] not in kinds:
-                kinds.append(kind["label"])
-    count = f"{len(findings)} findings: " if len(findings) > 1 else ""
-    return f"{count}{'; '.join(places)}" + (f" ({', '.join(kinds)})" if kinds else "")
-
-
-def edge_lines(steps: Sequence[EdgeStep], labels: Mapping[str, str], indent: str = "  ", *,
-               verbose: bool = False, show_notes: bool = False) -> list[str]:
-    """One line per edge: ``parent -> child``, its strength, its findings summarised and a
-    :data:`NOTE_MARK` where a curator note qualifies them; ``verbose`` adds every finding in full,
-    ``show_notes`` the notes."""
-    lines = []
-    for step in steps:
-        mark = f" {NOTE_MARK}" if step.notes and not show_notes else ""
-        if step.measured:
-            lines.append(f"{indent}{labels.get(step.parent, step.parent)} {arrow(step)} "
-                         f"{labels.get(step.child, step.child)}: measurement model, P(detected in exosomes | "
-                         f"expressed in tumour cells) {step.strength:.2f} (effect.measurement in parameters.toml)")
-            continue
-        lines.append(f"{indent}{labels.get(step.parent, step.parent)} {arrow(step)} {labels.get(step.child, step.child)}"
-                     f": strength {step.strength:.2f}; {finding_summary(step.findings)}{mark}")
-        if verbose:
-            for finding in step.findings:
-                lines.append(f"{indent}    {cite(finding)}")
-        if show_notes:
-            for note in step.notes:
-                lines.append(f"{indent}    note: {note}")
-    return lines
-
-
-def cite(finding: Mapping[str, Any]) -> str:
-    """A finding record (:func:`finding_record`) as one line: source, references, studies, evidence."""
-    parts = [finding["source"]]
-    if finding.get("review_refs"):
-        parts.append("review ref " + ", ".join(str(r) for r in finding["review_refs"]))
-    for study in finding.get("primary_studies", []):
-        ids = ([f"PMID {study['pmid']}"] if study.get("pmid") else []) + (
-            [f"DOI {study['doi']}"] if study.get("doi") else [])
-        parts.append(f"{study.get('title', '')} ({', '.join([str(study.get('year', '')), *ids])})")
-    parts.append("evidence: " + ", ".join(f"{k['id']} ({k['label']})" for k in finding.get("evidence_kinds", [])))
-    return "; ".join(parts)
-
-
-def _study(study: Mapping[str, str]) -> dict[str, Any]:
-    out: dict[str, Any] = dict(study)
-    year = str(study.get("year", ""))
-    if year.isdigit():
-        out["year"] = int(year)
-    return out
-
-
-def finding_record(finding: Finding, params: Parameters) -> dict[str, Any]:
-    """What a reader needs to check a finding, as a JSON-ready mapping (its fields are documented
-    in ``docs/answer.schema.json``)."""
-    return {
-        "finding": finding.finding,
-        "label": finding.label,
-        "source": finding.source,
-        "review_refs": list(finding.review_refs),
-        "primary_studies": [_study(s) for s in finding.studies],
-        "evidence_kinds": [{"id": k, "label": params.kinds[k].name if k in params.kinds else k}
-                           for k in finding.kinds],
-        "diseases": list(finding.diseases),
-        "quote": finding.quote,
-        **({"curator_note": finding.note} if finding.note else {}),
-    }
 
 
 def _stems(text: str) -> set[str]:
@@ -602,7 +78,7 @@ def closest_cancers(name: str, cancers: Iterable[Node], n: int = 3) -> list[str]
     by_meaning = [x for x in sorted(scored, key=lambda x: (-x[0], -x[1], x[2])) if x[0] > 0]
     if by_meaning:
         return list(dict.fromkeys(label for _, _, label in by_meaning))[:n]
-    return difflib.get_close_matches(name, [label for label, _ in documents], n=n, cutoff=0.5)
+    return closest(name, [label for label, _ in documents], n=n, cutoff=0.5)
 
 
 class Reasoner:
@@ -698,10 +174,9 @@ class Reasoner:
             iri = expand_curie(text, SPARQL_PREFIXES)
         except (KeyError, ValueError):
             iri = standardize_iri(text)
-        wanted = " ".join(name.split()).casefold()
+        wanted = fold_name(name)
         for cancer in self.spec.cancers:
-            if cancer.iri == iri or wanted in {" ".join(n.split()).casefold()
-                                              for n in (cancer.key, cancer.label, *cancer.names)}:
+            if cancer.iri == iri or wanted in {fold_name(n) for n in (cancer.key, cancer.label, *cancer.names)}:
                 return cancer.iri
         known = sorted({c.label for c in self.spec.cancers})
         close = closest_cancers(name, self.spec.cancers)
@@ -728,14 +203,20 @@ class Reasoner:
         return found.readings, found.given
 
     def parse_do(self, items: Iterable[str]) -> dict[str, bool]:
-        """``NODE=true|false`` assignments for --do."""
+        """``NODE=VALUE`` assignments for --do, VALUE in the words --observe takes for a state
+        (true/false, yes/no, present/absent, 1/0, ...); an intervention sets a state, so a
+        reading between 0 and 1, or none, is refused."""
         out: dict[str, bool] = {}
         for item in items:
-            name, sep, value = item.rpartition("=")
-            if not sep or value.strip().lower() not in ("true", "false"):
-                raise InferenceError(f"bad --do {item!r}; use NODE=true or NODE=false")
+            try:
+                name, value = parse_assignment(item, "--do")
+            except InferenceError:
+                value = None
+            if value not in (0.0, 1.0):
+                raise InferenceError(f"bad --do {item!r}: an intervention sets a node true or false "
+                                     "(NODE=true, NODE=false, or yes/no, present/absent, 1/0), not a reading")
             key = self.resolve_node(name)
-            state = value.strip().lower() == "true"
+            state = value == 1.0
             if out.get(key, state) != state:
                 raise InferenceError(f"contradictory interventions on {key}: --do {item!r}")
             out[key] = state
@@ -791,7 +272,8 @@ class Reasoner:
     def _step(self, edge: Edge) -> EdgeStep:
         return EdgeStep(edge.parent, edge.child, edge.sign,
                         self.compiled.strengths.get((edge.parent, edge.child), 0.0),
-                        tuple(finding_record(f, self.params) for f in edge.findings))
+                        tuple(finding_record(f, self.params) for f in edge.findings),
+                        against=tuple(finding_record(f, self.params) for f in edge.against))
 
     def infer(self, evidence: Mapping[str, bool | float], names: Mapping[str, str] | None = None,
               explain: bool = True, do: Mapping[str, bool] | None = None,

@@ -61,22 +61,18 @@ import json
 import math
 import re
 import textwrap
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from .cohort import Cutoff, distinct_rows
-from .engine import Engine, EvidenceBatch, ImpossibleEvidence
+from .cohort import Cohort, distinct_rows, read_cohort  # the cohort's home; re-exported here
+from .engine import Engine, EvidenceBatch, ImpossibleEvidence, engine_for
 from .errors import ExoreasonError, InputError, NetworkError
-from .evidence import Threshold
 from .model import PARAMETER_KINDS, CompiledNetwork, Parameters, compile_network, parameter_name
-
-if TYPE_CHECKING:
-    from .inference import Reasoner
 
 __all__ = [
     "DEFAULT_ITERATIONS",
@@ -98,60 +94,6 @@ DEFAULT_TOLERANCE = 1e-6
 _EDGE = 1e-9  # fitted parameters stay in [_EDGE, 1 - _EDGE]
 _SWEEPS = 2  # coordinate-ascent sweeps over a table's parameters in one M-step
 _SCORE_CHUNK = 2048
-
-
-# -- the cohort file -------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Cohort:
-    """A cohort's readings: one row per sample, one column per observed node (NaN: not observed)."""
-
-    source: str
-    nodes: tuple[str, ...]
-    readings: np.ndarray  # rows x nodes
-    lines: np.ndarray  # the file's line of each row
-    ids: tuple[str, ...] | None = None
-    skipped: tuple[str, ...] = ()  # unknown columns skipped (ignore_unknown)
-    given: tuple[str, ...] = ()  # each node's column header as written
-    cutoffs: tuple[Cutoff, ...] = ()  # the threshold each measured column was read by
-
-    def __len__(self) -> int:
-        return int(self.readings.shape[0])
-
-    @property
-    def batch(self) -> EvidenceBatch:
-        return EvidenceBatch(self.nodes, self.readings)
-
-    def rows(self, index: np.ndarray) -> Cohort:
-        """The cohort restricted to some rows (e.g. the training folds of a cross-validation)."""
-        return dataclasses.replace(self, readings=self.readings[index], lines=self.lines[index],
-                                   ids=None if self.ids is None else tuple(self.ids[i] for i in index))
-
-    def without(self, node: str) -> EvidenceBatch:
-        """The evidence of every row with one node's column left out."""
-        keep = [j for j, n in enumerate(self.nodes) if n != node]
-        return EvidenceBatch(tuple(self.nodes[j] for j in keep), self.readings[:, keep])
-
-
-def read_cohort(path: Path, reasoner: Reasoner, *, ignore_unknown: bool = False, id_column: str | None = None,
-                thresholds: Sequence[Threshold] = ()) -> Cohort:
-    """A cohort file read by the rules of ``infer --profiles`` (:class:`~exoreason.cohort.CohortReader`):
-    comma, tab or semicolon separated, an id column, one column per node (its key or any accepted
-    name), cells as :func:`~exoreason.evidence.parse_cell` reads them or measurements by a threshold.
-    Columns naming no node are all listed in one error, or skipped with ``ignore_unknown``."""
-    from .cohort import CohortReader, open_csv
-
-    with open_csv(path, "cohort file") as handle:
-        reader = CohortReader(reasoner, path, iter(handle), id_column=id_column, ignore_unknown=ignore_unknown,
-                              thresholds=thresholds)
-        blocks = list(reader.blocks(1 << 16))
-    if not blocks:
-        raise InputError(f"{reader.source}: no data rows")
-    found = reader.columns
-    return Cohort(reader.source, found.nodes, np.vstack([b for _, _, b in blocks]),
-                  np.array([n for _, lines, _ in blocks for n in lines]),
-                  tuple(i for ids, _, _ in blocks for i in ids), tuple(found.ignored),
-                  tuple(reader.header[index] for index, _, _ in found.columns), tuple(reader.cutoffs))
 
 
 # -- the parameters and their tables ------------------------------------------------------------------
@@ -194,10 +136,7 @@ class ParameterChange:
 
     @property
     def description(self) -> str:
-        if self.kind == "edge":
-            parent, _, child = self.key.partition("->")
-            return f"strength {parent} -> {child}"
-        return f"{'leak of' if self.kind == 'leak' else 'base rate of'} {self.key}"
+        return parameter_name(self.kind, self.key)
 
     def to_dict(self) -> dict[str, Any]:
         return {"parameter": self.kind, "key": self.key, "literature": self.prior, "fitted": self.fitted,
@@ -314,8 +253,10 @@ class FitResult:
         }
 
     def render(self, top: int | None = None) -> str:
-        """The report: what moved and by how much, and what the data cannot inform."""
+        """The report: what moved and by how much (the ``top`` largest changes; None: every one),
+        and what the data cannot inform, each parameter named by its nodes' labels."""
         changes = self.changes()
+        labels = {node.key: node.label for node in self.compiled.spec.nodes}
         n = len(self.compiled.space)
         per_row = [v / self.rows for v in (self.log_likelihoods[0], self.log_likelihoods[-1])]
         status = "converged." if self.converged else "stopped at the iteration limit (not converged)."
@@ -333,22 +274,26 @@ class FitResult:
             lines.append("Skipped columns naming no node: " + ", ".join(self.skipped) + ".")
         if changes:
             shown = changes[:top] if top else changes
-            width = max(len("parameter"), *(len(c.description) for c in shown))
+            names = [parameter_name(c.kind, c.key, labels=labels) for c in shown]
+            width = max(len("parameter"), *(len(name) for name in names))
             lines += ["", (f"{'parameter'.ljust(width)}  {'literature':>10} {'fitted':>7} {'change':>7}  "
                            f"{'concentration':>17}")]
-            for c in shown:
-                lines.append(f"{c.description.ljust(width)}  {c.prior:10.3f} {c.fitted:7.3f} {c.change:+7.3f}  "
+            for c, name in zip(shown, names, strict=True):
+                lines.append(f"{name.ljust(width)}  {c.prior:10.3f} {c.fitted:7.3f} {c.change:+7.3f}  "
                              f"{c.prior_concentration:7.1f} -> {c.concentration:7.1f}")
             if len(shown) < len(changes):
-                lines.append(f"... and {len(changes) - len(shown)} more")
-        uninformed = self.uninformed()
-        if uninformed:
-            lines += ["", f"Not informed by the data (no observed descendant), kept at their literature values "
-                          f"({len(uninformed)}): " + ", ".join(parameter_name(k, key) for k, key in uninformed) + "."]
-        held = self.held()
-        if held:
-            lines += ["", f"Held at a literature value of 0 or 1 ({len(held)}): "
-                          + ", ".join(parameter_name(k, key) for k, key in held) + "."]
+                lines.append(f"... and {len(changes) - len(shown)} smaller changes (--all lists them; the "
+                             "written file holds every parameter)")
+        for what, found in (("Not informed by the data (no observed descendant), kept at their literature values",
+                             self.uninformed()),
+                            ("Held at a literature value of 0 or 1", self.held())):
+            if not found:
+                continue
+            if top and len(found) > top:
+                lines += ["", f"{what}: {len(found)} parameters (--all names them)."]
+            else:
+                lines += ["", f"{what} ({len(found)}): "
+                              + ", ".join(parameter_name(k, key, labels=labels) for k, key in found) + "."]
         return "\n".join(lines)
 
 
@@ -377,7 +322,7 @@ def fit(compiled: CompiledNetwork, data: Cohort | EvidenceBatch, *, max_iteratio
         raise InputError(f"the tolerance must be a finite number >= 0, got {tolerance!r}")
     if not (isinstance(prior_weight, (int, float)) and math.isfinite(prior_weight) and prior_weight >= 0):
         raise InputError(f"the prior weight must be a finite number >= 0, got {prior_weight!r}")
-    engine = engine if engine is not None and engine.compiled is compiled else Engine(compiled)
+    engine = engine_for(compiled, engine)
     cohort = data if isinstance(data, Cohort) else None
     batch = data.batch if isinstance(data, Cohort) else data
     readings, weights, inverse = distinct_rows(np.asarray(batch.readings, dtype=float))

@@ -28,14 +28,14 @@ import itertools
 import math
 import tomllib
 from collections.abc import Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .errors import ConfigError, ExoreasonError
-from .network import Edge, NetworkSpec
+from .errors import ConfigError, ExoreasonError, closest
+from .network import Edge, NetworkSpec, closure
 from .resources import default_parameters_file
 
 __all__ = [
@@ -207,16 +207,14 @@ _KIND_KEYS = {"name", "random", "systematic"}
 def _unknown_keys(override: Mapping[str, Any], defaults: Mapping[str, Any],
                   spec: NetworkSpec | None) -> list[str]:
     """Every key of a user's parameter file that names nothing the model knows."""
-    import difflib
-
-    def closest(word: str, known: Iterable[str]) -> str:
-        found = difflib.get_close_matches(word, sorted(known), n=1, cutoff=0.6)
+    def nearest(word: str, known: Iterable[str]) -> str:
+        found = closest(word, known, n=1)
         return f" (closest: {found[0]})" if found else ""
 
     unknown: list[str] = []
     for section, value in override.items():
         if section not in _SECTIONS:
-            unknown.append(f"[{section}]{closest(section, _SECTIONS)}")
+            unknown.append(f"[{section}]{nearest(section, _SECTIONS)}")
             continue
         if not isinstance(value, Mapping):
             unknown.append(f"{section} (must be a table)")
@@ -226,7 +224,7 @@ def _unknown_keys(override: Mapping[str, Any], defaults: Mapping[str, Any],
             if key in plain:
                 continue
             if key not in named:
-                unknown.append(f"{section}.{key}{closest(key, plain | named)}")
+                unknown.append(f"{section}.{key}{nearest(key, plain | named)}")
             elif not isinstance(entry, Mapping):
                 unknown.append(f"{section}.{key} (must be a table)")
             elif section == "evidence" and key == "certainty":
@@ -245,8 +243,6 @@ def _unknown_keys(override: Mapping[str, Any], defaults: Mapping[str, Any],
 
 
 def _unknown_entries(section: str, entries: Mapping[str, Any], spec: NetworkSpec, where: str) -> list[str]:
-    import difflib
-
     kinds = {n.key: n.kind for n in spec.nodes}
     if section in ("strength", "effect"):
         known = {e.key for e in spec.edges}
@@ -263,7 +259,7 @@ def _unknown_entries(section: str, entries: Mapping[str, Any], spec: NetworkSpec
     out = []
     for key in entries:
         if key not in known:
-            close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
+            close = closest(key, known, n=1)
             hint = f"; closest: {close[0]}" if close else ""
             out.append(f"{where}.{key} (no such {what}{hint})")
     return out
@@ -478,9 +474,27 @@ def edge_belief(edge: Edge, params: Parameters, cancer: Collection[str] | None =
     >>> p = load_parameters()
     >>> round(edge_belief(Edge("a", "b", "+", (f, f)), p), 6)  # one study counted once
     0.5
+
+    Findings of the opposite sign on the same pair (``Edge.against``) lower it: with beliefs b for
+    the edge's side and c against it, b(1 - c) / (1 - bc), the probability that its side is right
+    given that not both are.
+
+    >>> g = Finding("g", "g", "Table 3", "q", ("ECO:0000304",), (28,), (), ())
+    >>> round(edge_belief(Edge("a", "b", "+", (f,), against=(g,)), p), 6)  # 0.5 * 0.5 / 0.75
+    0.333333
     """
     if edge.relation == "measurement":
         return 1.0
+    belief = _belief(edge, params, cancer)
+    if edge.against:
+        # Conflicting findings: both sides cannot be right; the edge's sign is the stronger
+        # side's, and its belief is that side's being right given that not both are.
+        other = _belief(replace(edge, findings=edge.against, against=()), params, cancer)
+        return belief * (1.0 - other) / (1.0 - belief * other) if belief * other < 1.0 else 0.0
+    return belief
+
+
+def _belief(edge: Edge, params: Parameters, cancer: Collection[str] | None) -> float:
     per_kind = _studies_by_kind(edge, params, cancer)
     if not per_kind:
         return 0.0
@@ -511,17 +525,20 @@ def edge_strength(edge: Edge, params: Parameters, cancer: Collection[str] | None
 PARAMETER_KINDS = ("edge", "leak", "base_rate", "gate")
 
 
-def parameter_name(kind: str, key: str, arrow: str = "->") -> str:
+def parameter_name(kind: str, key: str, arrow: str = "->", labels: Mapping[str, str] | None = None) -> str:
     """How a report names a parameter: ``strength A -> B``, ``leak of X``, ``base rate of X``,
-    ``gate of X``.
+    ``gate of X``; with ``labels`` (node key -> label), by the nodes' labels.
 
     >>> parameter_name("edge", "EMT->metastasis"), parameter_name("gate", "metastasis")
     ('strength EMT -> metastasis', 'gate of metastasis')
+    >>> parameter_name("base_rate", "hsa_miR_21_5p", labels={"hsa_miR_21_5p": "hsa-miR-21-5p"})
+    'base rate of hsa-miR-21-5p'
     """
+    name = (labels or {}).get
     if kind == "edge":
         parent, _, child = key.partition("->")
-        return f"strength {parent} {arrow} {child}"
-    return f"{kind.replace('_', ' ')} of {key}"
+        return f"strength {name(parent, parent)} {arrow} {name(child, child)}"
+    return f"{kind.replace('_', ' ')} of {name(key, key)}"
 
 
 @dataclass(frozen=True)
@@ -665,14 +682,7 @@ class CompiledNetwork:
 
     def ancestors(self, node: str) -> set[str]:
         """The node and every node with a directed path to it (auxiliary nodes included)."""
-        seen = {node}
-        stack = [node]
-        while stack:
-            for parent in self.families[stack.pop()].parents:
-                if parent not in seen:
-                    seen.add(parent)
-                    stack.append(parent)
-        return seen
+        return closure([node], lambda key: self.families[key].parents)
 
     def to_pgmpy(self) -> Any:
         """A pgmpy DiscreteBayesianNetwork with states named ``false`` and ``true``."""

@@ -26,12 +26,12 @@ import hashlib
 import json
 import re
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import BuildError, ExoreasonError, NetworkError
+from .errors import BuildError, ExoreasonError, NetworkError, closest
 
 __all__ = [
     "EFFECTS",
@@ -45,9 +45,12 @@ __all__ = [
     "OBSERVABLE_KINDS",
     "RELATION_KINDS",
     "Summary",
+    "closure",
+    "common_name",
     "derive_network",
     "digest",
     "fixed_nodes",
+    "fold_name",
     "load_network",
     "network_json",
     "read_json_file",
@@ -120,6 +123,14 @@ class Node:
     #: A gene-effect node stands for every gene one finding acts on in the same direction (their
     #: IRIs; ``iri`` is the first); empty for every other node.
     members: tuple[str, ...] = ()
+    #: An exosome population (tumour-derived, CSC-derived exosomes): observed as cargo is, but
+    #: not a molecule an assay measures in the exosomes of a sample.
+    population: bool = False
+
+    @property
+    def measurable(self) -> bool:
+        """Whether an assay of a sample's exosomes measures it: cargo that is not a population."""
+        return self.kind == "cargo" and not self.population
 
 
 @dataclass(frozen=True)
@@ -132,6 +143,9 @@ class Edge:
     findings: tuple[Finding, ...]
     #: The kind of mechanism (``RELATION_KINDS``): its default effect is set in parameters.toml.
     relation: str = "regulation"
+    #: Findings of the opposite sign on the same pair, outweighed by ``findings`` (the network's
+    #: rule for conflicting findings: :func:`exoreason.model.edge_belief`).
+    against: tuple[Finding, ...] = ()
 
     @property
     def key(self) -> str:
@@ -201,6 +215,9 @@ class NetworkSpec:
     #: The sources whose findings the edges carry (``queries/sources.rq``'s columns: id, kind,
     #: title, year, release), the review first.
     sources: list[dict[str, str]] = field(default_factory=list)
+    #: Findings of the graph that disagree on a direction (``queries/sign-conflicts.rq``), as
+    #: :func:`conflict_record` gives them.
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
 
     def source_citations(self) -> list[str]:
         """Each source the network's findings come from, as an answer names it:
@@ -225,23 +242,21 @@ class NetworkSpec:
         from .errors import InferenceError
 
         candidates = [n for n in self.nodes if kinds is None or n.kind in kinds]
-        wanted = _fold(name)
+        wanted = fold_name(name)
         for match, names_of in (("exact", lambda n: (n.key, n.label, *n.names)), ("related", lambda n: n.related)):
-            found = {n.key for n in candidates if wanted in {_fold(x) for x in names_of(n)}}
+            found = {n.key for n in candidates if wanted in {fold_name(x) for x in names_of(n)}}
             if len(found) == 1:
                 return Resolution(found.pop(), match)
             if found:
                 raise InferenceError(f"ambiguous {what} {name!r}: it names {', '.join(sorted(found))}")
-        out = next((x for x in self.left_out if _fold(x.label) == wanted), None)
+        out = next((x for x in self.left_out if fold_name(x.label) == wanted), None)
         if out is not None:
             raise InferenceError(f"{name!r} is in the graph but not in the network: {out.reason}")
-        import difflib
-
         # Each suggested node once, by its key or label where those are close, else by a synonym.
         close: dict[str, str] = {}
         for names in ({x: n.key for n in candidates for x in (n.key, n.label)},
                       {x: n.key for n in candidates for x in (*n.names, *n.related)}):
-            for x in difflib.get_close_matches(name, sorted(names), n=12, cutoff=0.6):
+            for x in closest(name, names, n=12):
                 close.setdefault(names[x], x)
         hint = f"; closest: {', '.join(list(close.values())[:3])}" if close else ""
         raise InferenceError(f"unknown {what} {name!r}{hint}")
@@ -260,14 +275,7 @@ class NetworkSpec:
         parents: dict[str, list[str]] = defaultdict(list)
         for e in self.edges:
             parents[e.child].append(e.parent)
-        seen = {key}
-        stack = [key]
-        while stack:
-            for parent in parents[stack.pop()]:
-                if parent not in seen:
-                    seen.add(parent)
-                    stack.append(parent)
-        return seen
+        return closure([key], parents.__getitem__)
 
     def cancer_context(self, iri: str) -> frozenset[str]:
         """The cancer types a study counts fully for when ``iri`` is asked about: that cancer and
@@ -276,14 +284,7 @@ class NetworkSpec:
         for cancer in self.cancers:
             for broader in cancer.broader:
                 narrower[broader].add(cancer.iri)
-        seen = {iri}
-        stack = [iri]
-        while stack:
-            for child in narrower[stack.pop()]:
-                if child not in seen:
-                    seen.add(child)
-                    stack.append(child)
-        return frozenset(seen)
+        return frozenset(closure([iri], narrower.__getitem__))
 
     @property
     def keys(self) -> list[str]:
@@ -296,13 +297,16 @@ class NetworkSpec:
             "graph_digest": self.graph_digest,
             "nodes": [asdict(n) for n in self.nodes],
             "edges": [{"parent": e.parent, "child": e.child, "sign": e.sign, "relation": e.relation,
-                       "findings": [asdict(f) for f in e.findings]} for e in self.edges],
+                       "findings": [asdict(f) for f in e.findings],
+                       **({"against": [asdict(f) for f in e.against]} if e.against else {})}
+                      for e in self.edges],
             "cancers": [asdict(c) for c in self.cancers],
             "left_out": [asdict(x) for x in self.left_out],
             "summaries": [{"parent": x.parent, "child": x.child, "sign": x.sign, "path": list(x.path),
                            "findings": [asdict(f) for f in x.findings]} for x in self.summaries],
             "fixed": [asdict(x) for x in self.fixed],
             "sources": [dict(x) for x in self.sources],
+            **({"conflicts": [dict(x) for x in self.conflicts]} if self.conflicts else {}),
         }
 
     @classmethod
@@ -310,7 +314,7 @@ class NetworkSpec:
         def node(d: dict[str, Any]) -> Node:
             return Node(d["key"], d["iri"], d["label"], d["kind"], tuple(d.get("names", ())),
                         tuple(d.get("related", ())), tuple(d.get("broader", ())),
-                        tuple(d.get("members", ())))
+                        tuple(d.get("members", ())), bool(d.get("population", False)))
 
         def finding(d: dict[str, Any]) -> Finding:
             return Finding(
@@ -329,7 +333,7 @@ class NetworkSpec:
             if relation not in RELATION_KINDS:
                 raise ValueError(f"relation {relation!r}")
             edges.append(Edge(e["parent"], e["child"], e["sign"], tuple(finding(x) for x in e["findings"]),
-                              relation))
+                              relation, tuple(finding(x) for x in e.get("against", ()))))
         return cls(
             nodes=[node(n) for n in data["nodes"]],
             edges=edges,
@@ -340,10 +344,37 @@ class NetworkSpec:
                                tuple(x["path"])) for x in data.get("summaries", [])],
             fixed=[Fixed(x["key"], x["reason"]) for x in data.get("fixed", [])],
             sources=[dict(x) for x in data.get("sources", [])],
+            conflicts=[dict(x) for x in data.get("conflicts", [])],
         )
 
 
-def _fold(text: str) -> str:
+def closure(starts: Iterable[str], step: Callable[[str], Iterable[str]], cut: Collection[str] = ()) -> set[str]:
+    """The nodes ``starts`` and every node reached from them by ``step`` (a node's parents for its
+    ancestors, its narrower terms for what falls under it), not stepping on from a node in ``cut``.
+
+    >>> parents = {"c": ["b"], "b": ["a"], "a": []}
+    >>> sorted(closure(["c"], parents.__getitem__)), sorted(closure(["c"], parents.__getitem__, cut={"b"}))
+    (['a', 'b', 'c'], ['b', 'c'])
+    """
+    seen = set(starts)
+    stack = list(seen)
+    while stack:
+        node = stack.pop()
+        if node in cut:
+            continue
+        for other in step(node):
+            if other not in seen:
+                seen.add(other)
+                stack.append(other)
+    return seen
+
+
+def fold_name(text: str) -> str:
+    """A name as names are compared: spaces collapsed, in any case.
+
+    >>> fold_name("  Lung   Cancer ")
+    'lung cancer'
+    """
     return " ".join(text.split()).casefold()
 
 
@@ -426,8 +457,8 @@ def derive_network(source: Any = None, graph_digest: str | None = None, *, endpo
     # finding acts on in one direction are one mechanism, so they are one node.
     catalogued = {key: by_finding for key, by_finding in edge_rows.items()
                   if set(by_finding.values()) == {CATALOGUED}}
-    for key in catalogued:
-        del edge_rows[key]
+    for pair in catalogued:
+        del edge_rows[pair]
     targeted = {child[0] for (parent, child, _s) in edge_rows if child[1] and parent[0] in entities
                 and entities[parent[0]]["carried"]}
     edge_rows = _group_gene_effects(edge_rows, entities, targeted)
@@ -534,31 +565,40 @@ def derive_network(source: Any = None, graph_digest: str | None = None, *, endpo
             other = next(e for e, k in keys.items() if k == key)
             raise BuildError(f"two network nodes share the key {key!r}: {other[0]} and {iri}")
         keys[entity] = key
-        label = _node_label(info["label"], form, kind)
+        if kind == "gene_effect":  # a gene by its symbol and, where the graph has one, its common name
+            named = [common_name(entities[m]["label"], entities[m]["names"]) for m in info.get("members", ())]
+            label = _node_label(", ".join(named[:-1]) + " and " + named[-1] if named
+                                else common_name(info["label"], info["names"]), form, kind)
+        else:
+            label = _node_label(info["label"], form, kind)
         exact: tuple[str, ...] = () if form else tuple(sorted({info["label"], *info["names"]}))
         related: tuple[str, ...] = () if form else tuple(sorted(info["related"] - set(exact)))
         members = tuple(info.get("members", ()))
         nodes.append(Node(key, members[0] if members else iri, label, kind, exact, related,
-                          members=members))
+                          members=members, population=kind == "cargo" and info["population"]))
 
     edges: list[Edge] = []
     for (parent, child), by_sign in sorted(signs.items(), key=lambda item: (keys.get(item[0][0], ""),
                                                                              keys.get(item[0][1], ""))):
         if parent not in keys or child not in keys:
             continue
-        sign = _one_sign(by_sign, entities[parent[0]]["label"], entities[child[0]]["label"])
-        by_finding = {f: kind for found in by_sign.values() for f, kind in found.items()}
+        sign, against = _one_sign(by_sign, findings)
+        by_finding = {f: kind for s, found in by_sign.items() if s not in against for f, kind in found.items()}
         relation = _one_relation(set(by_finding.values()), sign)
         behind = sorted(f for f in by_finding if f in findings)
-        edges.append(Edge(keys[parent], keys[child], sign, tuple(findings[f] for f in behind), relation))
+        outweighed = sorted(f for s in against for f in by_sign[s] if f in findings)
+        edges.append(Edge(keys[parent], keys[child], sign, tuple(findings[f] for f in behind), relation,
+                          tuple(findings[f] for f in outweighed)))
     edges, summaries = _summaries(edges)
     spec = NetworkSpec(nodes=nodes, edges=edges, cancers=_cancers(_rows(source, "cancers", endpoint)),
                        left_out=sorted(left_out.values(), key=lambda x: (x.reason, x.label.lower(), x.iri)),
                        summaries=summaries)
     spec.fixed = fixed_nodes(spec)
-    used = {f.origin for e in [*edges, *summaries] for f in e.findings}
+    used = {f.origin for e in edges for f in (*e.findings, *e.against)} | {
+        f.origin for x in summaries for f in x.findings}
     spec.sources = [{k: row.get(k) or "" for k in ("id", "kind", "title", "year", "release")}
                     for row in _rows(source, "sources", endpoint) if row["id"] in used]
+    spec.conflicts = [conflict_record(row) for row in _rows(source, "sign-conflicts", endpoint)]
     spec.graph_digest = graph_digest if graph_digest is not None else digest(network_json(spec))
     return spec
 
@@ -655,6 +695,42 @@ def _summaries(edges: list[Edge]) -> tuple[list[Edge], list[Summary]]:
     return kept, summaries
 
 
+def conflict_record(row: Mapping[str, str]) -> dict[str, Any]:
+    """A row of ``queries/sign-conflicts.rq`` as the network file keeps it and answers show it:
+    the object, and each side's subject, path in words, sources, context and finding.
+
+    >>> r = conflict_record({"raisingSubject": "s", "raisingSubjectLabel": "miR-200 family",
+    ...     "object": "o", "objectLabel": "metastasis", "raising": "f/a", "raisingFirst": "1",
+    ...     "raisingSource": "le", "raisingContext": "exosomal", "loweringSubject": "t",
+    ...     "loweringSubjectLabel": "miR-200c", "lowering": "f/b", "loweringFirst": "-1",
+    ...     "loweringVia": "EMT", "loweringSource": "review", "loweringContext": "cellular"})
+    >>> r["raising"]["path"], r["lowering"]["path"]
+    ('miR-200 family -> metastasis', 'miR-200c -| EMT -> metastasis')
+    """
+    out: dict[str, Any] = {"object": row["object"]}
+    target = row.get("objectLabel") or row["object"]
+    for side, sign in (("raising", 1), ("lowering", -1)):
+        first = int(row.get(f"{side}First") or sign)
+        subject = row.get(f"{side}SubjectLabel") or row[f"{side}Subject"]
+        via = row.get(f"{side}Via") or ""
+        arrows = {1: "->", -1: "-|"}
+        path = (f"{subject} {arrows[first]} {via} {arrows[sign * first]} {target}" if via
+                else f"{subject} {arrows[first]} {target}")
+        out[side] = {"subject": row[f"{side}Subject"], "path": path,
+                     "sources": [row.get(f"{side}Source") or "review"],
+                     "context": row.get(f"{side}Context") or "cellular", "finding": row[side]}
+    return out
+
+
+def describe_conflict(conflict: Mapping[str, Any]) -> str:
+    """A conflict record in words, both sides with their sources and contexts."""
+    def side(name: str) -> str:
+        found = conflict[name]
+        return f"{found['path']} ({found['context']} context; sources: {', '.join(found['sources'])})"
+
+    return f"raising it, {side('raising')}; lowering it, {side('lowering')}"
+
+
 def fixed_nodes(spec: NetworkSpec) -> list[Fixed]:
     """Nodes no observable node (``OBSERVABLE_KINDS``) can move: with nothing else observed, an
     observation of O moves X exactly when one causes the other or both share a cause (a trek
@@ -683,6 +759,30 @@ def _is_store(source: Any) -> bool:
     return isinstance(source, pyoxigraph.Store)
 
 
+def common_name(symbol: str, names: Iterable[str]) -> str:
+    """A gene symbol with the common name the graph gives it, ``TNFSF11 (RANKL)``: an exact synonym
+    of one word that is not a spelling of the symbol (``MMP-13`` is MMP13) nor an abbreviation of
+    another synonym (``VE-Cad`` of ``VE-cadherin``); where several remain, the one most often
+    spelled, then the one with the fewest capitals. The symbol alone where there is none.
+
+    >>> common_name("TNFSF11", ["RANKL"]), common_name("MMP13", ["MMP-13"])
+    ('TNFSF11 (RANKL)', 'MMP13')
+    >>> common_name("CDH5", ["VE-Cad", "VE-cadherin", "VE-Cadherin"])
+    'CDH5 (VE-cadherin)'
+    """
+    def fold(name: str) -> str:
+        return re.sub(r"[^a-z0-9]", "", name.casefold())
+
+    words = [n for n in names if not re.search(r"\s", n) and fold(n) != fold(symbol)]
+    folds = {fold(n) for n in words}
+    words = [n for n in words if not any(f != fold(n) and f.startswith(fold(n)) for f in folds)]
+    if not words:
+        return symbol
+    spellings = {f: sum(fold(n) == f for n in words) for f in folds}
+    best = min(words, key=lambda n: (-spellings[fold(n)], sum(c.isupper() for c in n), n))
+    return f"{symbol} ({best})"
+
+
 def _node_label(label: str, form: str, kind: str) -> str:
     if not form:
         return label
@@ -696,17 +796,33 @@ def _node_label(label: str, form: str, kind: str) -> str:
             "changed": f"{label} changed"}[form]
 
 
-def _one_sign(by_sign: dict[str, Any], parent: str, child: str) -> str:
-    """One sign for a pair: where the review says both that a parent promotes a child and that the
-    child needs it, the parent is a required one (its findings all weigh the edge); promoting and
-    inhibiting together is a contradiction to resolve in curation."""
-    found = set(by_sign)
-    if len(found) == 1:
-        return found.pop()
-    if found == {"+", "!"}:
-        return "!"
-    raise BuildError(f"the graph says {parent} both {' and '.join(sorted(EFFECTS[s] for s in found))} "
-                     f"{child}")
+def _one_sign(by_sign: dict[str, dict[str, str]], findings: dict[str, Finding]) -> tuple[str, set[str]]:
+    """One sign for a pair, and the signs of the findings it outweighs (empty when none).
+
+    Where the graph says both that a parent promotes a child and that the child needs it, the
+    parent is a required one (its findings all weigh the edge). Where findings say it raises the
+    child and others that it inhibits it (after context has put cellular and exosomal molecules on
+    different nodes), the side with the greater belief (the shipped evidence parameters, INDRA's
+    model) gives the edge its sign and the other side is kept as outweighed: the edge's belief is
+    that of the stronger side given that not both are right (:func:`exoreason.model.edge_belief`).
+    """
+    raising = {s for s in by_sign if s in ("+", "!")}
+    positive = "!" if "!" in raising else "+"
+    if "-" not in by_sign:
+        return positive, set()
+    if not raising:
+        return "-", set()
+    from .model import edge_belief, load_parameters
+
+    params = load_parameters()
+
+    def belief(signs: set[str], sign: str) -> float:
+        behind = tuple(findings[f] for s in sorted(signs) for f in sorted(by_sign[s]) if f in findings)
+        return edge_belief(Edge("", "", sign, behind), params)
+
+    if belief(raising, positive) >= belief({"-"}, "-"):
+        return positive, {"-"}
+    return "-", raising
 
 
 

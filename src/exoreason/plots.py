@@ -27,9 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .display import shown, signed
+from .display import DISCLAIMER, shown, signed
 from .errors import InputError
-from .inference import DISCLAIMER, NOTE_MARK, InferenceResult, short_citation
+from .present import NOTE_MARK, short_citation
+from .results import InferenceResult
 
 if TYPE_CHECKING:
     from .evaluation import Evaluation
@@ -56,8 +57,12 @@ _UNCHANGED = "#8c8c8c"
 _PRIOR = "#b3b3b3"
 _DO = "#7d3c98"
 _MOVED = "#fff3c4"
-_KIND_COLOURS = {"cargo": "#fde0c5", "gene_effect": "#eeeeee", "process": "#d6e6f5", "outcome": "#f7d4d4"}
-_KIND_NAMES = {"cargo": "exosomal cargo", "gene_effect": "target gene repressed",
+_KIND_COLOURS = {"cargo": "#fde0c5", "gene_effect": "#eeeeee", "state": "#e2efd9", "process": "#d6e6f5",
+                 "outcome": "#f7d4d4"}
+#: What a box of each kind of node is, as the legend says it.
+_KIND_NAMES = {"cargo": "exosomal cargo",
+               "gene_effect": "target gene changed in the recipient cell (as its box says)",
+               "state": "tumour state (a cell type, a molecule in tumour cells)",
                "process": "process", "outcome": "outcome"}
 # Metadata that would make the same picture differ between runs.
 _METADATA: dict[str, dict[str, Any]] = {"png": {"Software": None}, "svg": {"Date": None},
@@ -208,6 +213,7 @@ def posteriors_figure(result: InferenceResult, *, top: int | None = None) -> Any
         if o.kind == "outcome":
             tick.set_fontweight("bold")
     ax.set_xlim(0, 1.3)
+    _fit_texts(figure, ax)  # the values beside the bars end inside the axes, clear of the legend
     ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0])
     ax.set_ylim(-0.6, n - 0.4)
     ax.set_xlabel("P(true): probability the process or outcome is present (model estimate)", fontsize=8.5)
@@ -224,6 +230,18 @@ def posteriors_figure(result: InferenceResult, *, top: int | None = None) -> Any
                 xy=(0, 0), xycoords="axes fraction", xytext=(0, -34), textcoords="offset points",
                 fontsize=6.5, color="#555555", va="top", ha="left")
     return figure
+
+
+def _fit_texts(figure: Any, ax: Any) -> None:
+    """Widen the x-range of ``ax`` until every text drawn in it ends inside it (the legend sits
+    right of the axes, so a value running past them would lie under it)."""
+    renderer = figure.canvas.get_renderer()
+    for _ in range(3):  # the texts' data width shrinks as the range grows; settles in a step or two
+        right = max(ax.transData.inverted().transform((t.get_window_extent(renderer).x1, 0))[0] for t in ax.texts)
+        low, high = ax.get_xlim()
+        if right <= high:
+            return
+        ax.set_xlim(low, right + 0.02 * (high - low))
 
 
 def plot_posteriors(result: InferenceResult, path: Path | str | None = None, *, force: bool = False,
@@ -423,8 +441,10 @@ def explanation_figure(reasoner: Reasoner, result_or_evidence: Any, outcome: str
     width_in = x - _GAP_X
     height_in = bottom - top
 
+    # The legend names the kinds of box the picture has, beside the edges and the marks.
+    shown_kinds = [k for k in _KIND_NAMES if any(kinds.get(item.key, "process") == k for item in items.values())]
     legend_columns = 3 if width_in > 8.5 else 2
-    legend_rows = -(-8 // legend_columns)  # the eight marks of the legend
+    legend_rows = -(-(len(shown_kinds) + 4) // legend_columns)
     legend_height = 0.17 * legend_rows
     margin = {"left": 0.15, "right": 0.15, "top": 0.2, "bottom": 0.2 + legend_height + 0.5}
     fig_w = width_in + margin["left"] + margin["right"]
@@ -487,7 +507,7 @@ def explanation_figure(reasoner: Reasoner, result_or_evidence: Any, outcome: str
                 ha="left", va="bottom")
     handles = [Line2D([], [], color="#333333", lw=1.1, marker=">", markevery=[-1], label="promotes"),
                Line2D([], [], color=_INCREASE, lw=1.1, ls="--", marker="|", markevery=[-1], label="inhibits"),
-               *(Patch(facecolor=_KIND_COLOURS[k], edgecolor="#999999", label=name) for k, name in _KIND_NAMES.items()),
+               *(Patch(facecolor=_KIND_COLOURS[k], edgecolor="#999999", label=_KIND_NAMES[k]) for k in shown_kinds),
                Patch(facecolor="white", edgecolor="#333333", linewidth=1.6,
                      label="observed, and the outcome explained (bold)"),
                Patch(facecolor="white", edgecolor="#333333", linewidth=0.5,

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
-from .errors import ExoreasonError, InputError, QueryError, QueryTimeout
+from .errors import ExoreasonError, InputError, QueryError, QueryTimeout, closest
 from .prefixes import SPARQL_PREFIXES, XSD, curie
 from .resources import queries_dir
 from .sparql import QueryShape, analyse, with_values
@@ -130,10 +130,7 @@ def grouped_queries() -> dict[str, list[NamedQuery]]:
 def load_named_query(name: str) -> NamedQuery:
     path = queries_dir() / f"{name}.rq"
     if not path.is_file():
-        import difflib
-
-        names = sorted(p.stem for p in queries_dir().glob("*.rq"))
-        close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
+        close = closest(name, (p.stem for p in queries_dir().glob("*.rq")), cutoff=0.5)
         hint = f"; did you mean {', '.join(close)}?" if close else "; `exoreason query --list` shows them"
         raise QueryError(f"unknown query name {name!r}{hint}")
     text = path.read_text(encoding="utf-8")

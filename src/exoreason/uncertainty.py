@@ -52,7 +52,7 @@ from .network import EFFECTS
 
 if TYPE_CHECKING:
     from .engine import Engine
-    from .inference import InferenceResult
+    from .results import InferenceResult
 
 __all__ = [
     "LEVEL",
@@ -80,12 +80,6 @@ def _check_seed(seed: Any) -> int:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise InputError(f"the seed must be a non-negative integer, got {seed!r}")
     return int(seed)
-
-
-def _engine(compiled: CompiledNetwork, engine: Engine | None) -> Engine:
-    from .engine import Engine
-
-    return engine if engine is not None and engine.compiled is compiled else Engine(compiled)
 
 
 # -- posterior intervals ---------------------------------------------------------------------------
@@ -123,7 +117,9 @@ def posterior_intervals(compiled: CompiledNetwork, evidence: Mapping[str, float]
     seed = _check_seed(seed)
     if not 0.0 < level < 1.0:
         raise InputError(f"the interval level must be in (0, 1), got {level!r}")
-    engine = _engine(compiled, engine)
+    from .engine import engine_for
+
+    engine = engine_for(compiled, engine)
     keys = list(targets if targets is not None else
                 [n.key for n in compiled.spec.nodes if n.kind in _OUTCOME_KINDS])
     space = compiled.space
@@ -171,9 +167,13 @@ class Sensitivity:
 
     @property
     def description(self) -> str:
-        from .inference import ARROWS
+        return self.describe()
 
-        return parameter_name(self.kind, self.key, ARROWS.get(self.sign, "->"))
+    def describe(self, labels: Mapping[str, str] | None = None) -> str:
+        """The parameter in words (``strength A -> B``, ``leak of X``), by the nodes' labels if given."""
+        from .present import ARROWS
+
+        return parameter_name(self.kind, self.key, ARROWS.get(self.sign, "->"), labels)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"parameter": self.kind, "key": self.key, "value": self.value,
@@ -200,9 +200,8 @@ class SensitivityResult:
     labels: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self, top: int | None = None) -> dict[str, Any]:
-        from .display import json_ready
+        from .display import DISCLAIMER, json_ready
         from .evidence import reading_json
-        from .inference import DISCLAIMER
 
         return json_ready({"outcome": self.outcome, "label": self.label,  # type: ignore[no-any-return]
                            "evidence": {k: reading_json(v) for k, v in self.evidence.items()},
@@ -215,17 +214,19 @@ class SensitivityResult:
         return json.dumps(self.to_dict(top), indent=2, ensure_ascii=False)
 
     def render_table(self, top: int | None = None) -> str:
-        from .inference import DISCLAIMER, cite
+        from .display import DISCLAIMER
+        from .present import cite
 
         rows = self.rows[:top]
         observed = ", ".join(f"{self.labels.get(k, k)} {describe_reading(v)}" for k, v in self.evidence.items()) or "none"
         lines = [f"Evidence: {observed}" + (f"; cancer: {self.cancer}" if self.cancer else ""),
-                 f"P({self.outcome} = true) = {self.posterior:.3f}; per unit change of each parameter, the change "
+                 f"P({self.label} = true) = {self.posterior:.3f}; per unit change of each parameter, the change "
                  "of the evidence's effect (posterior - prior) and of the posterior, by the first:"]
-        width = max([len("parameter")] + [len(r.description) for r in rows])
+        names = [r.describe(self.labels) for r in rows]
+        width = max([len("parameter")] + [len(name) for name in names])
         lines.append(f"{'rank':>4}  {'parameter'.ljust(width)}  {'value':>6} {'d(change)':>10} {'dP/dparam':>10}")
-        for rank, r in enumerate(rows, 1):
-            lines.append(f"{rank:4d}  {r.description.ljust(width)}  {r.value:6.3f} {r.change_derivative:+10.4f} "
+        for rank, (r, name) in enumerate(zip(rows, names, strict=True), 1):
+            lines.append(f"{rank:4d}  {name.ljust(width)}  {r.value:6.3f} {r.change_derivative:+10.4f} "
                          f"{r.derivative:+10.4f}")
             for f in r.findings:
                 lines.append(f"        {f['label']}: {cite(f)}")
@@ -242,12 +243,14 @@ def sensitivity(compiled: CompiledNetwork, evidence: Mapping[str, float], outcom
     """dP(outcome = true | evidence)/d theta and d(posterior - prior)/d theta for every parameter
     theta, exactly, ranked by the absolute value of the second: what the evidence's effect rests
     on (a leak or a gate moves the posterior and the prior alike)."""
-    from .inference import finding_record
+    from .present import finding_record
 
     if outcome not in compiled.tables or compiled.spec.node(outcome).kind not in _OUTCOME_KINDS:
         raise InferenceError(f"unknown outcome {outcome!r}")
     space = compiled.space
-    answer = _engine(compiled, engine)
+    from .engine import engine_for
+
+    answer = engine_for(compiled, engine)
     values, derivatives = answer.derivatives([outcome], evidence)
     _prior, prior_derivatives = answer.derivatives([outcome], None)
     derivative = derivatives[0]

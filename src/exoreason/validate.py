@@ -4,6 +4,11 @@ HermiT (the copy owlready2 ships, run on the Java runtime) checks that ``exoreas
 consistent and that no class is unsatisfiable. Every ``queries/*-violation.rq`` must return no rows
 on the knowledge-graph release ``exoreason-kg.ttl`` (the ontology plus its direct edges). All
 problems are reported at once.
+
+Conflicting findings (``queries/sign-conflicts.rq``: opposite signs on the same or subsumed
+classes, from the same or different sources) are findings too, not errors: the report lists each
+with both sides, their sources and contexts, and the network combines them by its rule (README,
+"Conflicting findings").
 """
 
 from __future__ import annotations
@@ -15,8 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ValidationFailure
-from .ontology import load_graph
-from .query import list_queries, run_query
+from .query import list_queries, load_named_query, load_store, run_query
 from .resources import KG_FILE, OWL_FILE, ontology_dir
 
 __all__ = ["HermitReport", "ValidationReport", "run_hermit", "validate"]
@@ -37,6 +41,8 @@ class HermitReport:
 class ValidationReport:
     hermit: HermitReport | None
     violations: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    #: Rows of ``sign-conflicts.rq``: findings that disagree on a direction (not failures).
+    conflicts: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def problems(self) -> list[str]:
@@ -85,13 +91,14 @@ def run_hermit(owl_file: Path, java: str | None = None, timeout: float = 600.0) 
 def validate(directory: Path | None = None, reasoner: bool = True) -> ValidationReport:
     """Check the built ontology; raise :class:`ValidationFailure` listing every problem."""
     directory = directory or ontology_dir()
-    graph = load_graph(directory / KG_FILE)
+    graph = load_store(directory / KG_FILE)  # Oxigraph: the violation and conflict queries, fast
     report = ValidationReport(run_hermit(directory / OWL_FILE) if reasoner else None)
     for query in list_queries():
         if query.name.endswith("-violation"):
             rows = run_query(graph, query.text).plain_rows()
             if rows:
                 report.violations[query.name] = rows
+    report.conflicts = run_query(graph, load_named_query("sign-conflicts").text).plain_rows()
     if report.problems:
         raise ValidationFailure(report.problems)
     return report
