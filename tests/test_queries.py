@@ -606,6 +606,16 @@ def test_curator_notes(graph):
     assert "FGFRL1" in dict(rows(everything, "finding", "note"))[EXO + "finding/T3-miR-210-3p"]
 
 
+def test_sign_conflicts(graph):
+    """The review's cellular miR-200c lowers metastasis (through EMT); the exosomal miR-200 study
+    says vesicle-borne miR-200 raises it: both sides, each with its source and context."""
+    result = ask(graph, "sign-conflicts")
+    found = set(rows(result, "raisingSubjectLabel", "raisingSource", "raisingContext",
+                     "loweringSubjectLabel", "loweringSource", "loweringContext", "objectLabel"))
+    assert found == {("miR-200 family", "mir200-ev-2014", "exosomal",
+                      "hsa-miR-200c-3p", "review", "cellular", "metastasis")}
+
+
 def test_mirna_transfer(graph):
     result = ask(graph, "mirna-transfer")
     every = rows(result, "miRNA", "donor", "recipient", "target", "disease", "function", "reference", "finding")
