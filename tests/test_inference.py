@@ -256,10 +256,15 @@ def test_met_is_required_for_colonization(reasoner):
 def test_mir200_family_is_no_causal_node_regression(reasoner):
     """The review restrains EMT through miR-200c (with p53); of the miR-200 family it says only that
     it acts on 'the inhibition or expression of EMT-TF'. The family once inhibited EMT in the network,
-    a direction the review gives no member but miR-200c."""
-    assert "miR_200_family" not in reasoner.spec.keys
+    a direction the review gives no member but miR-200c. The review alone still gives the family no
+    node; the exosomal miR-200 study (source mir200-ev-2014) gives the vesicle-borne family one, with
+    the directions it reports (MET, metastasis) and still no edge to EMT."""
+    review = Reasoner.from_files(sources=["review"])
+    assert "miR_200_family" not in review.spec.keys
     with pytest.raises(InferenceError):
-        reasoner.infer_names(["miR-200 family"])
+        review.infer_names(["miR-200 family"])
+    children = {(e.child, e.sign) for e in reasoner.spec.edges if e.parent == "miR_200_family"}
+    assert children == {("MET", "+"), ("metastasis", "+")}
 
 
 def test_mir155_explanation_names_tp53inp1_and_source(reasoner):

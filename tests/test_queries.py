@@ -30,10 +30,11 @@ import pytest
 from rdflib import URIRef
 from rdflib.compare import isomorphic
 
+from exoreason.curation import read_sources
 from exoreason.ontology import load_graph
 from exoreason.prefixes import HGNC, MIRBASE
 from exoreason.query import load_named_query, load_store, run_query
-from exoreason.resources import ENTAILED_FILE, QUERY_GRAPH_FILE
+from exoreason.resources import ENTAILED_FILE, QUERY_GRAPH_FILE, ontology_dir
 
 from .conftest import run_cli
 from .oxigraph_server import oxigraph_server  # noqa: F401 (a pytest fixture)
@@ -405,15 +406,24 @@ def test_cargo_names_lists_only_names_cargo_accepts(graph):
         for name in (label, *synonyms.split(", ")):
             key = reasoner.resolve_cargo(name)
             assert reasoner.spec.node(key).kind == "cargo", name
+    # The review says nothing of what exosomal miR-200 does, so its network has no such node; the
+    # exosomal miR-200 study (source mir200-ev-2014) states it for the family, which the full
+    # network then observes as cargo.
     with pytest.raises(Exception, match="miR-200"):
-        reasoner.resolve_cargo("miR-200")
+        Reasoner.from_files(sources=["review"]).resolve_cargo("miR-200")
+    family = reasoner.resolve_cargo("miR-200")
+    assert reasoner.spec.node(family).kind == "cargo"
 
 
 def test_cargo_of_donor(graph):
     # Table 3: HCC donor cells send miR-1247-3p (to fibroblasts) and miR103 (to endothelial cells).
     result = ask(graph, "cargo-of-donor", donor="hepatocellular carcinoma cell")
     assert column(result, "cargo") == {"hsa-miR-1247-3p", "hsa-miR-103a-3p"}
-    assert column(result, "source") == {"Table 3"}
+    # The review's rows are Table 3's; the two studies, curated as sources, name their abstracts.
+    by_finding = {f.rsplit("/", 1)[-1]: source for f, source in rows(result, "finding", "source")}
+    assert {source for f, source in by_finding.items() if f.startswith("T3-")} == {"Table 3"}
+    assert {f for f in by_finding if not f.startswith("T3-")} == {
+        "mir1247-3p-2018-fibroblast-activation", "mir103-2018-permeability", "mir103-2018-transendothelial-invasion"}
     # Cancer stem cells: CCRCC CSC miR-19b-3p, LUC CSC miR-210-3p, prostate CSCs miR21/-100-5p/-139-5p
     # (Table 3), and CSC exosomes carry microRNA, miR-200 family and non-coding RNA (text).
     csc = ask(graph, "cargo-of-donor", donor="CSC")
@@ -429,18 +439,23 @@ def test_mirnas_for_phenotype(graph):
     # Table 3: miR-1246 (22, primary study not identified) and miR155 (27) with chemoresistance.
     for name in ("chemoresistance", "Drug resistance"):
         result = ask(graph, "mirnas-for-phenotype", phenotype=name)
-        assert sorted(rows(result, "miRNA", "relation", "reference")) == [
+        review = [r for r in rows(result, "miRNA", "relation", "reference", "finding") if "/T3-" in r[3]]
+        assert sorted(r[:3] for r in review) == [
             ("hsa-miR-1246", "promotes", "22"), ("hsa-miR-155-5p", "promotes", "27")]
-        titles = dict(rows(result, "miRNA", "studyTitle"))
-        assert titles["hsa-miR-1246"] == ""
-        assert titles["hsa-miR-155-5p"].startswith("MicroRNA-155 controls exosome synthesis")
+        titles = {(m, f.rsplit("/", 1)[-1]): t for m, t, f in rows(result, "miRNA", "studyTitle", "finding")}
+        assert titles[("hsa-miR-1246", "T3-miR-1246")] == ""
+        # The miR-155 study, curated as a source: miR-155 delivered by exosomes to PDAC cells.
+        assert {f for m, f in titles if not f.startswith("T3-")} == {"mir155-2017-chemoresistance"}
+        assert all(t.startswith("MicroRNA-155 controls exosome synthesis")
+                   for (m, f), t in titles.items() if m == "hsa-miR-155-5p")
     # EMT: miR-19b-3p (Table 3, 124); miR-200c inhibits EMT (the p53 passage, 121; 119 and 120 close
     # the sentence on miRNAs in general); the miR-200 family acts on 'the inhibition or expression of
     # EMT-TF', no direction stated (no reference).
     emt = ask(graph, "mirnas-for-phenotype", phenotype="EMT")
+    # The miR-19b-3p study, curated as a source, states its Table 3 finding itself (no reference).
     assert set(rows(emt, "miRNA", "relation", "reference")) == {
         ("hsa-miR-19b-3p", "promotes", "124"), ("hsa-miR-200c-3p", "inhibits", "121"),
-        ("miR-200 family", "regulates (direction not stated)", "")}
+        ("miR-200 family", "regulates (direction not stated)", ""), ("hsa-miR-19b-3p", "promotes", "")}
 
 
 def test_emt_regulators(graph):
@@ -621,10 +636,24 @@ def test_curator_notes(graph):
     assert "FGFRL1" in dict(rows(everything, "finding", "note"))[EXO + "finding/T3-miR-210-3p"]
 
 
+def test_sign_conflicts(graph):
+    """The review's cellular miR-200c lowers metastasis (through EMT); the exosomal miR-200 study
+    says vesicle-borne miR-200 raises it: both sides, each with its source and context."""
+    result = ask(graph, "sign-conflicts")
+    found = set(rows(result, "raisingSubjectLabel", "raisingSource", "raisingContext",
+                     "loweringSubjectLabel", "loweringSource", "loweringContext", "objectLabel"))
+    assert found == {("miR-200 family", "mir200-ev-2014", "exosomal",
+                      "hsa-miR-200c-3p", "review", "cellular", "metastasis")}
+
+
 def test_mirna_transfer(graph):
     result = ask(graph, "mirna-transfer")
-    table = rows(result, "miRNA", "donor", "recipient", "target", "disease", "function", "reference")
+    every = rows(result, "miRNA", "donor", "recipient", "target", "disease", "function", "reference", "finding")
+    # Table 3's ten rows, and the rows of the primary studies curated as sources (no review reference).
+    table = [r[:-1] for r in every if "/T3-" in r[-1]]
     assert len(table) == 10
+    assert all(r[-2] == "" for r in every if "/T3-" not in r[-1])
+    assert len(every) == len(read_sources(ontology_dir())["mirna-transfer"])
     assert ("miR155", "PDAC cells resistance gemcitabine", "PDAC", "TP53INP1", "PDAC",
             "chemoresistance", "27") in table
     assert ("miR-1247-3p", "HCC", "FIB", "B4GALT3", "LUC", "metastasis", "25") in table
@@ -859,7 +888,7 @@ def test_json_is_w3c_sparql_results():
     assert data["head"]["vars"] == ["finding", "miRNA", "donor", "recipient", "target", "disease",
                                     "function", "reference"]
     bindings = data["results"]["bindings"]
-    assert len(bindings) == 10
+    assert len(bindings) == len(read_sources(ontology_dir())["mirna-transfer"])
     for binding in bindings:
         assert set(binding) <= set(data["head"]["vars"])
         for value in binding.values():
@@ -867,7 +896,10 @@ def test_json_is_w3c_sparql_results():
             assert isinstance(value["value"], str)
             assert set(value) <= {"type", "value", "xml:lang", "datatype"}
             assert not ("xml:lang" in value and "datatype" in value)
-    first = bindings[0]
+    # Rows are ordered by the review reference: the primary studies' own rows (none) come first,
+    # with no binding for it.
+    assert any("reference" not in binding for binding in bindings)
+    first = next(binding for binding in bindings if "reference" in binding)
     assert first["finding"]["type"] == "uri"
     assert first["miRNA"] == {"type": "literal", "value": "miR-1246", "xml:lang": "en"}
     assert first["reference"] == {"type": "literal", "value": "22",

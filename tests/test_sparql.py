@@ -414,7 +414,8 @@ def test_service_is_followed_with_allow_remote(store, private_server):
     text = f"SELECT ?f WHERE {{ SERVICE <{private_server}/query> {{ ?f a exo:MiRNATransferFinding }} }}"
     with pytest.raises(QueryError, match="SERVICE"):
         run_query(store, text)
-    assert len(run_query(store, text, allow_remote=True).rows) == 10
+    local = run_query(store, "SELECT ?f WHERE { ?f a exo:MiRNATransferFinding }")
+    assert len(run_query(store, text, allow_remote=True).rows) == len(local.rows) >= 10
 
 
 # --------------------------------------------------------------------------------------------
