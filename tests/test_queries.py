@@ -326,20 +326,6 @@ def test_sources(graph):
     assert expected["review"] > 350
 
 
-def test_sign_conflicts(graph):
-    """Each row is one conflict: a raising and a lowering finding on the same object, from
-    subjects one of which is the other or subsumes it, each side named with its source and
-    context. (tests/test_sources.py builds one and checks both sides.)"""
-    rows = ask(graph, "sign-conflicts").plain_rows()
-    for row in rows:
-        assert row["raising"] != row["lowering"]
-        assert row["raisingContext"] in ("cellular", "exosomal") and row["loweringContext"] in ("cellular", "exosomal")
-        assert row["raisingFirst"] in ("1", "-1") and row["loweringFirst"] in ("1", "-1")
-    # The review alone states no direction both ways (its conflicts come with other sources).
-    review = {r["raising"] for r in rows} | {r["lowering"] for r in rows}
-    assert all("/finding/" in f for f in review)
-
-
 def test_cancers(graph):
     labels = column(ask(graph, "cancers"), "label")
     # Table 3's diseases (CRC, HCC, GC, LUC, BC, CCRCC, PCa, PDAC) and the text's leukaemia (1997)
@@ -747,14 +733,21 @@ def _bindings(variable, value):
     return dict([parse_binding(f"{variable}={value}")])
 
 
-@pytest.mark.parametrize("name", QUERIES)
+#: Queries rdflib answers too slowly to compare here: sign-conflicts joins two sub-selects of
+#: signed paths, which rdflib's engine evaluates in minutes (195 s on the asserted graph) where
+#: Oxigraph takes a second; tests/test_sources.py checks its rows on built graphs instead.
+RDFLIB_TOO_SLOW = {"sign-conflicts"}
+RDFLIB_COMPARED = [q for q in QUERIES if q not in RDFLIB_TOO_SLOW]
+
+
+@pytest.mark.parametrize("name", RDFLIB_COMPARED)
 def test_rdflib_and_oxigraph_agree(graph, rdflib_graph, name):
     text = load_named_query(name).text
     unordered = unordered_columns(text)
     assert answer(run_query(graph, text), unordered) == answer(run_query(rdflib_graph, text), unordered)
 
 
-@pytest.mark.parametrize("name", QUERIES)
+@pytest.mark.parametrize("name", RDFLIB_COMPARED)
 def test_rdflib_and_oxigraph_agree_with_reasoning(entailed, rdflib_entailed, name):
     """--reason reads the entailed release file; rdflib asks a closure computed afresh by owlrl.
 
