@@ -150,10 +150,19 @@ def tiny_config(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def reasoner():
-    """The review's network with the shipped parameters."""
+    """The shipped network (every source) with the shipped parameters."""
     from exoreason.inference import Reasoner
 
     return Reasoner.from_files()
+
+
+@pytest.fixture(scope="session")
+def review_reasoner():
+    """The review's network alone (tests/fixtures/review-network.json, what `--sources review`
+    derives) with the shipped parameters: a fixed structure for tests of how learning behaves."""
+    from exoreason.inference import Reasoner
+
+    return Reasoner.from_files(Path(__file__).parent / "fixtures" / "review-network.json")
 
 
 def canonical_triples(path: Path, exclude: set[tuple[str, str, str]] = frozenset()) -> set[str]:  # type: ignore[assignment]

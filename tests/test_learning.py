@@ -261,7 +261,7 @@ def test_maximum_likelihood_em_log_likelihood_never_decreases(reasoner):
 
 # --- recovery of known parameters -------------------------------------------------------------------
 
-def test_fitted_parameters_approach_the_generating_ones_as_the_cohort_grows(reasoner):
+def test_fitted_parameters_approach_the_generating_ones_as_the_cohort_grows(review_reasoner):
     """Cohorts drawn from the shipped network with parameters drawn from their Beta distributions
     (the truth), observing cargo and outcomes only (gene effects and processes latent).
 
@@ -271,6 +271,7 @@ def test_fitted_parameters_approach_the_generating_ones_as_the_cohort_grows(reas
     the literature's at every N and reaches the truth's. The strengths along latent chains (cargo ->
     gene effect -> process -> outcome) are identified only in combination: their error falls from
     the literature's but keeps a floor that more rows do not lower, set by the prior."""
+    reasoner = review_reasoner  # the review's network: the structure these figures were set on
     compiled = reasoner.compiled
     space = compiled.space
     truth = space.sample(1, 3)[0]
@@ -576,9 +577,10 @@ def test_a_cohort_of_outcomes_only_is_fitted_regression(tmp_path):
     assert "invasion->metastasis" in moved
 
 
-def test_gene_effect_strengths_learn_from_cargo_and_outcomes_regression(reasoner):
+def test_gene_effect_strengths_learn_from_cargo_and_outcomes_regression(review_reasoner):
     """With cargo, EMT and outcome columns only cargo base rates changed: a table learned only from
     rows observing its whole family, and gene effects are never observed."""
+    reasoner = review_reasoner  # the review's network: the structure these figures were set on
     compiled = reasoner.compiled
     truth = compiled.space.means.copy()
     edge = compiled.space.index("edge", "hsa_miR_155_5p->TP53INP1_changed")
