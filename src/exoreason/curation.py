@@ -26,6 +26,7 @@ __all__ = [
     "KINDS",
     "REVIEW_SOURCE",
     "REVIEW_STATEMENT",
+    "SOURCE_ID",
     "SOURCE_KINDS",
     "TARGET_EFFECTS",
     "Row",
@@ -379,7 +380,8 @@ SOURCE_KINDS: dict[str, str] = {
 }
 _SOURCE_COLUMNS = ("id", "kind", "title", "year", "publication", "release", "licence", "url", "description")
 _SOURCE_REQUIRED = ("id", "kind", "title", "year")
-_SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
+#: What a source id may be: lower-case letters, digits, "." and "-" (a directory name on every system).
+SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 
 
 @dataclass(frozen=True)
@@ -417,7 +419,7 @@ def _read_source(directory: Path, name: str, problems: list[Problem]) -> Source 
                     year=int(row.get("year")) if row.get("year").isdigit() else 0, directory=directory,
                     publication=row.get("publication"), release=row.get("release"),
                     licence=row.get("licence"), url=row.get("url"), description=row.get("description"))
-    if not _SOURCE_ID.match(source.id):
+    if not SOURCE_ID.match(source.id):
         problems.append(Problem(name, row.line, "id", f"bad source id {source.id!r} (a-z, 0-9, . -)"))
     if not row.get("year").isdigit():
         problems.append(Problem(name, row.line, "year", f"not a year: {row.get('year')!r}"))

@@ -60,6 +60,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .curation import SOURCE_ID
 from .errors import CurationError, InputError, Problem
 
 __all__ = [
@@ -119,7 +120,6 @@ LICENCE = ("miRTarBase's licence terms (https://mirtarbase.cuhk.edu.cn/~miRTarBa
            "cache/download/LICENSE); free for academic use")
 URL = "https://mirtarbase.cuhk.edu.cn/"
 
-_SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 _RELEASE_IN_NAME = re.compile(r"(?<![\d.])(\d+\.\d+)(?![\d.])")
 _NUMBER = re.compile(r"^\d+$")
 
@@ -609,7 +609,7 @@ def import_mirtarbase(path: Path, *, source_id: str | None = None, release: str 
         raise InputError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
     release = _release_of(path, release)
     source_id = source_id or f"mirtarbase-{release}".lower()
-    if not _SOURCE_ID.match(source_id) or source_id == "review":
+    if not SOURCE_ID.match(source_id) or source_id == "review":
         raise InputError(f"bad source id {source_id!r}: lowercase letters, digits, '.' and '-', "
                          "starting with a letter or digit, and not 'review'")
     if year is None:
