@@ -336,3 +336,24 @@ def test_cli_infer_config_override_changes_answer(tmp_path):
 def test_cli_missing_network_file(tmp_path):
     done = run_cli("infer", "--cargo", "miR-155", env={"EXOREASON_ONTOLOGY_DIR": str(tmp_path)})
     assert_one_line_error(done, 1, "network file not found")
+
+
+def test_the_reasoner_is_the_one_handle(reasoner):
+    """Every question the library answers is asked of the reasoner, which passes its compiled
+    network and reuses its engine: the same answers as the functions behind it."""
+    from pathlib import Path
+
+    from exoreason.cohort import read_cohort
+    from exoreason.information import suggest
+    from exoreason.learning import fit
+    from exoreason.uncertainty import sensitivity, with_intervals
+
+    evidence = {reasoner.resolve_node("miR-155"): 1.0}
+    assert reasoner.sensitivity(evidence, "chemoresistance").to_dict() == sensitivity(
+        reasoner.compiled, evidence, "chemoresistance", engine=reasoner.engine).to_dict()
+    assert reasoner.suggest(evidence, "metastasis", 3).to_json() == suggest(reasoner, evidence, "metastasis", 3).to_json()
+    result = reasoner.infer(evidence)
+    assert reasoner.with_intervals(result, 40, 3).to_dict() == with_intervals(result, reasoner.compiled, 40, 3).to_dict()
+    cohort = read_cohort(Path(__file__).resolve().parents[1] / "examples" / "cohort.csv", reasoner)
+    mine = reasoner.fit(cohort, max_iterations=3)
+    assert mine.theta.tolist() == fit(reasoner.compiled, cohort, max_iterations=3).theta.tolist()

@@ -468,10 +468,8 @@ def infer(
     _notes(reasoner)
     result = reasoner.infer(evidence, names, do=interventions, paths=None if verbose else PATHS_SHOWN)
     if intervals:
-        from .uncertainty import with_intervals
 
-        result = with_intervals(result, reasoner.compiled, _sample_count(samples), 0 if seed is None else seed,
-                                engine=reasoner.engine)
+        result = reasoner.with_intervals(result, _sample_count(samples), 0 if seed is None else seed)
     if plot is not None:
         from .plots import plot_posteriors
 
@@ -562,10 +560,9 @@ def suggest(
 
     Example: exoreason suggest --cargo miR-155 --target metastasis --top 3
     """
-    from .information import suggest as run_suggest
 
     reasoner, evidence, _, key = _question(config, cancer, prior, cargo, absent, observe, target)
-    found = run_suggest(reasoner, evidence, key, top)
+    found = reasoner.suggest(evidence, key, top)
     typer.echo(found.to_json() if fmt == "json" else found.render_table())
 
 
@@ -586,12 +583,11 @@ def sensitivity(
 
     Example: exoreason sensitivity --cargo miR-155 --outcome chemoresistance
     """
-    from .uncertainty import sensitivity as run_sensitivity
 
     if top < 1:
         raise InputError(f"--top must be at least 1, got {top}")
     reasoner, evidence, _, key = _question(config, cancer, prior, cargo, absent, observe, outcome)
-    result = run_sensitivity(reasoner.compiled, evidence, key, cancer=cancer, engine=reasoner.engine)
+    result = reasoner.sensitivity(evidence, key)
     typer.echo(result.to_json(top) if fmt == "json" else result.render_table(top))
 
 
@@ -666,7 +662,6 @@ def fit(
     from .display import StatusLine
     from .files import check_writable, write_output
     from .learning import DEFAULT_ITERATIONS, parameters_toml
-    from .learning import fit as run_fit
 
     check_writable(output, force)
     thresholds = _thresholds(threshold, threshold_all)
@@ -674,10 +669,10 @@ def fit(
     data = read_cohort(cohort, reasoner, ignore_unknown=ignore_unknown, id_column=id_column, thresholds=thresholds)
     _show_cutoffs(data.cutoffs)
     status = StatusLine()
-    result = run_fit(reasoner.compiled, data, engine=reasoner.engine, prior_weight=prior_weight,
-                     max_iterations=DEFAULT_ITERATIONS if max_iterations is None else max_iterations,
-                     progress=(lambda step, value: status.show(f"iteration {step}, log-likelihood per row "
-                                                               f"{value:.6f}")) if status.enabled else None)
+    result = reasoner.fit(data, prior_weight=prior_weight,
+                          max_iterations=DEFAULT_ITERATIONS if max_iterations is None else max_iterations,
+                          progress=(lambda step, value: status.show(f"iteration {step}, log-likelihood per row "
+                                                                    f"{value:.6f}")) if status.enabled else None)
     status.close()
     write_output(output, parameters_toml(result, config=config).encode(), force)
     if fmt == "json":
@@ -724,7 +719,6 @@ def evaluate(
     from .cohort import read_cohort
     from .display import StatusLine
     from .evaluation import check_options, parse_sizes
-    from .evaluation import evaluate as run_evaluate
     from .learning import DEFAULT_ITERATIONS
 
     if plot is not None:
@@ -743,11 +737,10 @@ def evaluate(
     reasoner = _model(config, cancer, prior)
     data = read_cohort(cohort, reasoner, ignore_unknown=ignore_unknown, id_column=id_column, thresholds=thresholds)
     status = StatusLine()
-    found = run_evaluate(reasoner.compiled, data, folds=folds, seed=seed, bins=bins,
-                         max_iterations=DEFAULT_ITERATIONS if max_iterations is None else max_iterations,
-                         prior_weight=prior_weight, engine=reasoner.engine,
-                         progress=status.show if status.enabled else None,
-                         baseline=baseline, learning_curve=sizes)
+    found = reasoner.evaluate(data, folds=folds, seed=seed, bins=bins,
+                              max_iterations=DEFAULT_ITERATIONS if max_iterations is None else max_iterations,
+                              prior_weight=prior_weight, progress=status.show if status.enabled else None,
+                              baseline=baseline, learning_curve=sizes)
     status.close()
     if plot is not None:
         from .plots import plot_calibration, plot_learning_curve

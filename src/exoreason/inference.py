@@ -18,6 +18,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .calibration import calibrate
 from .display import DISCLAIMER
@@ -42,6 +43,14 @@ from .results import (
     strongest,
 )
 from .results import __all__ as _RESULTS
+
+if TYPE_CHECKING:
+    from .cohort import Cohort
+    from .engine import EvidenceBatch
+    from .evaluation import Evaluation
+    from .information import Suggestions
+    from .learning import FitResult
+    from .uncertainty import SensitivityResult
 
 __all__ = ["DISCLAIMER", "Reasoner", "closest_cancers", *_PRESENT, *_RESULTS]
 
@@ -117,6 +126,40 @@ class Reasoner:
         else:
             spec = load_network(network_file or ontology_dir() / NETWORK_FILE)
         return cls(spec, load_parameters(config, spec), cancer, parse_priors(priors, spec) if priors else None)
+
+    # -- the one handle: every question the library answers, asked of the reasoner ----------------
+    # (the functions behind them take the compiled network and reuse this reasoner's engine)
+
+    def with_intervals(self, result: InferenceResult, samples: int = 1000, seed: int = 0) -> InferenceResult:
+        """``result`` with a 90 % interval on each posterior and change (uncertainty.with_intervals)."""
+        from .uncertainty import with_intervals
+
+        return with_intervals(result, self.compiled, samples, seed, engine=self.engine)
+
+    def sensitivity(self, evidence: Mapping[str, float], outcome: str) -> SensitivityResult:
+        """What the evidence's effect on ``outcome`` rests on: every parameter's exact derivative
+        (uncertainty.sensitivity)."""
+        from .uncertainty import sensitivity
+
+        return sensitivity(self.compiled, evidence, outcome, cancer=self.cancer, engine=self.engine)
+
+    def suggest(self, evidence: Mapping[str, float], target: str, top: int | None = None) -> Suggestions:
+        """The unobserved cargo worth measuring next for ``target`` (information.suggest)."""
+        from .information import suggest
+
+        return suggest(self, evidence, target, top)
+
+    def fit(self, data: Cohort | EvidenceBatch, **options: Any) -> FitResult:
+        """The MAP parameters given a cohort, by EM (learning.fit; ``options`` as it takes them)."""
+        from .learning import fit
+
+        return fit(self.compiled, data, engine=self.engine, **options)
+
+    def evaluate(self, cohort: Cohort, **options: Any) -> Evaluation:
+        """Scores on a cohort's recorded outcomes (evaluation.evaluate; ``options`` as it takes them)."""
+        from .evaluation import evaluate
+
+        return evaluate(self.compiled, cohort, engine=self.engine, **options)
 
     def use_tables(self, compiled: CompiledNetwork) -> None:
         """Answer with other tables for the same network (e.g. fitted to a cohort)."""
