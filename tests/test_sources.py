@@ -249,3 +249,13 @@ def test_explain_shows_a_conflict_the_graph_states_about_a_family(tmp_path):
             "lowering it, hsa-miR-200c-3p -| epithelial to mesenchymal transition -> metastasis (cellular context; "
             "sources: review).") in result.stdout
     assert "Context first" in result.stdout
+
+
+@pytest.mark.parametrize("options, message", [
+    (("--sources", "review", "--reason"), "--sources builds the graph of the named sources locally"),
+    (("--sources", "review", "--endpoint", "http://127.0.0.1:9/sparql"), "does not go with --endpoint or --reason"),
+    (("--sources", " , "), "--sources needs source ids separated by commas"),
+])
+def test_query_sources_refuses_what_it_cannot_do(options, message):
+    result = run_cli("query", "sources", *options)
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr

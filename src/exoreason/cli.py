@@ -305,6 +305,7 @@ def query(
     from .query import (
         GROUPS,
         check_format,
+        check_options,
         grouped_queries,
         parse_binding,
         resolve_query,
@@ -338,19 +339,10 @@ def query(
         typer.echo(f"update applied at {endpoint}")
         return
     answer = check_format(fmt.value if fmt else "ttl" if shape.answers_graph else "table", shape.form)
-    if not timeout > 0:
-        raise InputError(f"--timeout must be positive, got {timeout:g}")
-    if retries < 0:
-        raise InputError(f"--retries must be 0 or more, got {retries}")
-    if endpoint and reason:
-        raise InputError("--reason works on the embedded graph; `exoreason push --reason` loads the "
-                         "entailed graph into a server")
+    check_options(endpoint=endpoint, reason=reason, timeout=timeout, retries=retries, sources=sources is not None)
     bindings = dict(parse_binding(b) for b in bind)
     source: Any = None
     if sources is not None:
-        if endpoint or reason:
-            raise InputError("--sources builds the graph of the named sources locally; it does not go with "
-                             "--endpoint or --reason")
         from .build import graph_for_sources, parse_sources
         from .query import store_from_graph
 

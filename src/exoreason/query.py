@@ -50,6 +50,7 @@ __all__ = [
     "QueryResult",
     "Term",
     "check_format",
+    "check_options",
     "grouped_queries",
     "is_update",
     "list_queries",
@@ -295,6 +296,21 @@ def parse_binding(text: str) -> tuple[str, Term]:
 # ------------------------------------------------------------------------------------------
 # answers
 # ------------------------------------------------------------------------------------------
+
+
+def check_options(*, endpoint: str | None, reason: bool, timeout: float, retries: int, sources: bool) -> None:
+    """Which ``query`` options go together, decided before anything is read: a positive timeout,
+    no negative retries, --reason and --sources on the embedded graph only."""
+    if not timeout > 0:
+        raise InputError(f"--timeout must be positive, got {timeout:g}")
+    if retries < 0:
+        raise InputError(f"--retries must be 0 or more, got {retries}")
+    if endpoint and reason:
+        raise InputError("--reason works on the embedded graph; `exoreason push --reason` loads the "
+                         "entailed graph into a server")
+    if sources and (endpoint or reason):
+        raise InputError("--sources builds the graph of the named sources locally; it does not go with "
+                         "--endpoint or --reason")
 
 
 def check_format(fmt: str, form: str) -> str:
