@@ -259,3 +259,22 @@ def test_explain_shows_a_conflict_the_graph_states_about_a_family(tmp_path):
 def test_query_sources_refuses_what_it_cannot_do(options, message):
     result = run_cli("query", "sources", *options)
     assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_shipped_mir200_conflict_is_listed_by_validate_and_shown_by_explain():
+    """The exosomal miR-200 study (mir200-ev-2014) against the review's cellular miR-200c -| EMT:
+    validate lists it, explain shows both sides with their sources and contexts, and the network
+    keeps them on different nodes (context first)."""
+    validated = run_cli("validate", "--no-reasoner")
+    assert validated.returncode == 0, validated.stderr
+    line = ("metastasis: raising it, miR-200 family -> metastasis (exosomal context; sources: mir200-ev-2014); "
+            "lowering it, hsa-miR-200c-3p -| epithelial to mesenchymal transition -> metastasis (cellular context; "
+            "sources: review)")
+    assert line in validated.stdout
+    explained = run_cli("explain", "--cargo", "miR-200c", "-y", "metastasis")
+    assert explained.returncode == 0, explained.stderr
+    assert "Conflicting findings: " + line.removeprefix("metastasis: ") + "." in explained.stdout
+    spec = network_for_sources(["review", "mir200-ev-2014"])
+    parents = {(e.parent, e.child) for e in spec.edges}
+    assert ("hsa_miR_200c_3p_cellular", "EMT") in parents
+    assert not any(p == "hsa_miR_200c_3p_cellular" and c == "metastasis" for p, c in parents)
