@@ -62,6 +62,19 @@ def _mir25_row(row_id: str, evidence: str) -> str:
             f"{evidence}\tq\t\n")
 
 
+def _mir25_source(evidence: str = "ECO:0007120") -> dict[str, dict[str, str]]:
+    """miR-25-3p's study as a source of its own, stating Table 3's mechanism with ``evidence``."""
+    return {"mir25-3p-2018": {"source.tsv": _record("mir25-3p-2018", publication="mir25-3p-2018"),
+                              "mirna-transfer.tsv": TRANSFER_HEADER + _mir25_row("mir25-3p-2018-klf", evidence)}}
+
+
+def _exosomal_claim_source(row_id: str, subject: str) -> dict[str, dict[str, str]]:
+    """A source "s1" with one claim: ``subject``, carried by exosomes, promotes metastasis (in mice)."""
+    return {"s1": {"source.tsv": _record("s1", publication="mir25-3p-2018"),
+                   "claims.tsv": CLAIM_HEADER + f"{row_id}\t{subject}\texo:promotes\texo:Metastasis\t\tasserted\t"
+                                                "exosomal\tAbstract\t\t\tECO:0007120\tq\t\n"}}
+
+
 def _edge(spec, parent: str, child: str):
     return next(e for e in spec.edges if (e.parent, e.child) == (parent, child))
 
@@ -75,9 +88,7 @@ def test_a_study_reached_twice_counts_once(tmp_path):
     assert study_count(alone, params) == 1
     assert edge_belief(alone, params) == pytest.approx(1 - (0.1 + 0.3), abs=1e-12)  # one in vitro study
 
-    directory = _ontology(tmp_path / "b", {"mir25-3p-2018": {
-        "source.tsv": _record("mir25-3p-2018", publication="mir25-3p-2018"),
-        "mirna-transfer.tsv": TRANSFER_HEADER + _mir25_row("mir25-3p-2018-klf", "ECO:0007120|ECO:0007121")}})
+    directory = _ontology(tmp_path / "b", _mir25_source("ECO:0007120|ECO:0007121"))
     spec = derive_network(graph_for_sources(["review", "mir25-3p-2018"], directory))
     edge = _edge(spec, "hsa_miR_25_3p", "KLF2_KLF4_repressed")
     assert {f.origin for f in edge.findings} == {"review", "mir25-3p-2018"}
@@ -93,9 +104,7 @@ def test_sources_review_reproduces_the_review_network(tmp_path):
     source present (its findings out, its terms in)."""
     expected = REVIEW_NETWORK.read_bytes()
     assert network_json(network_for_sources(["review"])) == expected
-    directory = _ontology(tmp_path, {"mir25-3p-2018": {
-        "source.tsv": _record("mir25-3p-2018", publication="mir25-3p-2018"),
-        "mirna-transfer.tsv": TRANSFER_HEADER + _mir25_row("mir25-3p-2018-klf", "ECO:0007120")}})
+    directory = _ontology(tmp_path, _mir25_source())
     assert network_json(network_for_sources(["review"], directory)) == expected
     result = run_cli("build", "--sources", "review", "--output", str(tmp_path / "n.json"),
                      env={"EXOREASON_ONTOLOGY_DIR": str(directory)})
@@ -112,9 +121,7 @@ def test_every_finding_names_its_source():
 
 
 def test_answers_name_the_sources_they_use(tmp_path):
-    directory = _ontology(tmp_path, {"mir25-3p-2018": {
-        "source.tsv": _record("mir25-3p-2018", publication="mir25-3p-2018"),
-        "mirna-transfer.tsv": TRANSFER_HEADER + _mir25_row("mir25-3p-2018-klf", "ECO:0007120")}})
+    directory = _ontology(tmp_path, _mir25_source())
     env = {"EXOREASON_ONTOLOGY_DIR": str(directory)}
     both = run_cli("infer", "--cargo", "miR-25-3p", "--sources", "review,mir25-3p-2018", "--format", "json", env=env)
     assert both.returncode == 0, both.stderr
@@ -141,9 +148,7 @@ def test_an_unknown_source_is_a_one_line_error(command):
 
 
 def test_query_sources_restricts_the_graph(tmp_path):
-    directory = _ontology(tmp_path, {"mir25-3p-2018": {
-        "source.tsv": _record("mir25-3p-2018", publication="mir25-3p-2018"),
-        "mirna-transfer.tsv": TRANSFER_HEADER + _mir25_row("mir25-3p-2018-klf", "ECO:0007120")}})
+    directory = _ontology(tmp_path, _mir25_source())
     env = {"EXOREASON_ONTOLOGY_DIR": str(directory)}
     every = run_cli("query", "sources", "--sources", "review,mir25-3p-2018", "--format", "csv", env=env)
     review = run_cli("query", "sources", "--sources", "review", "--format", "csv", env=env)
@@ -187,10 +192,7 @@ def test_an_unknown_source_name_is_refused_by_the_reader():
 def test_conflicting_findings_are_listed_with_both_sides(tmp_path):
     """A source saying exosomal miR-200c raises metastasis conflicts with the review's
     miR-200c -| EMT -> metastasis: the conflict query names both sides, sources and contexts."""
-    directory = _ontology(tmp_path, {"s1": {
-        "source.tsv": _record("s1", publication="mir25-3p-2018"),
-        "claims.tsv": CLAIM_HEADER + "s1-mir200c\tmiRBase:MIMAT0000617\texo:promotes\texo:Metastasis\t\tasserted\t"
-                                     "exosomal\tAbstract\t\t\tECO:0007120\tq\t\n"}})
+    directory = _ontology(tmp_path, _exosomal_claim_source("s1-mir200c", "miRBase:MIMAT0000617"))
     graph = store_from_graph(graph_for_sources(["review", "s1"], directory))
     rows = run_query(graph, load_named_query("sign-conflicts").text).plain_rows()
     found = [r for r in rows if r["raising"].endswith("/s1-mir200c")]
@@ -205,10 +207,7 @@ def test_conflicting_findings_are_listed_with_both_sides(tmp_path):
 
 
 def test_explain_shows_a_conflict_with_both_sides_and_contexts(tmp_path):
-    directory = _ontology(tmp_path, {"s1": {
-        "source.tsv": _record("s1", publication="mir25-3p-2018"),
-        "claims.tsv": CLAIM_HEADER + "s1-mir200c\tmiRBase:MIMAT0000617\texo:promotes\texo:Metastasis\t\tasserted\t"
-                                     "exosomal\tAbstract\t\t\tECO:0007120\tq\t\n"}})
+    directory = _ontology(tmp_path, _exosomal_claim_source("s1-mir200c", "miRBase:MIMAT0000617"))
     env = {"EXOREASON_ONTOLOGY_DIR": str(directory)}
     result = run_cli("explain", "--cargo", "miR-200c", "-y", "metastasis", "--sources", "review,s1", env=env)
     assert result.returncode == 0, result.stderr
@@ -233,10 +232,7 @@ def test_explain_shows_a_conflict_the_graph_states_about_a_family(tmp_path):
     """Exosomal miR-200 (the family) raising metastasis, against the review's miR-200c -| EMT ->
     metastasis: different nodes in the network (context first), but one conflict in the graph,
     which explain shows for miR-200c with both sides, and validate lists."""
-    directory = _ontology(tmp_path, {"s1": {
-        "source.tsv": _record("s1", publication="mir25-3p-2018"),
-        "claims.tsv": CLAIM_HEADER + "s1-mir200\texo:MiR200Family\texo:promotes\texo:Metastasis\t\tasserted\t"
-                                     "exosomal\tAbstract\t\t\tECO:0007120\tq\t\n"}})
+    directory = _ontology(tmp_path, _exosomal_claim_source("s1-mir200", "exo:MiR200Family"))
     spec = network_for_sources(["review", "s1"], directory)
     (conflict,) = [c for c in spec.conflicts if c["raising"]["finding"].endswith("/s1-mir200")
                    and c["lowering"]["finding"].endswith("/E-mir200c-emt")]

@@ -4,7 +4,7 @@ behind every edge (what ``exoreason explain`` prints and :func:`plot_explanation
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -126,12 +126,13 @@ class Explanation:
         return f"<pre>{escape(self.render_table())}</pre>"
 
 
-def path_conflict(node: str, paths: Sequence[tuple[EdgeStep, ...]], labels: Mapping[str, str]
-                  ) -> dict[str, Any] | None:
+def path_conflict(node: str, paths: Sequence[tuple[EdgeStep, ...]], labels: Mapping[str, str],
+                  cellular: Collection[str] = ()) -> dict[str, Any] | None:
     """Where an observation's paths to an outcome disagree in sign, each side's strongest path
     (``paths`` come strongest first) with the sources of its findings and the context its first
     molecule acts in: ``exosomal`` for cargo acting in recipient cells, ``cellular`` where the
-    detection is read as the molecule in tumour cells (``~>``). None where all paths agree."""
+    detection is read as the molecule in tumour cells (``~>``) or the path starts at such a
+    molecule (``cellular``: the keys of molecules in tumour cells). None where all paths agree."""
     sides = {}
     for sign in ("+", "-"):
         path = next((p for p in paths if path_sign(p) == sign), None)
@@ -140,8 +141,7 @@ def path_conflict(node: str, paths: Sequence[tuple[EdgeStep, ...]], labels: Mapp
         sources = sorted({f.get("from_source") or "review" for step in path for f in step.findings})
         sides["raising" if sign == "+" else "lowering"] = {
             "path": path_text(path, labels), "sources": sources,
-            "context": "cellular" if path[0].measured or labels.get(path[0].parent, "").endswith("in tumour cells")
-            else "exosomal"}
+            "context": "cellular" if path[0].measured or path[0].parent in cellular else "exosomal"}
     return {"node": node, **sides}
 
 
@@ -185,8 +185,10 @@ def explain(reasoner: Reasoner, evidence: Any, outcome: str, every_path: bool = 
                     for e in found.explanation)
     found = dataclasses.replace(found, explanation=effects)
     connected = {e.node for e in found.explanation}
+    # a molecule in tumour cells is what its detection in exosomes measures
+    cellular = {e.parent for e in reasoner.spec.edges if e.relation == "measurement"}
     conflicts = tuple(c for node, paths in every.items()
-                      if (c := path_conflict(node, paths, result.labels)) is not None)
+                      if (c := path_conflict(node, paths, result.labels, cellular)) is not None)
     conflicts += tuple(c for c in graph_conflicts(reasoner, result.evidence, key)
                        if not any(c["raising"]["path"] == d["raising"]["path"] for d in conflicts))
     return Explanation(found, result, tuple(k for k in result.evidence if k not in connected), conflicts)
