@@ -48,6 +48,31 @@ def random_network(rng: np.random.Generator, size: int, max_parents: int, with_z
     return spec, params
 
 
+def layered_network(rng: np.random.Generator, cargo: int, processes: int, outcomes: int) -> CompiledNetwork:
+    """Cargo roots, each process with 3 cargo parents, each outcome with 6 process parents: the
+    moral graph joins cargo that share a child, so a pass over the whole network is wide unless
+    the cargo are observed (as a cohort observes them)."""
+    nodes = [Node(f"c{i}", f"https://example.org/c{i}", f"cargo {i}", "cargo") for i in range(cargo)]
+    nodes += [Node(f"p{i}", f"https://example.org/p{i}", f"process {i}", "process") for i in range(processes)]
+    nodes += [Node(f"o{i}", f"https://example.org/o{i}", f"outcome {i}", "outcome") for i in range(outcomes)]
+    finding = Finding("f", "f", "s", "q", ("ECO:0000304",), (1,), (), ())
+    edges = [Edge(f"c{j}", f"p{i}", "+", (finding,)) for i in range(processes)
+             for j in rng.choice(cargo, size=3, replace=False)]
+    edges += [Edge(f"p{j}", f"o{i}", str(rng.choice(["+", "-"])), (finding,)) for i in range(outcomes)
+              for j in rng.choice(processes, size=6, replace=False)]
+    spec = NetworkSpec(nodes, sorted(edges, key=lambda e: (e.parent, e.child)))
+    base = load_parameters()
+    params = Parameters(
+        kinds=base.kinds, other_cancer_weight=base.other_cancer_weight, certainty=base.certainty, leak=base.leak,
+        leak_nodes={n.key: float(rng.uniform(0.02, 0.3)) for n in nodes if n.kind != "cargo"},
+        base_rate=base.base_rate,
+        base_rate_nodes={n.key: float(rng.uniform(0.1, 0.6)) for n in nodes if n.kind == "cargo"},
+        strength_edges={e.key: float(rng.uniform(0.1, 0.9)) for e in edges},
+        max_parents=8, source="random",
+    )
+    return compile_network(spec, params)
+
+
 def random_compiled(seed: int, size: int, max_parents: int) -> CompiledNetwork:
     spec, params = random_network(np.random.default_rng(seed), size, max_parents)
     return compile_network(spec, params)

@@ -29,7 +29,13 @@ from exoreason.export import network_text
 from exoreason.model import compile_network
 
 from .conftest import assert_one_line_error, run_cli
-from .oracle import pgmpy_causal, pgmpy_marginals, pyagrum_marginals, random_network
+from .oracle import (
+    layered_network,
+    pgmpy_causal,
+    pgmpy_marginals,
+    pyagrum_marginals,
+    random_network,
+)
 from .strategies import networks, queries
 
 TOLERANCE = 1e-9
@@ -194,8 +200,9 @@ def test_chunks_within_a_small_budget_give_the_same_answers(reasoner):
     rows = np.random.default_rng(5).choice([np.nan, 0.0, 1.0], size=(40, len(nodes)))
     batch = EvidenceBatch(nodes, rows)
     small = Engine(reasoner.compiled, memory_budget=1 << 20)
-    plan = small._plan(*next(iter([(p[0], (), p[1], frozenset()) for p in small._passes(
-        tuple(reasoner.outcome_keys), nodes, (), False)])))
+    from exoreason.engine import _slicing
+
+    plan = small._passes(tuple(reasoner.outcome_keys), nodes, (), _slicing(batch, {}), False)[0][2]
     assert small._rows_per_chunk(plan) < len(rows)
     assert small.posteriors(reasoner.outcome_keys, batch) == pytest.approx(
         reasoner.engine.posteriors(reasoner.outcome_keys, batch), abs=1e-12)
@@ -444,3 +451,63 @@ def test_a_row_the_sampler_rarely_meets_is_drawn_again_not_called_impossible_reg
     assert sampled.log_likelihood == pytest.approx(exact.log_likelihood, rel=0.2)
     for node, counts in exact.counts.items():
         assert sampled.counts[node].sum() == pytest.approx(counts.sum())
+
+
+def _with_an_unobserved_row(batch: EvidenceBatch) -> EvidenceBatch:
+    """The batch and one row observing nothing: no node is then observed in every row, so nothing
+    is sliced out of the passes (the reference the sliced passes must agree with)."""
+    return EvidenceBatch(batch.nodes, np.vstack([batch.readings, np.full((1, len(batch.nodes)), np.nan)]))
+
+
+def test_nodes_observed_hard_in_every_row_are_sliced_out_with_the_same_answers():
+    rng = np.random.default_rng(11)
+    compiled = compile_network(*random_network(rng, 24, 4))
+    keys = [n.key for n in compiled.spec.nodes]
+    leaves = [k for k in keys if not any(e.parent == k for e in compiled.spec.edges)]
+    observed = tuple(dict.fromkeys((keys[0], keys[1], *leaves[-3:])))
+    readings = rng.choice([0.0, 1.0], size=(60, len(observed)))
+    readings[:, 1] = 1.0  # the same value in every row
+    engine = Engine(compiled)
+    batch = EvidenceBatch(observed, readings)
+    reference = _with_an_unobserved_row(batch)
+    weights = np.append(rng.uniform(0.5, 2.0, len(readings)), 0.0)
+    sliced = engine.expected_counts(batch, weights[:-1])
+    whole = engine.expected_counts(reference, weights)
+    assert sliced.method == whole.method == "exact"
+    assert set(sliced.counts) == set(whole.counts)
+    for node, table in whole.counts.items():
+        assert sliced.counts[node] == pytest.approx(table, abs=1e-9), node
+    assert sliced.log_likelihood == pytest.approx(whole.log_likelihood, abs=1e-9)
+    assert engine.log_likelihood(batch) == pytest.approx(engine.log_likelihood(reference)[:-1], abs=1e-12)
+    families = engine.family_posteriors(keys[-4:], batch)
+    expected = engine.family_posteriors(keys[-4:], reference)
+    for node in keys[-4:]:
+        assert families[node] == pytest.approx(expected[node][:-1], abs=1e-12)
+    assert engine.posteriors(keys, batch) == pytest.approx(engine.posteriors(keys, reference)[:-1], abs=1e-12)
+    # an observed node asked answers its reading
+    assert engine.posteriors([observed[0]], batch)[:, 0] == pytest.approx(readings[:, 0])
+
+
+def test_an_e_step_observing_every_cargo_and_outcome_stays_exact_where_the_whole_network_is_too_wide():
+    """A cohort observes its cargo and outcomes in every row: those nodes are sliced out of the
+    pass, leaving the processes between them; over the whole network the pass would exceed the
+    budget (as at 300 nodes and more of bench/bench_growth.py's shape, where the E-step was sampled)."""
+    rng = np.random.default_rng(3)
+    compiled = layered_network(rng, cargo=80, processes=80, outcomes=10)
+    cargo = [n.key for n in compiled.spec.nodes if n.kind == "cargo"]
+    outcomes = [n.key for n in compiled.spec.nodes if n.kind == "outcome"]
+    observed = (*cargo, *outcomes)
+    readings = rng.choice([0.0, 1.0], size=(500, len(observed)))
+    batch = EvidenceBatch(observed, readings)
+    engine = Engine(compiled, memory_budget=64 << 20)  # the whole network's pass: 33 GiB a row
+    assert "importance sampling" in engine.expected_counts(_with_an_unobserved_row(batch)).method
+    counts = engine.expected_counts(batch)
+    assert counts.method == "exact"
+    for j, node in enumerate(observed):  # an observed node's count of true is its rows observed true
+        table = counts.counts[node]
+        assert table[..., 1].sum() == pytest.approx(readings[:, j].sum(), abs=1e-9)
+        assert table.sum() == pytest.approx(len(readings), abs=1e-9)
+    # a process's expected count agrees with its posteriors, row by row, from the same engine
+    process = next(n.key for n in compiled.spec.nodes if n.kind == "process")
+    per_row = engine.posteriors([process], batch)[:, 0]
+    assert counts.counts[process][..., 1].sum() == pytest.approx(per_row.sum(), abs=1e-8)

@@ -25,10 +25,18 @@ w_r.
 elimination order by greedy minimum fill on the moral graph of the operands (ties broken by the
 network's order, so a plan never depends on the interpreter's hash seed), each eliminated node's
 factors multiplied pairwise, as batched matrix products, and summed out. A plan depends only on the
-network's structure and on which nodes are asked, observed and intervened on; it is kept in a cache
+network's structure and on which nodes are asked, observed, sliced and intervened on; it is kept in a cache
 shared by every engine on the same structure (a network with fitted tables reuses its plans).
 The batch axis (one row per profile, or per parameter vector: intervals, learning) is carried by
 the evidence factors and, for parameter vectors, by the tables.
+
+**Fixed values are sliced out.** A node observed hard (0 or 1) in every row, or intervened on, is
+no vertex of the plan: every table holding it is sliced at its value (row by row where the rows
+differ), so its edges vanish from the moral graph (exact: the sum keeps only the configurations the
+evidence allows). A cohort observing its cargo and outcomes leaves only the network between them
+to eliminate: on bench/bench_growth.py's random networks an E-step row keeps 1.2 MiB at 1,200
+nodes, where the pass over every node needed more memory than exists. Intervening by slicing is
+graph surgery too: the intervened node's own table is dropped.
 
 **Memory.** Every intermediate of the forward pass is kept for the backward one. Rows are run in
 chunks that keep those intermediates and their derivatives within a memory budget
@@ -48,6 +56,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from math import prod
 from typing import Any
 
@@ -202,6 +211,7 @@ class Engine:
             raise InferenceError(f"the memory budget must be a positive number of bytes, got {memory_budget!r}")
         families = compiled.families
         self._index = {n: i for i, n in enumerate(families)}
+        self._family = {n: (*f.parents, n) for n, f in families.items()}
         structure = tuple((n, f.parents) for n, f in families.items())
         if structure not in _PLANS and len(_PLANS) >= _STRUCTURES:
             del _PLANS[next(iter(_PLANS))]  # the structure cached first
@@ -274,26 +284,26 @@ class Engine:
         batch, theta = self._theta_rows(theta, batch)
         rows = len(batch)
         targets = list(targets)
-        asked = tuple(dict.fromkeys(t for t in targets if t not in do))
+        slices = _slicing(batch, do)
+        asked = tuple(dict.fromkeys(t for t in targets if t not in slices.nodes))
         observed = self._observed(batch)
         cut = tuple(sorted(do))
         out = np.empty((rows, len(targets)))
         for column, target in enumerate(targets):
-            if target in do:
-                out[:, column] = 1.0 if do[target] else 0.0
+            if target in slices.nodes:  # intervened on, or observed hard in every row
+                out[:, column] = slices.value(target, 0, rows)
         self.last_method = "exact"
-        if not asked:
-            if observed:  # nothing asked: the evidence is still checked
-                self.posteriors(observed[:1], batch, do, theta)
+        if not asked and not observed:
             return out
         rowed = theta is not None and theta.shape[0] > 1
-        passes = self._passes(asked, observed, cut, rowed)
+        passes = self._passes(asked, observed, cut, slices, rowed)
         largest = max(passes, key=lambda p: p[2].fixed_bytes + p[2].row_bytes)[2]
         if largest.fixed_bytes + largest.row_bytes > self.memory_budget:
             return self._approximate(targets, batch, do, theta, largest, out)
         columns: dict[str, list[int]] = {}
         for column, target in enumerate(targets):
-            columns.setdefault(target, []).append(column)
+            if target in asked:
+                columns.setdefault(target, []).append(column)
         for relevant, factors, plan in passes:
             batched = frozenset(relevant) if rowed else frozenset()
             chunk = self._rows_per_chunk(plan)
@@ -303,7 +313,7 @@ class Engine:
                     stop = min(rows, start + chunk)
                     lam = self._factors(factors, batch, start, stop)
                     tables = self._chunk_tables(theta, start, stop)
-                    operands = self._operands(relevant, do, tables, batched, lam, stop - start)
+                    operands = self._operands(relevant, cut, tables, batched, lam, slices, start, stop)
                     values, z = plan.forward(operands, stop - start)
                     self._check_possible(z, batch.nodes, batch.readings[start:stop], do, start)
                     if not any(t in columns for t in factors):
@@ -315,29 +325,32 @@ class Engine:
                             out[start:stop, columns[node]] = (joint[:, 1] / joint.sum(axis=1))[:, None]
         return out
 
-    def _passes(self, asked: tuple[str, ...], observed: tuple[str, ...], cut: tuple[str, ...], rowed: bool
-                ) -> list[tuple[list[str], tuple[str, ...], _Plan]]:
+    def _passes(self, asked: tuple[str, ...], observed: tuple[str, ...], cut: tuple[str, ...], slices: _Slices,
+                rowed: bool) -> list[tuple[list[str], tuple[str, ...], _Plan]]:
         """The passes answering a query: (relevant nodes, evidence factors, plan) for each.
 
-        One pass over the ancestors of every target and observed node, unless it keeps more than
-        :data:`_SPLIT_FROM` bytes and passes over parts cost less: then each target not already inside a chosen part gets its own, the part of its
-        ancestors' and the evidence's moral graph connected to it (evidence in no such part is
-        checked by one pass of its own). A target inside a part rides along at no extra width.
-        The cost of a pass is the entries its plan keeps for one row.
+        ``asked`` holds no sliced node (see :class:`_Slices`); the observed ones among ``observed``
+        have no evidence factor. One pass over the ancestors of every target and observed node,
+        unless it keeps more than :data:`_SPLIT_FROM` bytes and passes over parts cost less: then
+        each target not already inside a chosen part gets its own, the part of its ancestors' and
+        the evidence's moral graph connected to it (evidence in no such part is checked by one
+        pass of its own). A target inside a part rides along at no extra width. The cost of a pass
+        is the entries its plan keeps for one row.
         """
-        key = (asked, observed, cut, rowed)
+        key = (asked, observed, cut, slices.key, rowed)
         found = self._chosen.get(key)
         if found is not None:
             return found
+        open_observed = tuple(n for n in observed if n not in slices.nodes)
 
         def make(relevant: list[str], factors: tuple[str, ...]) -> tuple[list[str], tuple[str, ...], _Plan]:
             batched = frozenset(relevant) if rowed else frozenset()
-            return relevant, factors, self._plan(relevant, cut, factors, batched)
+            return relevant, factors, self._plan(relevant, cut, factors, batched, slices)
 
         def cost(plan: _Plan) -> int:
             return plan.row_bytes + plan.fixed_bytes
 
-        whole = make(self._relevant_nodes((*asked, *observed), cut), tuple(dict.fromkeys((*asked, *observed))))
+        whole = make(self._relevant_nodes((*asked, *observed), cut), tuple(dict.fromkeys((*asked, *open_observed))))
         chosen = [whole]
         if len(asked) > 1 and cost(whole[2]) > _SPLIT_FROM:
             parts: list[tuple[set[str], list[str]]] = []
@@ -347,31 +360,32 @@ class Engine:
                 if home is not None:
                     home.append(target)
                 else:
-                    parts.append((self._component(target, observed, cut), [target]))
+                    parts.append((self._component(target, observed, cut, slices), [target]))
             covered: set[str] = set().union(*(part for part, _ in parts))
             alone = tuple(n for n in observed if n not in covered)
             split = []
             for part, members in parts:
                 relevant = [n for n in self._index if n in part]
                 # an observed node asked too is one factor, not two (its reading counts once)
-                split.append(make(relevant, tuple(dict.fromkeys((*members, *(n for n in observed if n in part))))))
+                split.append(make(relevant, tuple(dict.fromkeys((*members, *(n for n in open_observed if n in part))))))
             if alone:
-                split.append(make(self._relevant_nodes(alone, cut), alone))
+                split.append(make(self._relevant_nodes(alone, cut), tuple(n for n in alone if n not in slices.nodes)))
             if len(split) > 1 and sum(cost(p[2]) for p in split) < cost(whole[2]):
                 chosen = split
         self._chosen[key] = chosen
         return chosen
 
-    def _component(self, target: str, observed: tuple[str, ...], cut: tuple[str, ...]) -> set[str]:
+    def _component(self, target: str, observed: tuple[str, ...], cut: tuple[str, ...], slices: _Slices) -> set[str]:
         """The nodes the moral graph of the ancestors of ``target`` and the observed nodes (cut at
-        the intervened ones) connects to ``target``."""
+        the intervened ones) connects to ``target``. A sliced node is no vertex of its children's
+        families; its own table joins its other parents (and the node, to count its table in)."""
         families = self.compiled.families
         nodes = set(self._relevant_nodes((target, *observed), cut))
         near: dict[str, set[str]] = {n: set() for n in nodes}
         for node in nodes:
             if node in cut:
                 continue
-            family = (*families[node].parents, node)
+            family = (*(a for a in families[node].parents if a not in slices.nodes), node)
             for a in family:
                 near[a].update(family)
         return closure([target], near.__getitem__)
@@ -408,17 +422,18 @@ class Engine:
             return posterior, derivative
         observed = self._observed(batch)
         cut = tuple(sorted(do))
+        slices = _slicing(batch, do, keep=asked)
         relevant = self._relevant_nodes((*asked, *observed), cut)
-        factors = tuple(dict.fromkeys((*asked, *observed)))
+        factors = tuple(dict.fromkeys((*asked, *(n for n in observed if n not in slices.nodes))))
         batched = frozenset(n for n in relevant if n not in do)
-        plan = self._plan(relevant, cut, factors, batched)
+        plan = self._plan(relevant, cut, factors, batched, slices)
         lam = self._factors(factors, batch, 0, 1)
         lam = [np.repeat(f, size, axis=0) for f in lam]
         for j in range(len(asked)):
             lam[j] = lam[j].copy()
             lam[j][1 + j, 0] = 0.0  # row 1 + j: the target observed true as well
         tables = {n: np.broadcast_to(t, (size, *t.shape)) for n, t in self._point.items() if n in batched}
-        values, z = plan.forward(self._operands(relevant, do, tables, batched, lam, size), size)
+        values, z = plan.forward(self._operands(relevant, cut, tables, batched, lam, slices, 0, size), size)
         self._check_possible(z[:1], batch.nodes, batch.readings, do, 0)
         with np.errstate(divide="ignore"):
             grads = plan.backward(values, np.where(z > 0, 1.0 / z, 0.0))
@@ -433,7 +448,9 @@ class Engine:
             indices = [i for i in (family.leak, *family.weights, family.gate) if i >= 0]
             if not indices:
                 continue
-            g = grads[position].reshape(size, -1, 2)
+            whole = np.zeros((size, *([2] * len(self._family[node]))))
+            _unslice(grads[position], True, self._family[node], slices, 0, size, whole)
+            g = whole.reshape(size, -1, 2)
             slope = g[:, :, 1] - g[:, :, 0]  # d log Z / d P(node = true | configuration)
             per_p = p[:, None] * (slope[1:] - slope[:1])  # dP_j / dP(true | configuration)
             gradient[:, indices] += per_p @ _family_jacobian(family, space.means, indices).T
@@ -452,16 +469,19 @@ class Engine:
         out = np.zeros(len(batch))
         if not observed:
             return out
+        slices = _slicing(batch, {})
         relevant = self._relevant_nodes(observed)
-        plan = self._plan(relevant, (), observed, frozenset())
+        factors = tuple(n for n in observed if n not in slices.nodes)
+        plan = self._plan(relevant, (), factors, frozenset(), slices)
         self._within_budget(plan)
         tables = self._tables_for(vector)
         chunk = self._rows_per_chunk(plan)
         with one_blas_thread(len(batch)):
             for start in range(0, len(batch), chunk):
                 stop = min(len(batch), start + chunk)
-                lam = self._factors(observed, batch, start, stop)
-                _, z = plan.forward(self._operands(relevant, {}, tables, frozenset(), lam, stop - start), stop - start)
+                lam = self._factors(factors, batch, start, stop)
+                operands = self._operands(relevant, (), tables, frozenset(), lam, slices, start, stop)
+                _, z = plan.forward(operands, stop - start)
                 self._check_possible(z, batch.nodes, batch.readings[start:stop], {}, start)
                 out[start:stop] = np.log(z)
         return out
@@ -481,8 +501,10 @@ class Engine:
         observed = self._observed(batch)
         if not observed:
             return FamilyCounts({}, 0.0, float(w.sum()))
+        slices = _slicing(batch, {})
         relevant = self._relevant_nodes(observed)
-        plan = self._plan(relevant, (), observed, frozenset())
+        factors = tuple(n for n in observed if n not in slices.nodes)
+        plan = self._plan(relevant, (), factors, frozenset(), slices)
         tables = self._tables_for(vector)
         need = plan.fixed_bytes + plan.row_bytes
         if need > self.memory_budget:
@@ -492,21 +514,21 @@ class Engine:
                       f"{need / (1 << 20):,.0f} MiB a row, over the budget of "
                       f"{self.memory_budget / (1 << 20):,.0f} MiB")
             return FamilyCounts(found.counts, found.log_likelihood, found.weight, method)
-        counts: dict[str, np.ndarray] = {}
+        counts = {n: np.zeros([2] * len(self._family[n])) for n in relevant}
         total = 0.0
         chunk = self._rows_per_chunk(plan)
         with one_blas_thread(rows):
             for start in range(0, rows, chunk):
                 stop = min(rows, start + chunk)
-                lam = self._factors(observed, batch, start, stop)
-                operands = self._operands(relevant, {}, tables, frozenset(), lam, stop - start)
+                lam = self._factors(factors, batch, start, stop)
+                operands = self._operands(relevant, (), tables, frozenset(), lam, slices, start, stop)
                 values, z = plan.forward(operands, stop - start)
                 self._check_possible(z, batch.nodes, batch.readings[start:stop], {}, start)
                 total += float(np.dot(w[start:stop], np.log(z)))
                 grads = plan.backward(values, w[start:stop] / z)
                 for position, node in enumerate(relevant):
-                    joint = operands[position] * grads[position]
-                    counts[node] = counts[node] + joint if node in counts else joint
+                    _unslice(operands[position] * grads[position], plan.rowed[position], self._family[node], slices,
+                             start, stop, counts[node], add=True)
         return FamilyCounts(counts, total, float(w.sum()))
 
     def family_posteriors(self, nodes: Sequence[str], evidence: EvidenceBatch,
@@ -523,11 +545,13 @@ class Engine:
                 self.check_node(node)
         families = self.compiled.families
         rows = len(batch)
-        out = {n: np.empty((rows, *([2] * (len(families[n].parents) + 1)))) for n in nodes}
+        out = {n: np.zeros((rows, *([2] * (len(families[n].parents) + 1)))) for n in nodes}
         observed = self._observed(batch)
         wanted = frozenset(nodes)
+        slices = _slicing(batch, {})
         relevant = self._relevant_nodes((*observed, *wanted))
-        plan = self._plan(relevant, (), observed, wanted)
+        factors = tuple(n for n in observed if n not in slices.nodes)
+        plan = self._plan(relevant, (), factors, wanted, slices)
         tables = self._tables_for(vector)
         self.last_method = "exact"
         need = plan.fixed_bytes + plan.row_bytes
@@ -542,15 +566,16 @@ class Engine:
             for start in range(0, rows, chunk):
                 stop = min(rows, start + chunk)
                 size = stop - start
-                lam = self._factors(observed, batch, start, stop)
+                lam = self._factors(factors, batch, start, stop)
                 rowed = {n: np.broadcast_to(tables[n], (size, *tables[n].shape)) for n in wanted}
-                operands = self._operands(relevant, {}, {**tables, **rowed}, wanted, lam, size)
+                operands = self._operands(relevant, (), {**tables, **rowed}, wanted, lam, slices, start, stop)
                 values, z = plan.forward(operands, size)
                 self._check_possible(z, batch.nodes, batch.readings[start:stop], {}, start)
                 grads = plan.backward(values, 1.0 / z)
                 for position, node in enumerate(relevant):
                     if node in wanted:
-                        out[node][start:stop] = operands[position] * grads[position]
+                        _unslice(operands[position] * grads[position], True, self._family[node], slices, start, stop,
+                                 out[node][start:stop])
         return out
 
     def _family_input(self, evidence: EvidenceBatch, theta: np.ndarray | None
@@ -594,23 +619,21 @@ class Engine:
         return found
 
     def _plan(self, relevant: list[str], cut: tuple[str, ...], factors: tuple[str, ...],
-              batched: frozenset[str]) -> _Plan:
+              batched: frozenset[str], slices: _Slices) -> _Plan:
         """The plan of a pass: the operands are the tables of ``relevant`` (an intervened node's
-        indicator instead), batched for the nodes in ``batched``, then one evidence factor (batched)
-        for each node of ``factors``."""
-        key = (tuple(relevant), cut, factors, tuple(n for n in relevant if n in batched))
+        none: a constant 1), sliced at the values of the nodes in ``slices``, batched for the nodes
+        in ``batched`` and for those a sliced node's rows differ in, then one evidence factor
+        (batched) for each node of ``factors``."""
+        rowed = [node not in cut and (node in batched or slices.rowed(self._family[node])) for node in relevant]
+        key = (tuple(relevant), cut, factors, tuple(n for n, r in zip(relevant, rowed, strict=True) if r),
+               slices.key[0])
         plan = self._plans.get(key)
         if plan is None:
-            index, families = self._index, self.compiled.families
+            index = self._index
             scopes: list[tuple[int, ...]] = []
-            rowed: list[bool] = []
             for node in relevant:
-                if node in cut:
-                    scopes.append((index[node],))
-                    rowed.append(False)
-                else:
-                    scopes.append(tuple(index[a] for a in (*families[node].parents, node)))
-                    rowed.append(node in batched)
+                family = () if node in cut else self._family[node]
+                scopes.append(tuple(index[a] for a in family if a not in slices.nodes))
             scopes += [(index[n],) for n in factors]
             rowed += [True] * len(factors)
             # Ordered with the batch axis as a vertex, or as for one row: the plan keeping fewer
@@ -657,15 +680,17 @@ class Engine:
         tables = {n: _tensor(p, len(families[n].parents)) for n, p in self.compiled.p_true(block).items()}
         return tables if theta.shape[0] > 1 else {n: t[0] for n, t in tables.items()}
 
-    @staticmethod
-    def _operands(relevant: list[str], do: Mapping[str, bool], tables: Mapping[str, np.ndarray],
-                  batched: frozenset[str], factors: list[np.ndarray], size: int) -> list[np.ndarray]:
+    def _operands(self, relevant: list[str], cut: tuple[str, ...], tables: Mapping[str, np.ndarray],
+                  batched: frozenset[str], factors: list[np.ndarray], slices: _Slices, start: int, stop: int
+                  ) -> list[np.ndarray]:
+        """The operands of a pass for rows start..stop (see :meth:`_plan`); ``tables[node]`` has
+        the rows first for the nodes in ``batched``."""
         operands = []
         for node in relevant:
-            if node in do:
-                operands.append(np.array([0.0, 1.0]) if do[node] else np.array([1.0, 0.0]))
+            if node in cut:
+                operands.append(np.ones(()))
             else:
-                operands.append(tables[node])
+                operands.append(_slice_table(tables[node], node in batched, self._family[node], slices, start, stop))
         return operands + factors
 
     def _check_possible(self, z: np.ndarray, nodes: tuple[str, ...], values: np.ndarray,
@@ -705,6 +730,100 @@ class Engine:
                 if target in answer:
                     out[row, column] = answer[target]
         return out
+
+
+@dataclass(frozen=True)
+class _Slices:
+    """Nodes whose value every row fixes (hard evidence in every row, or an intervention), taken
+    out of the contraction: each table holding such a node is sliced at its value (row by row where
+    the rows differ), so the node is no vertex of the plan and its edges vanish. This is exact:
+    P(x_S = v, e) sums the joint over x_S = v only. A cohort observing every cargo and outcome
+    leaves only the network between them to eliminate (on bench/bench_growth.py's random
+    1,200-node network an E-step row kept 1.2 MiB instead of more than the memory could hold)."""
+
+    nodes: frozenset[str]
+    constant: Mapping[str, int]  # node -> its value in every row
+    varying: Mapping[str, np.ndarray]  # node -> its value in each row
+
+    @property
+    def key(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        return tuple(sorted(self.nodes)), tuple(sorted(self.varying))
+
+    def value(self, node: str, start: int, stop: int) -> int | np.ndarray:
+        return self.constant[node] if node in self.constant else self.varying[node][start:stop]
+
+    def rowed(self, family: tuple[str, ...]) -> bool:
+        """Whether slicing a table over ``family`` gives each row its own table."""
+        return any(n in self.varying for n in family)
+
+
+def _slicing(batch: EvidenceBatch, do: Mapping[str, bool], keep: Sequence[str] = ()) -> _Slices:
+    """The nodes every row of ``batch`` observes hard (0 or 1), except ``keep``, and the
+    intervened ones, with their values."""
+    constant: dict[str, int] = {n: int(bool(v)) for n, v in do.items()}
+    varying: dict[str, np.ndarray] = {}
+    for j, node in enumerate(batch.nodes):
+        if node in keep or node in constant:
+            continue
+        column = batch.readings[:, j]
+        if column.size and bool(np.all((column == 0.0) | (column == 1.0))):
+            if bool(np.all(column == column[0])):
+                constant[node] = int(column[0])
+            else:
+                varying[node] = column.astype(np.intp)
+    return _Slices(frozenset((*constant, *varying)), constant, varying)
+
+
+def _slice_table(table: np.ndarray, rowed: bool, family: tuple[str, ...], slices: _Slices, start: int,
+                 stop: int) -> np.ndarray:
+    """``table`` (axes: the rows if ``rowed``, then ``family``) at the sliced nodes' values; the
+    rows come first when they differ."""
+    positions = [i for i, n in enumerate(family) if n in slices.nodes]
+    if not positions:
+        return table
+    offset = 1 if rowed else 0
+    if not any(family[i] in slices.varying for i in positions):
+        index: list[Any] = [slice(None)] * table.ndim
+        for i in positions:
+            index[i + offset] = slices.constant[family[i]]
+        return table[tuple(index)]
+    size = stop - start
+    moved = np.moveaxis(table, [i + offset for i in positions], list(range(offset, offset + len(positions))))
+    values = [np.broadcast_to(slices.value(family[i], start, stop), (size,)) for i in positions]
+    return moved[(np.arange(size), *values)] if rowed else moved[tuple(values)]
+
+
+def _unslice(joint: np.ndarray, rowed: bool, family: tuple[str, ...], slices: _Slices, start: int, stop: int,
+             out: np.ndarray, add: bool = False) -> None:
+    """Put ``joint`` (a sliced table's shape: rows first if ``rowed``) into ``out`` (the whole
+    family's shape, with the rows first if ``out`` has them) at the sliced nodes' values; the other
+    entries are left as they are (zero: configurations the evidence excludes). With ``add``, rows
+    of ``joint`` are added into ``out`` (summed over the rows when ``out`` has none)."""
+    positions = [i for i, n in enumerate(family) if n in slices.nodes]
+    offset = out.ndim - len(family)
+    if not positions:
+        if add:
+            out += joint.sum(axis=0) if rowed and not offset else joint
+        else:
+            out[...] = joint
+        return
+    if not any(family[i] in slices.varying for i in positions):
+        index: list[Any] = [slice(None)] * out.ndim
+        for i in positions:
+            index[i + offset] = slices.constant[family[i]]
+        if add:
+            out[tuple(index)] += joint.sum(axis=0) if rowed and not offset else joint
+        else:
+            out[tuple(index)] = joint
+        return
+    size = stop - start
+    moved = np.moveaxis(out, [i + offset for i in positions], list(range(offset, offset + len(positions))))
+    values = [np.broadcast_to(slices.value(family[i], start, stop), (size,)) for i in positions]
+    index_rows = (np.arange(size), *values) if offset else tuple(values)
+    if add:
+        np.add.at(moved, index_rows, joint)
+    else:
+        moved[index_rows] = joint
 
 
 def approximate_posteriors(compiled: CompiledNetwork, tables: Mapping[str, np.ndarray], targets: Sequence[str],
@@ -900,6 +1019,8 @@ class _Plan:
 
     def __init__(self, scopes: Sequence[tuple[int, ...]], rowed: Sequence[bool], order: Sequence[int]) -> None:
         self.count = len(scopes)
+        #: Which operands carry the batch axis.
+        self.rowed = list(rowed)
         axes: dict[int, tuple[int, ...]] = {}
         holders: dict[int, set[int]] = {}
         for i, (scope, batched) in enumerate(zip(scopes, rowed, strict=True)):
@@ -1034,8 +1155,10 @@ def _elimination_order(scopes: Sequence[tuple[int, ...]], rowed: Sequence[bool],
         del current[v]
         around = graph.pop(v)
         for a in around:
-            graph[a].discard(v)
-            graph[a].update(x for x in around if x != a)
+            near = graph[a]
+            near |= around
+            near.discard(a)
+            near.discard(v)
         order.append(v)
         touched = set(around)
         for a in around:
@@ -1050,11 +1173,25 @@ def _elimination_order(scopes: Sequence[tuple[int, ...]], rowed: Sequence[bool],
     return order
 
 
+def _canonical(*layouts: tuple[int, ...]) -> tuple[tuple[int, ...], ...]:
+    """The axes of ``layouts`` renamed 0, 1, ... in order of first appearance: steps of the same
+    shape share one compiled step (a plan of 1,200 nodes has tens of thousands of steps and a few
+    hundred shapes)."""
+    names: dict[int, int] = {}
+    return tuple(tuple(names.setdefault(c, len(names)) for c in layout) for layout in layouts)
+
+
 def _contractor(a_axes: tuple[int, ...], b_axes: tuple[int, ...], out: tuple[int, ...]
                 ) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
     """C[out] = sum A[a_axes] B[b_axes] as one batched matrix product (axes both operands and the
     output share are the matrix batch; numpy's einsum does such products without BLAS, ten times
     slower and more). Axes in one operand alone and not in the output are summed out of it first."""
+    return _compiled_contractor(*_canonical(a_axes, b_axes, out))
+
+
+@lru_cache(maxsize=4096)
+def _compiled_contractor(a_axes: tuple[int, ...], b_axes: tuple[int, ...], out: tuple[int, ...]
+                         ) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
     a_sum = tuple(i for i, c in enumerate(a_axes) if c not in out and c not in b_axes)
     b_sum = tuple(i for i, c in enumerate(b_axes) if c not in out and c not in a_axes)
     a_kept = [c for c in a_axes if c in out or c in b_axes]
@@ -1080,7 +1217,7 @@ def _contractor(a_axes: tuple[int, ...], b_axes: tuple[int, ...], out: tuple[int
         lead = sa[:ns]
         product = np.matmul(a.reshape(prod(lead), prod(sa[ns:ns + na]), prod(sa[ns + na:])),
                             b.reshape(prod(lead), prod(sa[ns + na:]), prod(sb[ns + ns_summed:])))
-        return product.reshape(*lead, *sa[ns:ns + na], *sb[ns + ns_summed:]).transpose(result_order)
+        return product.reshape((*lead, *sa[ns:ns + na], *sb[ns + ns_summed:])).transpose(result_order)
 
     return run
 
@@ -1089,6 +1226,12 @@ def _gradient(out: tuple[int, ...], other: tuple[int, ...], own: tuple[int, ...]
               ) -> Callable[[np.ndarray, np.ndarray, tuple[int, ...]], np.ndarray]:
     """d(sum_r seed_r Z_r)/dA for a step C = sum A * B, given dC and B: sum dC * B over the axes A
     lacks, broadcast along the axes A alone summed out."""
+    return _compiled_gradient(*_canonical(out, other, own))
+
+
+@lru_cache(maxsize=4096)
+def _compiled_gradient(out: tuple[int, ...], other: tuple[int, ...], own: tuple[int, ...]
+                       ) -> Callable[[np.ndarray, np.ndarray, tuple[int, ...]], np.ndarray]:
     present = tuple(c for c in own if c in out or c in other)
     contract = _contractor(out, other, present)
     missing = present != own
@@ -1106,6 +1249,12 @@ def _gradient(out: tuple[int, ...], other: tuple[int, ...], own: tuple[int, ...]
 def _summer(own: tuple[int, ...], out: tuple[int, ...]
             ) -> tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray, tuple[int, ...]], np.ndarray]]:
     """C[out] = sum A[own] over the axes ``out`` lacks, and its backward step (a broadcast)."""
+    return _compiled_summer(*_canonical(own, out))
+
+
+@lru_cache(maxsize=4096)
+def _compiled_summer(own: tuple[int, ...], out: tuple[int, ...]
+                     ) -> tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray, tuple[int, ...]], np.ndarray]]:
     dropped = tuple(i for i, c in enumerate(own) if c not in out)
     kept_order = tuple(c for c in own if c in out)
     order = tuple(kept_order.index(c) for c in out)
