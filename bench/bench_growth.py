@@ -15,13 +15,16 @@ parameters' ``max_parents``, as the shipped network's are). For each size, in on
   process and outcome: time and peak memory (resident memory above the start, sampled);
 * one E-step (expected counts of every family) over 5,000 distinct rows observing cargo and
   outcomes: exact, or sampled beyond the memory budget (the method is reported); where it is
-  exact, the sampled E-step's largest error of a family count per row on its first 500 rows.
+  exact, the sampled E-step's largest error of a family count per row on its first 500 rows;
+* a whole ``fit`` (MAP-EM to convergence, then the posterior concentrations, as ``exoreason fit``
+  runs it) on ``--fit-rows`` rows (5,000) drawn from the network, observing cargo and outcomes:
+  time, E-steps, whether it converged and its method.
 
 A batch or an E-step whose first rows (20 profiles, 50 E-step rows; run twice, the second time
 planned) show that all of them would take more than ``--time-limit`` seconds (240 by default) is
 not run whole: the first rows' time and memory are reported with the projected total (the first
 run plus the second's time a row for the other rows), marked as projected. ``--quick`` runs 75, 150
-and 300 nodes with 2,000 profiles, 1,000 E-step rows and 20,000 samples.
+and 300 nodes with 2,000 profiles, 1,000 E-step and fit rows and 20,000 samples.
 
     python bench/bench_growth.py [--sizes 75 150 300 600 1200] [--rows 10000] [--estep-rows 5000]
     python bench/bench_growth.py --quick
@@ -198,6 +201,17 @@ def measure(size: int, args: argparse.Namespace) -> dict[str, Any]:
         print(f"{size:5d} nodes, sampled E-step over {len(part.readings):,} rows: {seconds:.2f} s, largest "
               f"error of a family count {worst / len(part.readings):.4f} a row", flush=True)
     del cohort
+
+    from exoreason.learning import fit, forward_sample
+
+    names, sample = forward_sample(compiled, args.fit_rows, seed=args.seed + 1)
+    drawn = EvidenceBatch(observed, sample[:, [names.index(k) for k in observed]].astype(float))
+    fitted, seconds, mib = timed(lambda: fit(compiled, drawn, engine=engine))
+    out["fit"] = {"rows": args.fit_rows, "distinct": fitted.distinct, "s": seconds, "peak_mib": mib,
+                  "e_steps": fitted.evaluations, "converged": fitted.converged, "method": fitted.method}
+    print(f"{size:5d} nodes, fit on {args.fit_rows:,} rows ({fitted.distinct:,} distinct): {seconds:.1f} s, "
+          f"{mib:.0f} MiB, {fitted.evaluations} E-steps, {'converged' if fitted.converged else 'not converged'}, "
+          f"{short(fitted.method)}", flush=True)
     return out
 
 
@@ -235,6 +249,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[75, 150, 300, 600, 1200])
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--estep-rows", type=int, default=5_000)
+    parser.add_argument("--fit-rows", type=int, default=5_000)
     parser.add_argument("--samples", type=int, default=100_000, help="of the approximate method")
     parser.add_argument("--lazy-up-to", type=int, default=150)
     parser.add_argument("--seed", type=int, default=0)
@@ -247,7 +262,7 @@ def main() -> None:
                         help="75, 150 and 300 nodes, 2,000 profiles, an E-step over 1,000 rows, 20,000 samples")
     args = parser.parse_args()
     if args.quick:
-        args.sizes, args.rows, args.estep_rows, args.samples = [75, 150, 300], 2000, 1000, 20_000
+        args.sizes, args.rows, args.estep_rows, args.samples, args.fit_rows = [75, 150, 300], 2000, 1000, 20_000, 1000
     results = [measure(size, args) for size in args.sizes]
     folder = ROOT / "bench" / "results"
     folder.mkdir(parents=True, exist_ok=True)

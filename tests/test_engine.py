@@ -453,13 +453,16 @@ def test_a_row_the_sampler_rarely_meets_is_drawn_again_not_called_impossible_reg
         assert sampled.counts[node].sum() == pytest.approx(counts.sum())
 
 
-def _with_an_unobserved_row(batch: EvidenceBatch) -> EvidenceBatch:
-    """The batch and one row observing nothing: no node is then observed in every row, so nothing
-    is sliced out of the passes (the reference the sliced passes must agree with)."""
+def _unsliced(monkeypatch: pytest.MonkeyPatch, batch: EvidenceBatch) -> EvidenceBatch:
+    """The batch and one row observing nothing, answered in one pass (no groups): no node is then
+    observed in every row, so nothing is sliced out (the reference sliced passes must agree with)."""
+    from exoreason import engine as engine_module
+
+    monkeypatch.setattr(engine_module, "_GROUPS", 0)
     return EvidenceBatch(batch.nodes, np.vstack([batch.readings, np.full((1, len(batch.nodes)), np.nan)]))
 
 
-def test_nodes_observed_hard_in_every_row_are_sliced_out_with_the_same_answers():
+def test_nodes_observed_hard_in_every_row_are_sliced_out_with_the_same_answers(monkeypatch):
     rng = np.random.default_rng(11)
     compiled = compile_network(*random_network(rng, 24, 4))
     keys = [n.key for n in compiled.spec.nodes]
@@ -469,38 +472,42 @@ def test_nodes_observed_hard_in_every_row_are_sliced_out_with_the_same_answers()
     readings[:, 1] = 1.0  # the same value in every row
     engine = Engine(compiled)
     batch = EvidenceBatch(observed, readings)
-    reference = _with_an_unobserved_row(batch)
     weights = np.append(rng.uniform(0.5, 2.0, len(readings)), 0.0)
     sliced = engine.expected_counts(batch, weights[:-1])
+    likelihood = engine.log_likelihood(batch)
+    families = engine.family_posteriors(keys[-4:], batch)
+    posteriors = engine.posteriors(keys, batch)
+    assert engine.posteriors([observed[0]], batch)[:, 0] == pytest.approx(readings[:, 0])  # its reading
+
+    reference = _unsliced(monkeypatch, batch)
     whole = engine.expected_counts(reference, weights)
     assert sliced.method == whole.method == "exact"
     assert set(sliced.counts) == set(whole.counts)
     for node, table in whole.counts.items():
         assert sliced.counts[node] == pytest.approx(table, abs=1e-9), node
     assert sliced.log_likelihood == pytest.approx(whole.log_likelihood, abs=1e-9)
-    assert engine.log_likelihood(batch) == pytest.approx(engine.log_likelihood(reference)[:-1], abs=1e-12)
-    families = engine.family_posteriors(keys[-4:], batch)
+    assert likelihood == pytest.approx(engine.log_likelihood(reference)[:-1], abs=1e-12)
     expected = engine.family_posteriors(keys[-4:], reference)
     for node in keys[-4:]:
         assert families[node] == pytest.approx(expected[node][:-1], abs=1e-12)
-    assert engine.posteriors(keys, batch) == pytest.approx(engine.posteriors(keys, reference)[:-1], abs=1e-12)
-    # an observed node asked answers its reading
-    assert engine.posteriors([observed[0]], batch)[:, 0] == pytest.approx(readings[:, 0])
+    assert posteriors == pytest.approx(engine.posteriors(keys, reference)[:-1], abs=1e-12)
 
 
-def test_an_e_step_observing_every_cargo_and_outcome_stays_exact_where_the_whole_network_is_too_wide():
-    """A cohort observes its cargo and outcomes in every row: those nodes are sliced out of the
-    pass, leaving the processes between them; over the whole network the pass would exceed the
-    budget (as at 300 nodes and more of bench/bench_growth.py's shape, where the E-step was sampled)."""
-    rng = np.random.default_rng(3)
-    compiled = layered_network(rng, cargo=80, processes=80, outcomes=10)
+def _layered_cohort(rows: int) -> tuple[Engine, tuple[str, ...], np.ndarray]:
+    compiled = layered_network(np.random.default_rng(3), cargo=80, processes=80, outcomes=10)
     cargo = [n.key for n in compiled.spec.nodes if n.kind == "cargo"]
     outcomes = [n.key for n in compiled.spec.nodes if n.kind == "outcome"]
     observed = (*cargo, *outcomes)
-    readings = rng.choice([0.0, 1.0], size=(500, len(observed)))
+    readings = np.random.default_rng(4).choice([0.0, 1.0], size=(rows, len(observed)))
+    return Engine(compiled, memory_budget=64 << 20), observed, readings  # the whole network's pass: 33 GiB a row
+
+
+def test_an_e_step_observing_every_cargo_and_outcome_stays_exact_where_the_whole_network_is_too_wide(monkeypatch):
+    """A cohort observes its cargo and outcomes in every row: those nodes are sliced out of the
+    pass, leaving the processes between them; over the whole network the pass would exceed the
+    budget (as at 300 nodes and more of bench/bench_growth.py's shape, where the E-step was sampled)."""
+    engine, observed, readings = _layered_cohort(500)
     batch = EvidenceBatch(observed, readings)
-    engine = Engine(compiled, memory_budget=64 << 20)  # the whole network's pass: 33 GiB a row
-    assert "importance sampling" in engine.expected_counts(_with_an_unobserved_row(batch)).method
     counts = engine.expected_counts(batch)
     assert counts.method == "exact"
     for j, node in enumerate(observed):  # an observed node's count of true is its rows observed true
@@ -508,6 +515,48 @@ def test_an_e_step_observing_every_cargo_and_outcome_stays_exact_where_the_whole
         assert table[..., 1].sum() == pytest.approx(readings[:, j].sum(), abs=1e-9)
         assert table.sum() == pytest.approx(len(readings), abs=1e-9)
     # a process's expected count agrees with its posteriors, row by row, from the same engine
-    process = next(n.key for n in compiled.spec.nodes if n.kind == "process")
-    per_row = engine.posteriors([process], batch)[:, 0]
-    assert counts.counts[process][..., 1].sum() == pytest.approx(per_row.sum(), abs=1e-8)
+    process = next(k for k in engine.compiled.families if k.startswith("p"))
+    assert counts.counts[process][..., 1].sum() == pytest.approx(
+        engine.posteriors([process], batch)[:, 0].sum(), abs=1e-8)
+    assert "importance sampling" in engine.expected_counts(_unsliced(monkeypatch, batch)).method
+
+
+def test_rows_measured_on_different_panels_are_answered_by_a_pass_each(monkeypatch):
+    """Half the rows observe one half of the cargo, the other half the other (two panels): each
+    group's pass slices its own cargo out and stays exact; one pass over every row could slice
+    none of them and would be sampled."""
+    engine, observed, readings = _layered_cohort(400)
+    readings[:200, :40] = np.nan
+    readings[200:, 40:80] = np.nan
+    batch = EvidenceBatch(observed, readings)
+    first, second = (EvidenceBatch(observed, readings[rows]) for rows in (slice(0, 200), slice(200, 400)))
+    counts = engine.expected_counts(batch)
+    assert counts.method == "exact"
+    apart = engine.expected_counts(first) + engine.expected_counts(second)
+    for node, table in apart.counts.items():
+        assert counts.counts[node] == pytest.approx(table, abs=1e-9), node
+    assert engine.log_likelihood(batch) == pytest.approx(
+        np.concatenate([engine.log_likelihood(first), engine.log_likelihood(second)]), abs=1e-12)
+    outcomes = [k for k in observed if k.startswith("o")]
+    cargo_only = EvidenceBatch(observed[:80], readings[:, :80])
+    answers = engine.posteriors(outcomes, cargo_only)
+    assert engine.last_method == "exact"
+    assert answers[150:250] == pytest.approx(engine.posteriors(
+        outcomes, EvidenceBatch(observed[:80], readings[150:250, :80])), abs=1e-12)
+    from exoreason import engine as engine_module
+
+    monkeypatch.setattr(engine_module, "_GROUPS", 0)
+    assert "importance sampling" in engine.expected_counts(batch).method
+
+
+def test_evidence_of_probability_zero_in_a_later_group_names_its_rows_in_the_whole_batch(tmp_path):
+    config = tmp_path / "zero.toml"
+    config.write_text("[base_rate.nodes]\nhsa_miR_155_5p = 0.0\n")
+    from exoreason.inference import Reasoner
+
+    engine = Reasoner.from_files(config=config).engine
+    readings = np.array([[0.0, np.nan], [np.nan, 1.0], [1.0, 1.0], [0.0, 0.0], [1.0, np.nan]])
+    batch = EvidenceBatch(("hsa_miR_155_5p", "hsa_miR_21_5p"), readings)
+    with pytest.raises(ImpossibleEvidence, match="hsa_miR_155_5p=true") as caught:
+        engine.posteriors(["metastasis"], batch)
+    assert caught.value.rows == [2, 4]

@@ -140,6 +140,9 @@ DEFAULT_MEMORY_BUDGET = 256 << 20
 _WORKING = 16 << 20
 #: Rows of one chunk at most, however small the rows.
 _MAX_ROWS = 8192
+#: Groups of rows by the nodes they observe hard, at most, that are answered by a pass each (each
+#: is planned; beyond, one pass answers every row).
+_GROUPS = 8
 #: Samples per row of the approximate method, and its seed (the same answer on every run).
 SAMPLES = 100_000
 #: Samples per row of the approximate E-step.
@@ -284,6 +287,13 @@ class Engine:
         batch, theta = self._theta_rows(theta, batch)
         rows = len(batch)
         targets = list(targets)
+        groups = self._groups(batch) if theta is None else None
+        if groups:
+            out = np.empty((rows, len(targets)))
+            for found, part in zip(self._each_group(groups, batch, lambda b, _: self.posteriors(targets, b, do)),
+                                   groups, strict=True):
+                out[part] = found
+            return out
         slices = _slicing(batch, do)
         asked = tuple(dict.fromkeys(t for t in targets if t not in slices.nodes))
         observed = self._observed(batch)
@@ -469,6 +479,12 @@ class Engine:
         out = np.zeros(len(batch))
         if not observed:
             return out
+        groups = self._groups(batch)
+        if groups:
+            for found, part in zip(self._each_group(groups, batch, lambda b, _: self.log_likelihood(b, vector)),
+                                   groups, strict=True):
+                out[part] = found
+            return out
         slices = _slicing(batch, {})
         relevant = self._relevant_nodes(observed)
         factors = tuple(n for n in observed if n not in slices.nodes)
@@ -501,6 +517,10 @@ class Engine:
         observed = self._observed(batch)
         if not observed:
             return FamilyCounts({}, 0.0, float(w.sum()))
+        groups = self._groups(batch)
+        if groups:
+            parts = self._each_group(groups, batch, lambda b, rows: self.expected_counts(b, w[rows], vector))
+            return sum(parts[1:], parts[0])
         slices = _slicing(batch, {})
         relevant = self._relevant_nodes(observed)
         factors = tuple(n for n in observed if n not in slices.nodes)
@@ -546,6 +566,13 @@ class Engine:
         families = self.compiled.families
         rows = len(batch)
         out = {n: np.zeros((rows, *([2] * (len(families[n].parents) + 1)))) for n in nodes}
+        groups = self._groups(batch)
+        if groups:
+            for found, part in zip(self._each_group(groups, batch, lambda b, _: self.family_posteriors(nodes, b, vector)),
+                                   groups, strict=True):
+                for node in nodes:
+                    out[node][part] = found[node]
+            return out
         observed = self._observed(batch)
         wanted = frozenset(nodes)
         slices = _slicing(batch, {})
@@ -600,6 +627,41 @@ class Engine:
                 for n, p in self.compiled.p_true(theta[None, :]).items()}
 
     # -- the pieces of a pass -----------------------------------------------------------------
+
+    @staticmethod
+    def _groups(batch: EvidenceBatch) -> list[np.ndarray] | None:
+        """The rows grouped by which nodes they observe hard, when there are 2 to :data:`_GROUPS`
+        such groups: each group's pass slices out its own hard nodes (see :class:`_Slices`), where
+        one pass over every row slices only the nodes every row observes hard. Cohorts measured on
+        a few panels, or with a few values missing in one column, are such batches; rows missing
+        values at random are not (one group a row), and are answered in one pass."""
+        if len(batch) < 2 or not batch.nodes:
+            return None
+        values = batch.readings
+        hard = (values == 0.0) | (values == 1.0)
+        patterns, inverse = np.unique(hard, axis=0, return_inverse=True)
+        if not 1 < len(patterns) <= _GROUPS:
+            return None
+        inverse = inverse.reshape(-1)
+        return [np.flatnonzero(inverse == g) for g in range(len(patterns))]
+
+    def _each_group(self, groups: list[np.ndarray], batch: EvidenceBatch,
+                    call: Callable[[EvidenceBatch, np.ndarray], Any]) -> list[Any]:
+        """``call(part, rows)`` for each group's rows; evidence of probability zero in any group is
+        one :class:`ImpossibleEvidence` naming every such row (counted in ``batch``) and describing
+        the first. The last method is the approximate one if any group used it."""
+        found, failed, methods = [], [], []
+        for rows in groups:
+            try:
+                found.append(call(EvidenceBatch(batch.nodes, batch.readings[rows]), rows))
+            except ImpossibleEvidence as exc:
+                failed.append((rows[exc.rows], exc))
+            methods.append(self.last_method)
+        if failed:
+            first = min(failed, key=lambda f: int(f[0][0]))[1]
+            raise ImpossibleEvidence(str(first), sorted(int(r) for rows, _ in failed for r in rows))
+        self.last_method = next((m for m in methods if m != "exact"), "exact")
+        return found
 
     @staticmethod
     def _observed(batch: EvidenceBatch) -> tuple[str, ...]:
