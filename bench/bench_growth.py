@@ -145,6 +145,7 @@ def measure(size: int, args: argparse.Namespace) -> dict[str, Any]:
     tables = {n: t.p_true for n, t in compiled.tables.items()}
     for name, evidence in queries.items():
         engine_module._PLANS.clear()
+        engine_module._SHAPES.clear()
         engine = Engine(compiled)
         exact, cold, cold_mib = timed(lambda e=engine, ev=evidence: e.posteriors(keys, ev)[0])
         _, warm, _ = timed(lambda e=engine, ev=evidence: e.posteriors(keys, ev)[0])
@@ -168,6 +169,7 @@ def measure(size: int, args: argparse.Namespace) -> dict[str, Any]:
               flush=True)
 
     engine_module._PLANS.clear()
+    engine_module._SHAPES.clear()
     engine = Engine(compiled)
     readings = rng.choice(np.array([np.nan, 0.0, 1.0]), size=(args.rows, len(cargo)), p=[0.5, 0.25, 0.25])
     batch = EvidenceBatch(tuple(cargo), readings)

@@ -25,10 +25,15 @@ w_r.
 elimination order by greedy minimum fill on the moral graph of the operands (ties broken by the
 network's order, so a plan never depends on the interpreter's hash seed), each eliminated node's
 factors multiplied pairwise, as batched matrix products, and summed out. A plan depends only on the
-network's structure and on which nodes are asked, observed, sliced and intervened on; it is kept in a cache
-shared by every engine on the same structure (a network with fitted tables reuses its plans).
-The batch axis (one row per profile, or per parameter vector: intervals, learning) is carried by
-the evidence factors and, for parameter vectors, by the tables.
+network's structure and on which nodes are asked, observed, sliced and intervened on; it is kept
+in a cache shared by every engine on the same structure (a network with fitted tables reuses its
+plans), and a plan holds operand positions, not nodes, so passes of the same shape share one
+(:func:`_plan_for`). The batch axis (one row per profile, or per parameter vector: intervals,
+learning) is carried by the evidence factors and, for parameter vectors, by the tables. A query of
+many targets on a large network is answered by passes over parts where they keep less than one
+pass over the whole (:meth:`Engine._passes`); a lower bound on the whole's treewidth
+(:func:`_width_at_least`) skips planning a whole that cannot win, and an ordering is given up as
+soon as it is known to lose.
 
 **Fixed values are sliced out.** A node observed hard (0 or 1) in every row, or intervened on, is
 no vertex of the plan: every table holding it is sliced at its value (row by row where the rows
@@ -36,7 +41,9 @@ differ), so its edges vanish from the moral graph (exact: the sum keeps only the
 evidence allows). A cohort observing its cargo and outcomes leaves only the network between them
 to eliminate: on bench/bench_growth.py's random networks an E-step row keeps 1.2 MiB at 1,200
 nodes, where the pass over every node needed more memory than exists. Intervening by slicing is
-graph surgery too: the intervened node's own table is dropped.
+graph surgery too: the intervened node's own table is dropped. Rows falling into a few groups by
+which nodes they observe hard (cohorts measured on different panels) get a pass each
+(:meth:`Engine._groups`).
 
 **Memory.** Every intermediate of the forward pass is kept for the backward one. Rows are run in
 chunks that keep those intermediates and their derivatives within a memory budget
@@ -353,16 +360,30 @@ class Engine:
             return found
         open_observed = tuple(n for n in observed if n not in slices.nodes)
 
-        def make(relevant: list[str], factors: tuple[str, ...]) -> tuple[list[str], tuple[str, ...], _Plan]:
+        def make(relevant: list[str], factors: tuple[str, ...], bound: int | None = None
+                 ) -> tuple[list[str], tuple[str, ...], _Plan | None]:
             batched = frozenset(relevant) if rowed else frozenset()
-            return relevant, factors, self._plan(relevant, cut, factors, batched, slices)
+            return relevant, factors, self._bounded_plan(relevant, cut, factors, batched, slices, bound)
 
         def cost(plan: _Plan) -> int:
             return plan.row_bytes + plan.fixed_bytes
 
-        whole = make(self._relevant_nodes((*asked, *observed), cut), tuple(dict.fromkeys((*asked, *open_observed))))
-        chosen = [whole]
-        if len(asked) > 1 and cost(whole[2]) > _SPLIT_FROM:
+        def planned(found: tuple[list[str], tuple[str, ...], _Plan | None]) -> tuple[list[str], tuple[str, ...], _Plan]:
+            assert found[2] is not None
+            return found[0], found[1], found[2]
+
+        whole_nodes = self._relevant_nodes((*asked, *observed), cut)
+        whole_factors = tuple(dict.fromkeys((*asked, *open_observed)))
+        if len(asked) < 2:
+            self._chosen[key] = [planned(make(whole_nodes, whole_factors))]
+            return self._chosen[key]
+        # The whole pass, given up once it passes _SPLIT_FROM bytes: then the parts are planned,
+        # and the whole again, given up once it costs more than they do. Neither is tried where
+        # the whole's treewidth alone shows it would cost more.
+        least = 16 << (_width_at_least(self._scopes(whole_nodes, cut, slices)) + 1)
+        whole = make(whole_nodes, whole_factors, _SPLIT_FROM) if least <= _SPLIT_FROM else (whole_nodes, (), None)
+        chosen = [planned(whole)] if whole[2] is not None else []
+        if not chosen:
             parts: list[tuple[set[str], list[str]]] = []
             ranked = sorted(asked, key=lambda t: (-len(self._relevant_nodes((t,), cut)), self._index[t]))
             for target in ranked:
@@ -377,11 +398,17 @@ class Engine:
             for part, members in parts:
                 relevant = [n for n in self._index if n in part]
                 # an observed node asked too is one factor, not two (its reading counts once)
-                split.append(make(relevant, tuple(dict.fromkeys((*members, *(n for n in open_observed if n in part))))))
+                split.append(planned(make(relevant, tuple(dict.fromkeys(
+                    (*members, *(n for n in open_observed if n in part)))))))
             if alone:
-                split.append(make(self._relevant_nodes(alone, cut), tuple(n for n in alone if n not in slices.nodes)))
-            if len(split) > 1 and sum(cost(p[2]) for p in split) < cost(whole[2]):
-                chosen = split
+                split.append(planned(make(self._relevant_nodes(alone, cut),
+                                          tuple(n for n in alone if n not in slices.nodes))))
+            total = sum(cost(p[2]) for p in split)
+            if len(split) == 1:
+                whole = make(whole_nodes, whole_factors)
+            elif least <= total:
+                whole = make(whole_nodes, whole_factors, total)
+            chosen = [planned(whole)] if whole[2] is not None else split
         self._chosen[key] = chosen
         return chosen
 
@@ -518,18 +545,26 @@ class Engine:
         if not observed:
             return FamilyCounts({}, 0.0, float(w.sum()))
         groups = self._groups(batch)
-        if groups:
-            parts = self._each_group(groups, batch, lambda b, rows: self.expected_counts(b, w[rows], vector))
+        if groups:  # every group counts the families the whole batch counts
+            parts = self._each_group(groups, batch, lambda b, rows: self._counts(b, w[rows], vector, observed))
             return sum(parts[1:], parts[0])
+        return self._counts(batch, w, vector, observed)
+
+    def _counts(self, batch: EvidenceBatch, w: np.ndarray, vector: np.ndarray | None, counted: tuple[str, ...]
+                ) -> FamilyCounts:
+        """:meth:`expected_counts` of one pass, counting the families of ``counted`` and of their
+        ancestors (the nodes observed in some row of the whole batch)."""
+        rows = len(batch)
+        observed = self._observed(batch)
         slices = _slicing(batch, {})
-        relevant = self._relevant_nodes(observed)
+        relevant = self._relevant_nodes(counted)
         factors = tuple(n for n in observed if n not in slices.nodes)
         plan = self._plan(relevant, (), factors, frozenset(), slices)
         tables = self._tables_for(vector)
         need = plan.fixed_bytes + plan.row_bytes
         if need > self.memory_budget:
             found = approximate_counts(self.compiled, {n: t[..., 1].reshape(-1) for n, t in tables.items()},
-                                       batch, w)
+                                       batch, w, counted=counted)
             method = (f"importance sampling ({COUNT_SAMPLES:,} samples a row): the exact pass needs "
                       f"{need / (1 << 20):,.0f} MiB a row, over the budget of "
                       f"{self.memory_budget / (1 << 20):,.0f} MiB")
@@ -682,31 +717,37 @@ class Engine:
 
     def _plan(self, relevant: list[str], cut: tuple[str, ...], factors: tuple[str, ...],
               batched: frozenset[str], slices: _Slices) -> _Plan:
+        plan = self._bounded_plan(relevant, cut, factors, batched, slices, None)
+        assert plan is not None  # without a bound there is always a plan
+        return plan
+
+    def _bounded_plan(self, relevant: list[str], cut: tuple[str, ...], factors: tuple[str, ...],
+                      batched: frozenset[str], slices: _Slices, bound: int | None) -> _Plan | None:
         """The plan of a pass: the operands are the tables of ``relevant`` (an intervened node's
         none: a constant 1), sliced at the values of the nodes in ``slices``, batched for the nodes
         in ``batched`` and for those a sliced node's rows differ in, then one evidence factor
-        (batched) for each node of ``factors``."""
+        (batched) for each node of ``factors``. With ``bound``, None if it keeps more bytes than
+        that (see :func:`_plan_for`)."""
         rowed = [node not in cut and (node in batched or slices.rowed(self._family[node])) for node in relevant]
         key = (tuple(relevant), cut, factors, tuple(n for n, r in zip(relevant, rowed, strict=True) if r),
                slices.key[0])
         plan = self._plans.get(key)
         if plan is None:
             index = self._index
-            scopes: list[tuple[int, ...]] = []
-            for node in relevant:
-                family = () if node in cut else self._family[node]
-                scopes.append(tuple(index[a] for a in family if a not in slices.nodes))
-            scopes += [(index[n],) for n in factors]
+            scopes = self._scopes(relevant, cut, slices) + [(index[n],) for n in factors]
             rowed += [True] * len(factors)
-            # Ordered with the batch axis as a vertex, or as for one row: the plan keeping fewer
-            # entries a row (then fewer in all) is kept (see _elimination_order).
-            # Only a plan keeping more than _REORDER_FROM bytes a row is worth planning twice.
-            plan = _Plan(scopes, rowed, _elimination_order(scopes, rowed, False))
-            if any(rowed) and plan.row_bytes > _REORDER_FROM:
-                other = _Plan(scopes, rowed, _elimination_order(scopes, rowed, True))
-                plan = min((plan, other), key=lambda p: (p.row_bytes, p.fixed_bytes))
+            plan = _plan_for(_canonical(*scopes), tuple(rowed), bound)
+            if plan is None:
+                return None
             self._plans[key] = plan
-        return plan
+        return None if bound is not None and plan.row_bytes + plan.fixed_bytes > bound else plan
+
+    def _scopes(self, relevant: list[str], cut: tuple[str, ...], slices: _Slices) -> list[tuple[int, ...]]:
+        """The scopes (node indices) of the tables of ``relevant`` in a pass: an intervened
+        node's none, a sliced node in none."""
+        index, sliced = self._index, slices.nodes
+        return [() if node in cut else tuple(index[a] for a in self._family[node] if a not in sliced)
+                for node in relevant]
 
     def _within_budget(self, plan: _Plan) -> None:
         """An :class:`InferenceError` when one row of a family pass needs more than the budget."""
@@ -1014,23 +1055,25 @@ def _configuration(compiled: CompiledNetwork, node: str, state: Mapping[str, np.
 
 
 def approximate_counts(compiled: CompiledNetwork, tables: Mapping[str, np.ndarray], evidence: EvidenceBatch,
-                       weights: np.ndarray, samples: int = 0, seed: int = _SEED) -> FamilyCounts:
+                       weights: np.ndarray, samples: int = 0, seed: int = _SEED, counted: Sequence[str] = ()
+                       ) -> FamilyCounts:
     """Expected family counts and the log-likelihood by importance sampling, ``samples`` per row
     (:data:`COUNT_SAMPLES` by default): each row's samples are drawn as in
     :func:`approximate_posteriors`, P(evidence of the row) is estimated by their mean weight and
     each family's configuration counted with the row's weight times the sample's normalised weight.
     ``tables`` holds each node's P(true | configuration). Only families with an observed
-    descendant (or observed themselves) are counted, as by the exact pass."""
+    descendant (or observed themselves) are counted, as by the exact pass, and those of ``counted``
+    and their ancestors."""
     samples = samples or COUNT_SAMPLES
     families = compiled.families
     observed = [n for j, n in enumerate(evidence.nodes) if not np.isnan(evidence.readings[:, j]).all()]
     needed: set[str] = set()
-    for node in observed:
+    for node in (*observed, *counted):
         needed |= compiled.ancestors(node)
     nodes = [n for n in families if n in needed]
     counts = {n: np.zeros(2 ** (len(families[n].parents) + 1)) for n in nodes}
     total = 0.0
-    for rows, count, state, share, z in _sampled_rows(compiled, tables, evidence, set(), samples, seed):
+    for rows, count, state, share, z in _sampled_rows(compiled, tables, evidence, set(counted), samples, seed):
         row_weights = weights[rows]
         total += float(np.dot(row_weights, np.log(z)))
         weighted = share * np.repeat(row_weights, count)
@@ -1089,7 +1132,8 @@ class _Plan:
             axes[i] = ((_BATCH,) if batched else ()) + tuple(scope)
             for v in scope:
                 holders.setdefault(v, set()).add(i)
-        self.steps: list[tuple[tuple[int, ...], int, Callable[..., np.ndarray], list[Any]]] = []
+        self._steps: list[tuple[tuple[int, ...], int, Callable[..., np.ndarray], list[Any]]] | None = None
+        self._axes = axes
         #: Each step's inputs and output axes: what the plan is, to compare plans.
         self.layout: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
         ident = len(scopes)
@@ -1098,13 +1142,6 @@ class _Plan:
 
         def emit(inputs: tuple[int, ...], out: tuple[int, ...]) -> int:
             nonlocal ident, row_entries, fixed_entries
-            if len(inputs) == 1:
-                summed, spread = _summer(axes[inputs[0]], out)
-                self.steps.append((inputs, ident, summed, [spread]))
-            else:
-                a, b = (axes[i] for i in inputs)
-                self.steps.append((inputs, ident, _contractor(a, b, out),
-                                   [_gradient(out, b, a), _gradient(out, a, b)]))
             axes[ident] = out
             self.layout.append((inputs, out))
             entries = 2 ** sum(1 for v in out if v != _BATCH)
@@ -1147,6 +1184,24 @@ class _Plan:
         self.row_bytes = 16 * row_entries
         self.fixed_bytes = 16 * fixed_entries
 
+    @property
+    def steps(self) -> list[tuple[tuple[int, ...], int, Callable[..., np.ndarray], list[Any]]]:
+        """Each step's inputs, its id, its forward function and its backward ones, compiled when
+        the plan first runs (a plan made only to be compared with others never is)."""
+        if self._steps is None:
+            axes = self._axes
+            steps: list[tuple[tuple[int, ...], int, Callable[..., np.ndarray], list[Any]]] = []
+            for ident, (inputs, out) in enumerate(self.layout, self.count):
+                if len(inputs) == 1:
+                    summed, spread = _summer(axes[inputs[0]], out)
+                    steps.append((inputs, ident, summed, [spread]))
+                else:
+                    a, b = (axes[i] for i in inputs)
+                    steps.append((inputs, ident, _contractor(a, b, out), [_gradient(out, b, a), _gradient(out, a, b)]))
+            self._steps = steps
+            return steps
+        return self._steps
+
     def forward(self, operands: Sequence[np.ndarray], size: int) -> tuple[dict[int, np.ndarray], np.ndarray]:
         """Every intermediate (by its id) and Z for each of ``size`` rows."""
         values: dict[int, np.ndarray] = dict(enumerate(operands))
@@ -1176,8 +1231,42 @@ class _Plan:
         return grads
 
 
-def _elimination_order(scopes: Sequence[tuple[int, ...]], rowed: Sequence[bool], batch_vertex: bool = True
-                       ) -> list[int]:
+def _width_at_least(scopes: Sequence[tuple[int, ...]]) -> int:
+    """A lower bound on the treewidth of the scopes' moral graph (minor-min-width: contract a
+    vertex of least degree into its neighbour of least degree, keeping the largest least degree;
+    Gogate and Dechter, UAI 2004): every elimination order multiplies at least this many nodes
+    plus one together, so a pass keeps at least 2^(bound + 1) entries. Cheap beside planning (no
+    fill counted), it tells when a pass need not be planned at all."""
+    import heapq
+
+    graph: dict[int, set[int]] = {}
+    for scope in scopes:
+        for a in scope:
+            graph.setdefault(a, set()).update(x for x in scope if x != a)
+    heap = [(len(near), v) for v, near in graph.items()]
+    heapq.heapify(heap)
+    bound = 0
+    while heap:
+        d, v = heapq.heappop(heap)
+        if v not in graph or len(graph[v]) != d:
+            continue
+        bound = max(bound, d)
+        near = graph.pop(v)
+        if not near:
+            continue
+        u = min(near, key=lambda w: (len(graph[w]), w))
+        for w in near:
+            graph[w].discard(v)
+            if w != u:
+                graph[w].add(u)
+                graph[u].add(w)
+        for w in near:
+            heapq.heappush(heap, (len(graph[w]), w))
+    return bound
+
+
+def _elimination_order(scopes: Sequence[tuple[int, ...]], rowed: Sequence[bool], batch_vertex: bool = True,
+                       widest: int | None = None) -> list[int] | None:
     """Every node of the scopes, in greedy minimum-fill order on their moral graph (the fewest
     edges an elimination adds, then the fewest neighbours, then the smallest index).
 
@@ -1187,7 +1276,9 @@ def _elimination_order(scopes: Sequence[tuple[int, ...]], rowed: Sequence[bool],
     take twice as long, its widest kept product 2^14 entries a row instead of 2^13
     (bench/bench_revisions.py); on other networks it is the narrower plan (at 150 nodes, 2^28
     against 2^30), so a plan keeping more than :data:`_REORDER_FROM` bytes a row is made both
-    ways and the narrower kept."""
+    ways and the narrower kept. With ``widest``, None as soon as an elimination would multiply
+    more than ``widest`` nodes together (a plan known to cost more than another need not be
+    finished)."""
     import heapq
 
     graph: dict[int, set[int]] = {}
@@ -1216,6 +1307,8 @@ def _elimination_order(scopes: Sequence[tuple[int, ...]], rowed: Sequence[bool],
             continue
         del current[v]
         around = graph.pop(v)
+        if widest is not None and len(around) - (_BATCH in around) >= widest:
+            return None  # a product of more than ``widest`` nodes
         for a in around:
             near = graph[a]
             near |= around
@@ -1233,6 +1326,40 @@ def _elimination_order(scopes: Sequence[tuple[int, ...]], rowed: Sequence[bool],
                 current[a] = entry
                 heapq.heappush(heap, entry)
     return order
+
+
+#: Plans by the shape of their operands (scopes renamed by :func:`_canonical`): a query's passes
+#: over parts of a large network share many shapes (at 1,200 nodes, 466 passes of 228 shapes).
+_SHAPES: dict[tuple[Any, ...], _Plan] = {}
+_SHAPES_KEPT = 4096
+
+
+def _plan_for(scopes: tuple[tuple[int, ...], ...], rowed: tuple[bool, ...], bound: int | None = None
+              ) -> _Plan | None:
+    """The plan contracting operands of these scopes (a plan holds operand positions, not nodes:
+    one plan serves every pass of the same shape). Ordered with the batch axis as a vertex, or
+    as for one row: the plan keeping fewer entries a row (then fewer in all) is kept (see
+    :func:`_elimination_order`); only a plan keeping more than :data:`_REORDER_FROM` bytes a row
+    is worth planning twice. With ``bound``, None where the plan keeps more than ``bound`` bytes;
+    an ordering is given up as soon as its widest product alone would (and nothing is cached)."""
+    key = (scopes, rowed)
+    plan = _SHAPES.get(key)
+    if plan is None:
+        # a product of k nodes keeps 2^k entries of 16 bytes (a value and its derivative)
+        widest = None if bound is None else max(0, int(bound).bit_length() - 5)
+        orders = [_elimination_order(scopes, rowed, False, widest)]
+        first = None if orders[0] is None else _Plan(scopes, rowed, orders[0])
+        if any(rowed) and (first is None or first.row_bytes > _REORDER_FROM):
+            orders.append(_elimination_order(scopes, rowed, True, widest))
+        plans = [_Plan(scopes, rowed, o) if o is not orders[0] else first for o in orders if o is not None]
+        plan = min((p for p in plans if p is not None), key=lambda p: (p.row_bytes, p.fixed_bytes), default=None)
+        if plan is None or None in orders:  # a plan given up: not the one planning in full chooses
+            return plan if plan is not None and bound is not None and plan.row_bytes + plan.fixed_bytes <= bound \
+                else None
+        if len(_SHAPES) >= _SHAPES_KEPT:
+            del _SHAPES[next(iter(_SHAPES))]
+        _SHAPES[key] = plan
+    return None if bound is not None and plan.row_bytes + plan.fixed_bytes > bound else plan
 
 
 def _canonical(*layouts: tuple[int, ...]) -> tuple[tuple[int, ...], ...]:
