@@ -12,7 +12,8 @@ parameters' ``max_parents``, as the shipped network's are). For each size, in on
 * the approximate method (importance sampling, 100,000 samples) on the same queries: its largest
   error against the exact answer;
 * a batch of 10,000 random cargo profiles (each cargo present, absent or unobserved), every
-  process and outcome: time and peak memory (resident memory above the start, sampled);
+  process and outcome: time and peak memory (resident memory above the start, sampled); then
+  10,000 profiles observing every cargo (present or absent), as a cohort's do;
 * one E-step (expected counts of every family) over 5,000 distinct rows observing cargo and
   outcomes: exact, or sampled beyond the memory budget (the method is reported); where it is
   exact, the sampled E-step's largest error of a family count per row on its first 500 rows;
@@ -177,6 +178,12 @@ def measure(size: int, args: argparse.Namespace) -> dict[str, Any]:
                            args.rows, 20, args.time_limit)
     out["batch"].update(targets=len(asked), method=engine.last_method)
     print(f"{size:5d} nodes, {args.rows:,} profiles x {len(asked)} targets: {describe(out['batch'])}", flush=True)
+    complete = EvidenceBatch(tuple(cargo), rng.choice(np.array([0.0, 1.0]), size=(args.rows, len(cargo))))
+    out["complete_batch"] = bounded(lambda part: engine.posteriors(asked, EvidenceBatch(
+        complete.nodes, complete.readings[part])), args.rows, 20, args.time_limit)
+    out["complete_batch"].update(targets=len(asked), method=engine.last_method)
+    print(f"{size:5d} nodes, {args.rows:,} profiles observing every cargo: {describe(out['complete_batch'])}",
+          flush=True)
 
     observed = (*cargo, *outcomes)
     rows = rng.choice(np.array([0.0, 1.0]), size=(args.estep_rows, len(observed)))

@@ -145,8 +145,16 @@ DEFAULT_MEMORY_BUDGET = 256 << 20
 #: E-step over 1,000 rows took 3.0 s at 4 MiB, 1.9 s at 16 MiB and 2.9 s at 64 MiB; 2,000
 #: profiles 0.32, 0.28 and 0.38 s.
 _WORKING = 16 << 20
+#: ... and at least this much a step of the plan: each step costs a fixed time (Python and numpy's
+#: dispatch, some 10 us) whatever its rows, so a plan of many steps wants more rows a chunk. On
+#: bench/bench_growth.py's 600-node network (886 steps, 207 KiB a row) 10,000 profiles observing
+#: every cargo took 12.1 s at 4 MiB, 4.7 s at 16 MiB, 2.8 s at 64 MiB and 2.5 s at 128 MiB; the
+#: 75-node network's (109 steps, 12 KiB a row) 0.19-0.23 s at any.
+_STEP_WORKING = 64 << 10
 #: Rows of one chunk at most, however small the rows.
 _MAX_ROWS = 8192
+#: Rows from which hard evidence is always sliced out of a pass (see Engine._worth_slicing).
+_SLICE_ROWS = 64
 #: Groups of rows by the nodes they observe hard, at most, that are answered by a pass each (each
 #: is planned; beyond, one pass answers every row).
 _GROUPS = 8
@@ -227,6 +235,7 @@ class Engine:
             del _PLANS[next(iter(_PLANS))]  # the structure cached first
         self._plans = _PLANS.setdefault(structure, {})
         self._relevant: dict[tuple[Any, ...], list[str]] = {}
+        self._least: dict[tuple[Any, ...], int] = {}
         self._chosen: dict[tuple[Any, ...], list[tuple[list[str], tuple[str, ...], _Plan]]] = {}
         self._point = {n: _tensor(compiled.tables[n].p_true[None, :], len(f.parents))[0]
                        for n, f in families.items()}
@@ -294,17 +303,19 @@ class Engine:
         batch, theta = self._theta_rows(theta, batch)
         rows = len(batch)
         targets = list(targets)
-        groups = self._groups(batch) if theta is None else None
+        observed = self._observed(batch)
+        cut = tuple(sorted(do))
+        whole = self._relevant_nodes((*(t for t in targets if t not in do), *observed), cut)
+        worth = self._worth_slicing(whole, cut, rows)
+        groups = self._groups(batch) if theta is None and worth else None
         if groups:
             out = np.empty((rows, len(targets)))
             for found, part in zip(self._each_group(groups, batch, lambda b, _: self.posteriors(targets, b, do)),
                                    groups, strict=True):
                 out[part] = found
             return out
-        slices = _slicing(batch, do)
+        slices = self._slices_for(batch, do, whole)
         asked = tuple(dict.fromkeys(t for t in targets if t not in slices.nodes))
-        observed = self._observed(batch)
-        cut = tuple(sorted(do))
         out = np.empty((rows, len(targets)))
         for column, target in enumerate(targets):
             if target in slices.nodes:  # intervened on, or observed hard in every row
@@ -459,8 +470,8 @@ class Engine:
             return posterior, derivative
         observed = self._observed(batch)
         cut = tuple(sorted(do))
-        slices = _slicing(batch, do, keep=asked)
         relevant = self._relevant_nodes((*asked, *observed), cut)
+        slices = self._slices_for(batch, do, relevant, keep=asked)
         factors = tuple(dict.fromkeys((*asked, *(n for n in observed if n not in slices.nodes))))
         batched = frozenset(n for n in relevant if n not in do)
         plan = self._plan(relevant, cut, factors, batched, slices)
@@ -506,14 +517,14 @@ class Engine:
         out = np.zeros(len(batch))
         if not observed:
             return out
-        groups = self._groups(batch)
+        relevant = self._relevant_nodes(observed)
+        groups = self._groups(batch) if self._worth_slicing(relevant, (), len(batch)) else None
         if groups:
             for found, part in zip(self._each_group(groups, batch, lambda b, _: self.log_likelihood(b, vector)),
                                    groups, strict=True):
                 out[part] = found
             return out
-        slices = _slicing(batch, {})
-        relevant = self._relevant_nodes(observed)
+        slices = self._slices_for(batch, {}, relevant)
         factors = tuple(n for n in observed if n not in slices.nodes)
         plan = self._plan(relevant, (), factors, frozenset(), slices)
         self._within_budget(plan)
@@ -544,7 +555,7 @@ class Engine:
         observed = self._observed(batch)
         if not observed:
             return FamilyCounts({}, 0.0, float(w.sum()))
-        groups = self._groups(batch)
+        groups = self._groups(batch) if self._worth_slicing(self._relevant_nodes(observed), (), rows) else None
         if groups:  # every group counts the families the whole batch counts
             parts = self._each_group(groups, batch, lambda b, rows: self._counts(b, w[rows], vector, observed))
             return sum(parts[1:], parts[0])
@@ -556,8 +567,8 @@ class Engine:
         ancestors (the nodes observed in some row of the whole batch)."""
         rows = len(batch)
         observed = self._observed(batch)
-        slices = _slicing(batch, {})
         relevant = self._relevant_nodes(counted)
+        slices = self._slices_for(batch, {}, relevant)
         factors = tuple(n for n in observed if n not in slices.nodes)
         plan = self._plan(relevant, (), factors, frozenset(), slices)
         tables = self._tables_for(vector)
@@ -601,17 +612,17 @@ class Engine:
         families = self.compiled.families
         rows = len(batch)
         out = {n: np.zeros((rows, *([2] * (len(families[n].parents) + 1)))) for n in nodes}
-        groups = self._groups(batch)
+        observed = self._observed(batch)
+        relevant = self._relevant_nodes((*observed, *nodes))
+        groups = self._groups(batch) if self._worth_slicing(relevant, (), rows) else None
         if groups:
             for found, part in zip(self._each_group(groups, batch, lambda b, _: self.family_posteriors(nodes, b, vector)),
                                    groups, strict=True):
                 for node in nodes:
                     out[node][part] = found[node]
             return out
-        observed = self._observed(batch)
         wanted = frozenset(nodes)
-        slices = _slicing(batch, {})
-        relevant = self._relevant_nodes((*observed, *wanted))
+        slices = self._slices_for(batch, {}, relevant)
         factors = tuple(n for n in observed if n not in slices.nodes)
         plan = self._plan(relevant, (), factors, wanted, slices)
         tables = self._tables_for(vector)
@@ -662,6 +673,31 @@ class Engine:
                 for n, p in self.compiled.p_true(theta[None, :]).items()}
 
     # -- the pieces of a pass -----------------------------------------------------------------
+
+    def _worth_slicing(self, relevant: list[str], cut: tuple[str, ...], rows: int) -> bool:
+        """Whether to slice hard evidence out of a pass over ``relevant`` (see :class:`_Slices`):
+        for :data:`_SLICE_ROWS` rows and more, or where a pass keeping the evidence as factors
+        could be wide (its treewidth's lower bound alone passes :data:`_SPLIT_FROM` bytes). A
+        sliced plan is made for the evidence's nodes; one with the evidence as factors serves every
+        query asking the same nodes, which on a narrow network costs less than planning again
+        (bench/bench_engine.py: 20 single queries on the shipped network)."""
+        if rows >= _SLICE_ROWS:
+            return True
+        key = (tuple(relevant), cut)
+        least = self._least.get(key)
+        if least is None:
+            none = _Slices(frozenset(cut), {n: 0 for n in cut}, {})
+            least = self._least[key] = 16 << (_width_at_least(self._scopes(relevant, cut, none)) + 1)
+        return least > _SPLIT_FROM
+
+    def _slices_for(self, batch: EvidenceBatch, do: Mapping[str, bool], relevant: list[str],
+                    keep: Sequence[str] = ()) -> _Slices:
+        """The nodes to slice out of a pass over ``relevant``: the intervened ones, and the hard
+        evidence where :meth:`_worth_slicing`."""
+        found = _slicing(batch, do, keep)
+        if len(found.nodes) == len(do) or self._worth_slicing(relevant, tuple(sorted(do)), len(batch)):
+            return found
+        return _Slices(frozenset(do), {n: int(bool(v)) for n, v in do.items()}, {})
 
     @staticmethod
     def _groups(batch: EvidenceBatch) -> list[np.ndarray] | None:
@@ -757,7 +793,8 @@ class Engine:
                                  f"budget of {self.memory_budget / (1 << 20):,.0f} MiB (EXOREASON_MEMORY_MB)")
 
     def _rows_per_chunk(self, plan: _Plan) -> int:
-        spare = max(min(self.memory_budget - plan.fixed_bytes, _WORKING), plan.row_bytes)
+        working = max(_WORKING, len(plan.layout) * _STEP_WORKING)
+        spare = max(min(self.memory_budget - plan.fixed_bytes, working), plan.row_bytes)
         return int(max(1, min(_MAX_ROWS, spare // max(plan.row_bytes, 1))))
 
     @staticmethod
