@@ -413,8 +413,8 @@ def _finding(ctx: _Context, row: Row, kind: URIRef, label: str | None) -> _Findi
     # The publication each review reference number names, linked by its IRI: a query follows the
     # link instead of joining the number (a bare literal) with every publication carrying it.
     for cell in row.all("review_refs"):
-        for publication in ctx.cited.get(int(cell), ()):
-            g.add((finding, EXO.citedPublication, v.PUBLICATION[publication]))
+        for cited in ctx.cited.get(int(cell), ()):
+            g.add((finding, EXO.citedPublication, v.PUBLICATION[cited]))
     studies = list(row.all("primary_study"))
     if source is not None and source.kind == "primary study" and source.publication not in studies:
         studies.append(source.publication)  # a primary study's own findings: it is their study
