@@ -178,6 +178,8 @@ class _Context:
     replacements: dict[URIRef, URIRef]
     publications: dict[str, Row]
     sources: dict[str, Source] = field(default_factory=dict)
+    #: review reference number -> the publications the templates give that number
+    cited: dict[int, list[str]] = field(default_factory=dict)
     resolved: dict[tuple[str, int, str], list[URIRef]] = field(default_factory=dict)
 
     def iri(self, row: Row, column: str, value: str) -> URIRef | None:
@@ -253,6 +255,9 @@ def build_graph(ontology_dir: Path, sources: Collection[str] | None = None) -> G
         publications={row.get("id"): row for row in templates["publications"]},
         sources={source.id: source for source in templates.sources},
     )
+    for row in templates["publications"]:
+        if row.get("review_ref").isdigit():
+            ctx.cited.setdefault(int(row.get("review_ref")), []).append(row.get("id"))
     _add_publications(ctx, templates["publications"])
     _add_sources(ctx, templates.sources)
     _add_terms(ctx, templates["terms"])
@@ -405,6 +410,11 @@ def _finding(ctx: _Context, row: Row, kind: URIRef, label: str | None) -> _Findi
         for cell in row.all(column):
             g.add((finding, prop, value(cell)))
             annotations.append((prop, value(cell)))
+    # The publication each review reference number names, linked by its IRI: a query follows the
+    # link instead of joining the number (a bare literal) with every publication carrying it.
+    for cell in row.all("review_refs"):
+        for cited in ctx.cited.get(int(cell), ()):
+            g.add((finding, EXO.citedPublication, v.PUBLICATION[cited]))
     studies = list(row.all("primary_study"))
     if source is not None and source.kind == "primary study" and source.publication not in studies:
         studies.append(source.publication)  # a primary study's own findings: it is their study
