@@ -489,8 +489,11 @@ def _model(config: Path | None, cancer: str | None = None, prior: Sequence[str] 
     """The model every command answers with: the one place its parameters are made (the defaults
     or --config, weighed for --cancer, with a population's --prior), on the network of every
     source or of those --sources names."""
-    from .build import parse_sources
     from .inference import Reasoner
+
+    if sources is None:  # the shipped network: nothing to build, and no graph library to import
+        return Reasoner.from_files(config=config, cancer=cancer, priors=prior)
+    from .build import parse_sources
 
     return Reasoner.from_files(config=config, cancer=cancer, priors=prior, sources=parse_sources(sources))
 
