@@ -596,3 +596,19 @@ def test_single_queries_on_a_narrow_network_share_one_plan_regression(reasoner):
     for k in range(6):
         engine.posteriors(keys, {cargo[k]: 1.0, cargo[k + 6]: 0.0})
     assert len(set(engine._plans) - before) <= 1
+
+
+def test_a_few_rows_on_a_wide_network_are_still_sliced_regression(monkeypatch):
+    """Slicing for fewer than 64 rows was decided by the treewidth's lower bound alone; where the
+    bound is weak (on a random 150-node network, 20 profiles observing every cargo) the evidence
+    stayed as factors and each row took 0.17 s instead of 0.002 s. The pass keeping the evidence
+    as factors is now planned, given up at 1 MiB, when the bound does not settle it."""
+    from exoreason import engine as engine_module
+
+    monkeypatch.setattr(engine_module, "_width_at_least", lambda scopes: 0)  # a bound that settles nothing
+    engine, observed, readings = _layered_cohort(20)
+    counts = engine.expected_counts(EvidenceBatch(observed, readings))
+    assert counts.method == "exact"  # the whole network's pass, evidence as factors: 33 GiB a row
+    outcomes = [k for k in observed if k.startswith("o")]
+    engine.posteriors(outcomes, EvidenceBatch(observed[:80], readings[:, :80]))
+    assert engine.last_method == "exact"

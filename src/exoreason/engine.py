@@ -235,7 +235,7 @@ class Engine:
             del _PLANS[next(iter(_PLANS))]  # the structure cached first
         self._plans = _PLANS.setdefault(structure, {})
         self._relevant: dict[tuple[Any, ...], list[str]] = {}
-        self._least: dict[tuple[Any, ...], int] = {}
+        self._worth: dict[tuple[Any, ...], bool] = {}
         self._chosen: dict[tuple[Any, ...], list[tuple[list[str], tuple[str, ...], _Plan]]] = {}
         self._point = {n: _tensor(compiled.tables[n].p_true[None, :], len(f.parents))[0]
                        for n, f in families.items()}
@@ -305,8 +305,10 @@ class Engine:
         targets = list(targets)
         observed = self._observed(batch)
         cut = tuple(sorted(do))
-        whole = self._relevant_nodes((*(t for t in targets if t not in do), *observed), cut)
-        worth = self._worth_slicing(whole, cut, rows)
+        open_targets = tuple(dict.fromkeys(t for t in targets if t not in do))
+        whole = self._relevant_nodes((*open_targets, *observed), cut)
+        whole_factors = tuple(dict.fromkeys((*open_targets, *observed)))
+        worth = self._worth_slicing(whole, cut, rows, whole_factors)
         groups = self._groups(batch) if theta is None and worth else None
         if groups:
             out = np.empty((rows, len(targets)))
@@ -314,7 +316,7 @@ class Engine:
                                    groups, strict=True):
                 out[part] = found
             return out
-        slices = self._slices_for(batch, do, whole)
+        slices = self._slices_for(batch, do, whole, whole_factors)
         asked = tuple(dict.fromkeys(t for t in targets if t not in slices.nodes))
         out = np.empty((rows, len(targets)))
         for column, target in enumerate(targets):
@@ -471,7 +473,7 @@ class Engine:
         observed = self._observed(batch)
         cut = tuple(sorted(do))
         relevant = self._relevant_nodes((*asked, *observed), cut)
-        slices = self._slices_for(batch, do, relevant, keep=asked)
+        slices = self._slices_for(batch, do, relevant, tuple(dict.fromkeys((*asked, *observed))), keep=asked)
         factors = tuple(dict.fromkeys((*asked, *(n for n in observed if n not in slices.nodes))))
         batched = frozenset(n for n in relevant if n not in do)
         plan = self._plan(relevant, cut, factors, batched, slices)
@@ -518,13 +520,13 @@ class Engine:
         if not observed:
             return out
         relevant = self._relevant_nodes(observed)
-        groups = self._groups(batch) if self._worth_slicing(relevant, (), len(batch)) else None
+        groups = self._groups(batch) if self._worth_slicing(relevant, (), len(batch), observed) else None
         if groups:
             for found, part in zip(self._each_group(groups, batch, lambda b, _: self.log_likelihood(b, vector)),
                                    groups, strict=True):
                 out[part] = found
             return out
-        slices = self._slices_for(batch, {}, relevant)
+        slices = self._slices_for(batch, {}, relevant, observed)
         factors = tuple(n for n in observed if n not in slices.nodes)
         plan = self._plan(relevant, (), factors, frozenset(), slices)
         self._within_budget(plan)
@@ -555,7 +557,8 @@ class Engine:
         observed = self._observed(batch)
         if not observed:
             return FamilyCounts({}, 0.0, float(w.sum()))
-        groups = self._groups(batch) if self._worth_slicing(self._relevant_nodes(observed), (), rows) else None
+        groups = self._groups(batch) if self._worth_slicing(self._relevant_nodes(observed), (), rows, observed) \
+            else None
         if groups:  # every group counts the families the whole batch counts
             parts = self._each_group(groups, batch, lambda b, rows: self._counts(b, w[rows], vector, observed))
             return sum(parts[1:], parts[0])
@@ -568,7 +571,7 @@ class Engine:
         rows = len(batch)
         observed = self._observed(batch)
         relevant = self._relevant_nodes(counted)
-        slices = self._slices_for(batch, {}, relevant)
+        slices = self._slices_for(batch, {}, relevant, observed)
         factors = tuple(n for n in observed if n not in slices.nodes)
         plan = self._plan(relevant, (), factors, frozenset(), slices)
         tables = self._tables_for(vector)
@@ -614,7 +617,7 @@ class Engine:
         out = {n: np.zeros((rows, *([2] * (len(families[n].parents) + 1)))) for n in nodes}
         observed = self._observed(batch)
         relevant = self._relevant_nodes((*observed, *nodes))
-        groups = self._groups(batch) if self._worth_slicing(relevant, (), rows) else None
+        groups = self._groups(batch) if self._worth_slicing(relevant, (), rows, observed) else None
         if groups:
             for found, part in zip(self._each_group(groups, batch, lambda b, _: self.family_posteriors(nodes, b, vector)),
                                    groups, strict=True):
@@ -622,7 +625,7 @@ class Engine:
                     out[node][part] = found[node]
             return out
         wanted = frozenset(nodes)
-        slices = self._slices_for(batch, {}, relevant)
+        slices = self._slices_for(batch, {}, relevant, observed)
         factors = tuple(n for n in observed if n not in slices.nodes)
         plan = self._plan(relevant, (), factors, wanted, slices)
         tables = self._tables_for(vector)
@@ -674,28 +677,33 @@ class Engine:
 
     # -- the pieces of a pass -----------------------------------------------------------------
 
-    def _worth_slicing(self, relevant: list[str], cut: tuple[str, ...], rows: int) -> bool:
+    def _worth_slicing(self, relevant: list[str], cut: tuple[str, ...], rows: int, factors: tuple[str, ...]) -> bool:
         """Whether to slice hard evidence out of a pass over ``relevant`` (see :class:`_Slices`):
-        for :data:`_SLICE_ROWS` rows and more, or where a pass keeping the evidence as factors
-        could be wide (its treewidth's lower bound alone passes :data:`_SPLIT_FROM` bytes). A
-        sliced plan is made for the evidence's nodes; one with the evidence as factors serves every
-        query asking the same nodes, which on a narrow network costs less than planning again
-        (bench/bench_engine.py: 20 single queries on the shipped network)."""
+        for :data:`_SLICE_ROWS` rows and more, and for fewer where the pass keeping the evidence
+        as factors (``factors``) is wide: it keeps more than :data:`_SPLIT_FROM` bytes (the
+        treewidth's lower bound shows it at once on a large network; else it is planned, given
+        up at that size). A sliced plan is made for the evidence's nodes; the plan keeping them
+        as factors serves every query asking the same nodes, which on a narrow network costs
+        less than planning again (bench/bench_engine.py: 20 single queries on the shipped
+        network). The decision is kept for the layout."""
         if rows >= _SLICE_ROWS:
             return True
-        key = (tuple(relevant), cut)
-        least = self._least.get(key)
-        if least is None:
+        key = (tuple(relevant), cut, factors)
+        found = self._worth.get(key)
+        if found is None:
             none = _Slices(frozenset(cut), {n: 0 for n in cut}, {})
-            least = self._least[key] = 16 << (_width_at_least(self._scopes(relevant, cut, none)) + 1)
-        return least > _SPLIT_FROM
+            least = 16 << (_width_at_least(self._scopes(relevant, cut, none)) + 1)
+            found = least > _SPLIT_FROM or \
+                self._bounded_plan(relevant, cut, factors, frozenset(), none, _SPLIT_FROM) is None
+            self._worth[key] = found
+        return found
 
     def _slices_for(self, batch: EvidenceBatch, do: Mapping[str, bool], relevant: list[str],
-                    keep: Sequence[str] = ()) -> _Slices:
+                    factors: tuple[str, ...], keep: Sequence[str] = ()) -> _Slices:
         """The nodes to slice out of a pass over ``relevant``: the intervened ones, and the hard
         evidence where :meth:`_worth_slicing`."""
         found = _slicing(batch, do, keep)
-        if len(found.nodes) == len(do) or self._worth_slicing(relevant, tuple(sorted(do)), len(batch)):
+        if len(found.nodes) == len(do) or self._worth_slicing(relevant, tuple(sorted(do)), len(batch), factors):
             return found
         return _Slices(frozenset(do), {n: int(bool(v)) for n, v in do.items()}, {})
 
