@@ -456,9 +456,7 @@ def test_a_row_the_sampler_rarely_meets_is_drawn_again_not_called_impossible_reg
 def _unsliced(monkeypatch: pytest.MonkeyPatch, batch: EvidenceBatch) -> EvidenceBatch:
     """The batch and one row observing nothing, answered in one pass (no groups): no node is then
     observed in every row, so nothing is sliced out (the reference sliced passes must agree with)."""
-    from exoreason import engine as engine_module
-
-    monkeypatch.setattr(engine_module, "_GROUPS", 0)
+    monkeypatch.setattr(Engine, "_groups", staticmethod(lambda batch: None))
     return EvidenceBatch(batch.nodes, np.vstack([batch.readings, np.full((1, len(batch.nodes)), np.nan)]))
 
 
@@ -546,9 +544,7 @@ def test_rows_measured_on_different_panels_are_answered_by_a_pass_each(monkeypat
     assert engine.last_method == "exact"
     assert answers[150:250] == pytest.approx(engine.posteriors(
         outcomes, EvidenceBatch(observed[:80], readings[150:250, :80])), abs=1e-12)
-    from exoreason import engine as engine_module
-
-    monkeypatch.setattr(engine_module, "_GROUPS", 0)
+    monkeypatch.setattr(Engine, "_groups", staticmethod(lambda batch: None))  # one pass over every row
     assert "importance sampling" in engine.expected_counts(batch).method
 
 
@@ -612,3 +608,25 @@ def test_a_few_rows_on_a_wide_network_are_still_sliced_regression(monkeypatch):
     outcomes = [k for k in observed if k.startswith("o")]
     engine.posteriors(outcomes, EvidenceBatch(observed[:80], readings[:, :80]))
     assert engine.last_method == "exact"
+
+
+def test_complete_rows_are_answered_exactly_beside_rows_missing_values_here_and_there(monkeypatch):
+    """A cohort whose rows are mostly complete, each other row missing values of its own: the
+    complete rows are one group, sliced and exact; only the others (one pass, which can slice
+    only the cargo all of them observe) are sampled, and the method says how many rows were."""
+    engine, observed, readings = _layered_cohort(400)
+    rng = np.random.default_rng(9)
+    gaps = rng.choice(400, size=20, replace=False)
+    for row in gaps:  # 20 rows, each missing 8 cargo of its own: together they miss most cargo
+        readings[row, rng.choice(80, size=8, replace=False)] = np.nan
+    batch = EvidenceBatch(observed, readings)
+    counts = engine.expected_counts(batch)
+    assert "importance sampling" in counts.method and "20 rows" in counts.method
+    complete = np.setdiff1d(np.arange(400), gaps)
+    exact = engine.expected_counts(EvidenceBatch(observed, readings[complete]))
+    assert exact.method == "exact"
+    for j, node in enumerate(observed):  # every row observes its outcomes: their counts are exact
+        if node.startswith("o"):
+            assert counts.counts[node][..., 1].sum() == pytest.approx(readings[:, j].sum(), abs=1e-6)
+    likelihood = engine.log_likelihood(EvidenceBatch(observed, readings[complete]))
+    assert exact.log_likelihood == pytest.approx(likelihood.sum(), abs=1e-8)

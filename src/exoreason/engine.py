@@ -158,6 +158,8 @@ _SLICE_ROWS = 64
 #: Groups of rows by the nodes they observe hard, at most, that are answered by a pass each (each
 #: is planned; beyond, one pass answers every row).
 _GROUPS = 8
+#: With more than _GROUPS sets of hard nodes, the share of the rows a set needs for a group of its own.
+_GROUP_SHARE = 0.05
 #: Samples per row of the approximate method, and its seed (the same answer on every run).
 SAMPLES = 100_000
 #: Samples per row of the approximate E-step.
@@ -579,7 +581,7 @@ class Engine:
         if need > self.memory_budget:
             found = approximate_counts(self.compiled, {n: t[..., 1].reshape(-1) for n, t in tables.items()},
                                        batch, w, counted=counted)
-            method = (f"importance sampling ({COUNT_SAMPLES:,} samples a row): the exact pass needs "
+            method = (f"importance sampling ({COUNT_SAMPLES:,} samples a row, {rows:,} rows): the exact pass needs "
                       f"{need / (1 << 20):,.0f} MiB a row, over the budget of "
                       f"{self.memory_budget / (1 << 20):,.0f} MiB")
             return FamilyCounts(found.counts, found.log_likelihood, found.weight, method)
@@ -709,20 +711,32 @@ class Engine:
 
     @staticmethod
     def _groups(batch: EvidenceBatch) -> list[np.ndarray] | None:
-        """The rows grouped by which nodes they observe hard, when there are 2 to :data:`_GROUPS`
-        such groups: each group's pass slices out its own hard nodes (see :class:`_Slices`), where
-        one pass over every row slices only the nodes every row observes hard. Cohorts measured on
-        a few panels, or with a few values missing in one column, are such batches; rows missing
-        values at random are not (one group a row), and are answered in one pass."""
+        """The rows grouped by which nodes they observe hard: each group's pass slices out its own
+        hard nodes (see :class:`_Slices`), where one pass over every row slices only the nodes
+        every row observes hard. With 2 to :data:`_GROUPS` such sets of nodes, a group each
+        (cohorts measured on a few panels); with more, a group for each set held by at least
+        :data:`_GROUP_SHARE` of the rows and :data:`_SLICE_ROWS` rows (up to :data:`_GROUPS` - 1
+        of them, the largest) and one
+        for the other rows (a cohort whose rows are mostly complete, a few missing values here and
+        there: the complete rows are answered exactly even where the others must be sampled).
+        None when no such grouping exists (rows missing values at random: one pass)."""
         if len(batch) < 2 or not batch.nodes:
             return None
         values = batch.readings
         hard = (values == 0.0) | (values == 1.0)
-        patterns, inverse = np.unique(hard, axis=0, return_inverse=True)
-        if not 1 < len(patterns) <= _GROUPS:
-            return None
+        patterns, inverse, sizes = np.unique(hard, axis=0, return_inverse=True, return_counts=True)
         inverse = inverse.reshape(-1)
-        return [np.flatnonzero(inverse == g) for g in range(len(patterns))]
+        if len(patterns) == 1:
+            return None
+        if len(patterns) <= _GROUPS:
+            return [np.flatnonzero(inverse == g) for g in range(len(patterns))]
+        large = [int(g) for g in np.argsort(-sizes, kind="stable")[:_GROUPS - 1]
+                 if sizes[g] >= max(_GROUP_SHARE * len(batch), _SLICE_ROWS)]
+        if not large:
+            return None
+        groups = [np.flatnonzero(inverse == g) for g in large]
+        rest = np.flatnonzero(~np.isin(inverse, large))
+        return [*groups, rest]
 
     def _each_group(self, groups: list[np.ndarray], batch: EvidenceBatch,
                     call: Callable[[EvidenceBatch, np.ndarray], Any]) -> list[Any]:
