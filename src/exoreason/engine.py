@@ -42,8 +42,9 @@ evidence allows). A cohort observing its cargo and outcomes leaves only the netw
 to eliminate: on bench/bench_growth.py's random networks an E-step row keeps 1.2 MiB at 1,200
 nodes, where the pass over every node needed more memory than exists. Intervening by slicing is
 graph surgery too: the intervened node's own table is dropped. Rows falling into a few groups by
-which nodes they observe hard (cohorts measured on different panels) get a pass each
-(:meth:`Engine._groups`).
+which nodes they observe hard (cohorts measured on different panels), or into large groups
+beside a scatter of others (complete rows beside rows missing values here and there), get a pass
+each (:meth:`Engine._groups`).
 
 **Memory.** Every intermediate of the forward pass is kept for the backward one. Rows are run in
 chunks that keep those intermediates and their derivatives within a memory budget
