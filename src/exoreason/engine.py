@@ -165,6 +165,9 @@ _GROUP_SHARE = 0.05
 SAMPLES = 100_000
 #: Samples per row of the approximate E-step.
 COUNT_SAMPLES = 2_000
+#: Completions of a row's missing values an E-step over the budget enumerates, at most (all of
+#: them: exact; see Engine._completed_counts).
+_COMPLETIONS = 64
 _SEED = 20_260_101
 #: Above this many neighbours a node's fill is not counted (bounded by a clique's edges instead):
 #: counting costs the square of the degree, and such nodes are eliminated last anyway.
@@ -570,7 +573,9 @@ class Engine:
     def _counts(self, batch: EvidenceBatch, w: np.ndarray, vector: np.ndarray | None, counted: tuple[str, ...]
                 ) -> FamilyCounts:
         """:meth:`expected_counts` of one pass, counting the families of ``counted`` and of their
-        ancestors (the nodes observed in some row of the whole batch)."""
+        ancestors (the nodes observed in some row of the whole batch). Beyond the memory budget,
+        each row's few missing values are completed (:meth:`_completed_counts`), else every row
+        is sampled (:func:`approximate_counts`)."""
         rows = len(batch)
         observed = self._observed(batch)
         relevant = self._relevant_nodes(counted)
@@ -580,14 +585,27 @@ class Engine:
         tables = self._tables_for(vector)
         need = plan.fixed_bytes + plan.row_bytes
         if need > self.memory_budget:
+            completed = self._completed_counts(batch, w, tables, counted)
+            if completed is not None:
+                return completed
             found = approximate_counts(self.compiled, {n: t[..., 1].reshape(-1) for n, t in tables.items()},
                                        batch, w, counted=counted)
             method = (f"importance sampling ({COUNT_SAMPLES:,} samples a row, {rows:,} rows): the exact pass needs "
                       f"{need / (1 << 20):,.0f} MiB a row, over the budget of "
                       f"{self.memory_budget / (1 << 20):,.0f} MiB")
             return FamilyCounts(found.counts, found.log_likelihood, found.weight, method)
+        counts, z = self._count_pass(batch, w, tables, relevant, factors, slices, plan)
+        return FamilyCounts(counts, float(np.dot(w, np.log(z))), float(w.sum()))
+
+    def _count_pass(self, batch: EvidenceBatch, w: np.ndarray | None, tables: Mapping[str, np.ndarray],
+                    relevant: list[str], factors: tuple[str, ...], slices: _Slices, plan: _Plan,
+                    check: bool = True) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Each family's counts weighted by ``w`` (None: no counts, Z alone) and each row's Z, by one
+        pass of ``plan``; with ``check``, evidence of probability zero is an error, else its row
+        has Z = 0 and adds nothing."""
+        rows = len(batch)
         counts = {n: np.zeros([2] * len(self._family[n])) for n in relevant}
-        total = 0.0
+        out = np.empty(rows)
         chunk = self._rows_per_chunk(plan)
         with one_blas_thread(rows):
             for start in range(0, rows, chunk):
@@ -595,13 +613,61 @@ class Engine:
                 lam = self._factors(factors, batch, start, stop)
                 operands = self._operands(relevant, (), tables, frozenset(), lam, slices, start, stop)
                 values, z = plan.forward(operands, stop - start)
-                self._check_possible(z, batch.nodes, batch.readings[start:stop], {}, start)
-                total += float(np.dot(w[start:stop], np.log(z)))
-                grads = plan.backward(values, w[start:stop] / z)
+                if check:
+                    self._check_possible(z, batch.nodes, batch.readings[start:stop], {}, start)
+                out[start:stop] = z
+                if w is None:
+                    continue
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    seed = np.where(z > 0, w[start:stop] / z, 0.0)
+                grads = plan.backward(values, seed)
                 for position, node in enumerate(relevant):
                     _unslice(operands[position] * grads[position], plan.rowed[position], self._family[node], slices,
                              start, stop, counts[node], add=True)
-        return FamilyCounts(counts, total, float(w.sum()))
+        return counts, out
+
+    def _completed_counts(self, batch: EvidenceBatch, w: np.ndarray, tables: Mapping[str, np.ndarray],
+                          counted: tuple[str, ...]) -> FamilyCounts | None:
+        """Exact counts over the budget where rows miss a few values each, different ones: each row
+        is completed with every assignment of its missing values (P(family, e) is the sum over
+        completions c of P(family, e, c)); the completed rows observe every column hard, so their
+        pass slices them all out. None where a row misses more than log2 :data:`_COMPLETIONS`
+        values, no value is missing, or the completed pass is still over the budget. (Drawing
+        completions instead, 64 a row uniformly, erred 0.02 a family count a row on 40 rows
+        missing 10 cargo each, twice the error of sampling the whole network.)"""
+        columns = [j for j, n in enumerate(batch.nodes) if not np.isnan(batch.readings[:, j]).all()]
+        values = batch.readings[:, columns]
+        missing = np.isnan(values)
+        if not missing.any():
+            return None
+        most = int(missing.sum(axis=1).max())
+        if (1 << min(most, 62)) > _COMPLETIONS:
+            return None
+        blocks, owners = [], []
+        for r in range(len(values)):
+            gaps = np.flatnonzero(missing[r])
+            fills = ((np.arange(1 << len(gaps))[:, None] >> np.arange(len(gaps))) & 1).astype(float)
+            block = np.repeat(values[r][None, :], len(fills), axis=0)
+            block[:, gaps] = fills
+            blocks.append(block)
+            owners.append(np.full(len(fills), r))
+        owner = np.concatenate(owners)
+        expanded = EvidenceBatch(tuple(batch.nodes[j] for j in columns), np.vstack(blocks))
+        observed = self._observed(expanded)
+        relevant = self._relevant_nodes(counted)
+        slices = _slicing(expanded, {})
+        factors = tuple(n for n in observed if n not in slices.nodes)
+        plan = self._plan(relevant, (), factors, frozenset(), slices)
+        if plan.fixed_bytes + plan.row_bytes > self.memory_budget:
+            return None
+        _, z = self._count_pass(expanded, None, tables, relevant, factors, slices, plan, check=False)
+        total = np.bincount(owner, weights=z, minlength=len(values))
+        impossible = np.flatnonzero(~(total > 0))
+        if impossible.size:
+            self._check_possible(total, batch.nodes, batch.readings, {}, 0)
+        share = w[owner] * z / total[owner]
+        counts, _ = self._count_pass(expanded, share, tables, relevant, factors, slices, plan, check=False)
+        return FamilyCounts(counts, float(np.dot(w, np.log(total))), float(w.sum()))
 
     def family_posteriors(self, nodes: Sequence[str], evidence: EvidenceBatch,
                           theta: np.ndarray | None = None) -> dict[str, np.ndarray]:
