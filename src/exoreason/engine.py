@@ -53,7 +53,8 @@ chunks that keep those intermediates and their derivatives within a memory budge
 answered by importance sampling instead (:meth:`Engine.posteriors` says so through
 :attr:`Engine.last_method`; see :func:`approximate_posteriors`), and so is an E-step
 (:meth:`Engine.expected_counts`, whose :attr:`FamilyCounts.method` says so; see
-:func:`approximate_counts`).
+:func:`approximate_counts`), unless its rows each miss only a few values: those are completed
+with every assignment, exactly (:meth:`Engine._completed_counts`).
 
 Evidence and interventions are checked here, once, for every command: an unknown node, a reading
 outside [0, 1], a node both observed and intervened on, and evidence of probability zero under the
