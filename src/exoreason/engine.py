@@ -337,6 +337,7 @@ class Engine:
         for column, target in enumerate(targets):
             if target in asked:
                 columns.setdefault(target, []).append(column)
+        impossible: list[int] = []
         for relevant, factors, plan in passes:
             batched = frozenset(relevant) if rowed else frozenset()
             chunk = self._rows_per_chunk(plan)
@@ -348,14 +349,15 @@ class Engine:
                     tables = self._chunk_tables(theta, start, stop)
                     operands = self._operands(relevant, cut, tables, batched, lam, slices, start, stop)
                     values, z = plan.forward(operands, stop - start)
-                    self._check_possible(z, batch.nodes, batch.readings[start:stop], do, start)
-                    if not any(t in columns for t in factors):
+                    impossible += _zero_rows(z, start)
+                    if impossible or not any(t in columns for t in factors):
                         continue
                     grads = plan.backward(values, 1.0 / z)
                     for i, node in enumerate(factors):
                         if node in columns:
                             joint = lam[i] * grads[first + i]
                             out[start:stop, columns[node]] = (joint[:, 1] / joint.sum(axis=1))[:, None]
+        self._check_possible(impossible, batch.nodes, batch.readings, do)
         return out
 
     def _passes(self, asked: tuple[str, ...], observed: tuple[str, ...], cut: tuple[str, ...], slices: _Slices,
@@ -487,7 +489,7 @@ class Engine:
             lam[j][1 + j, 0] = 0.0  # row 1 + j: the target observed true as well
         tables = {n: np.broadcast_to(t, (size, *t.shape)) for n, t in self._point.items() if n in batched}
         values, z = plan.forward(self._operands(relevant, cut, tables, batched, lam, slices, 0, size), size)
-        self._check_possible(z[:1], batch.nodes, batch.readings, do, 0)
+        self._check_possible(_zero_rows(z[:1], 0), batch.nodes, batch.readings, do)
         with np.errstate(divide="ignore"):
             grads = plan.backward(values, np.where(z > 0, 1.0 / z, 0.0))
         p = z[1:] / z[0]
@@ -535,14 +537,17 @@ class Engine:
         self._within_budget(plan)
         tables = self._tables_for(vector)
         chunk = self._rows_per_chunk(plan)
+        impossible: list[int] = []
         with one_blas_thread(len(batch)):
             for start in range(0, len(batch), chunk):
                 stop = min(len(batch), start + chunk)
                 lam = self._factors(factors, batch, start, stop)
                 operands = self._operands(relevant, (), tables, frozenset(), lam, slices, start, stop)
                 _, z = plan.forward(operands, stop - start)
-                self._check_possible(z, batch.nodes, batch.readings[start:stop], {}, start)
-                out[start:stop] = np.log(z)
+                impossible += _zero_rows(z, start)
+                if not impossible:
+                    out[start:stop] = np.log(z)
+        self._check_possible(impossible, batch.nodes, batch.readings, {})
         return out
 
     def expected_counts(self, evidence: EvidenceBatch, weights: np.ndarray | None = None,
@@ -589,18 +594,22 @@ class Engine:
         counts = {n: np.zeros([2] * len(self._family[n])) for n in relevant}
         total = 0.0
         chunk = self._rows_per_chunk(plan)
+        impossible: list[int] = []
         with one_blas_thread(rows):
             for start in range(0, rows, chunk):
                 stop = min(rows, start + chunk)
                 lam = self._factors(factors, batch, start, stop)
                 operands = self._operands(relevant, (), tables, frozenset(), lam, slices, start, stop)
                 values, z = plan.forward(operands, stop - start)
-                self._check_possible(z, batch.nodes, batch.readings[start:stop], {}, start)
+                impossible += _zero_rows(z, start)
+                if impossible:
+                    continue
                 total += float(np.dot(w[start:stop], np.log(z)))
                 grads = plan.backward(values, w[start:stop] / z)
                 for position, node in enumerate(relevant):
                     _unslice(operands[position] * grads[position], plan.rowed[position], self._family[node], slices,
                              start, stop, counts[node], add=True)
+        self._check_possible(impossible, batch.nodes, batch.readings, {})
         return FamilyCounts(counts, total, float(w.sum()))
 
     def family_posteriors(self, nodes: Sequence[str], evidence: EvidenceBatch,
@@ -641,6 +650,7 @@ class Engine:
             return approximate_family_posteriors(self.compiled, {n: t[..., 1].reshape(-1) for n, t in tables.items()},
                                                  nodes, batch)
         chunk = self._rows_per_chunk(plan)
+        impossible: list[int] = []
         with one_blas_thread(rows):
             for start in range(0, rows, chunk):
                 stop = min(rows, start + chunk)
@@ -649,12 +659,15 @@ class Engine:
                 rowed = {n: np.broadcast_to(tables[n], (size, *tables[n].shape)) for n in wanted}
                 operands = self._operands(relevant, (), {**tables, **rowed}, wanted, lam, slices, start, stop)
                 values, z = plan.forward(operands, size)
-                self._check_possible(z, batch.nodes, batch.readings[start:stop], {}, start)
+                impossible += _zero_rows(z, start)
+                if impossible:
+                    continue
                 grads = plan.backward(values, 1.0 / z)
                 for position, node in enumerate(relevant):
                     if node in wanted:
                         _unslice(operands[position] * grads[position], True, self._family[node], slices, start, stop,
                                  out[node][start:stop])
+        self._check_possible(impossible, batch.nodes, batch.readings, {})
         return out
 
     def _family_input(self, evidence: EvidenceBatch, theta: np.ndarray | None
@@ -856,16 +869,16 @@ class Engine:
                 operands.append(_slice_table(tables[node], node in batched, self._family[node], slices, start, stop))
         return operands + factors
 
-    def _check_possible(self, z: np.ndarray, nodes: tuple[str, ...], values: np.ndarray,
-                        do: Mapping[str, bool], offset: int) -> None:
-        """:class:`ImpossibleEvidence` naming the rows (counted from ``offset``) whose evidence has
-        probability ``z`` zero (or NaN) under the model."""
-        impossible = np.flatnonzero(~(z > 0.0))
-        if impossible.size:
+    def _check_possible(self, impossible: Sequence[int], nodes: tuple[str, ...], values: np.ndarray,
+                        do: Mapping[str, bool]) -> None:
+        """:class:`ImpossibleEvidence` naming the rows ``impossible`` of the batch ``values`` (every
+        such row, found by every pass and chunk of rows: a batch's passes over parts and its chunks
+        each see some of them) and describing the first."""
+        if impossible:
+            rows = sorted(set(impossible))
             raise ImpossibleEvidence(
                 "the evidence has probability zero under the model (for instance a node whose "
-                f"probability is 0 observed present): {self._describe(nodes, values, do, impossible[0])}",
-                [int(i) + offset for i in impossible])
+                f"probability is 0 observed present): {self._describe(nodes, values, do, rows[0])}", rows)
 
     def _describe(self, nodes: tuple[str, ...], values: np.ndarray, do: Mapping[str, bool], row: int) -> str:
         parts = [f"{n}={_reading_text(values[row, j])}" for j, n in enumerate(nodes)
@@ -881,6 +894,7 @@ class Engine:
                             f"needs {(plan.fixed_bytes + plan.row_bytes) / (1 << 20):,.3g} MiB, over the "
                             f"budget of {self.memory_budget / (1 << 20):,.3g} MiB")
         asked = [t for t in targets if t not in do]
+        impossible: list[int] = []
         for row in range(len(batch)):
             readings = {n: float(q) for n, q in zip(batch.nodes, batch.readings[row], strict=True) if q == q}
             vector = None if theta is None else theta[0 if theta.shape[0] == 1 else row]
@@ -888,10 +902,12 @@ class Engine:
                 {n: p[0] for n, p in self.compiled.p_true(vector[None, :]).items()}
             answer, weight = approximate_posteriors(self.compiled, tables, asked, readings, do)
             if not weight > 0:
-                self._check_possible(np.zeros(1), batch.nodes, batch.readings[row:row + 1], do, row)
+                impossible.append(row)
+                continue
             for column, target in enumerate(targets):
                 if target in answer:
                     out[row, column] = answer[target]
+        self._check_possible(impossible, batch.nodes, batch.readings, do)
         return out
 
 
@@ -918,6 +934,11 @@ class _Slices:
     def rowed(self, family: tuple[str, ...]) -> bool:
         """Whether slicing a table over ``family`` gives each row its own table."""
         return any(n in self.varying for n in family)
+
+
+def _zero_rows(z: np.ndarray, offset: int) -> list[int]:
+    """The rows (counted from ``offset``) whose evidence has probability ``z`` zero (or NaN)."""
+    return [int(i) + offset for i in np.flatnonzero(~(z > 0.0))]
 
 
 def _slicing(batch: EvidenceBatch, do: Mapping[str, bool], keep: Sequence[str] = ()) -> _Slices:
