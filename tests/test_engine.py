@@ -23,7 +23,7 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from exoreason.engine import Engine, EvidenceBatch, ImpossibleEvidence
+from exoreason.engine import Engine, EvidenceBatch, FamilyCounts, ImpossibleEvidence
 from exoreason.errors import InferenceError
 from exoreason.export import network_text
 from exoreason.model import compile_network
@@ -662,3 +662,223 @@ def test_an_e_step_over_the_budget_completes_each_rows_few_missing_values_exactl
     assert counts.log_likelihood == pytest.approx(
         sum(engine.log_likelihood(EvidenceBatch(observed, readings[r:r + 1]))[0] for r in range(130)), abs=1e-8)
 
+
+def _zero_base_rate_engine(tmp_path):
+    config = tmp_path / "zero.toml"
+    config.write_text("[base_rate.nodes]\nhsa_miR_155_5p = 0.0\n")
+    from exoreason.inference import Reasoner
+
+    return Reasoner.from_files(config=config).engine
+
+
+def test_impossible_rows_in_every_chunk_of_rows_are_named_regression(tmp_path, monkeypatch):
+    """Rows run in chunks (a small budget, or rows keeping much): the first chunk holding a row of
+    probability zero raised, naming its rows only; every such row of the batch is named, in every
+    method, however the rows are chunked."""
+    from exoreason import engine as engine_module
+
+    engine = _zero_base_rate_engine(tmp_path)
+    readings = np.array([[0.0, np.nan], [np.nan, 1.0], [1.0, 1.0], [0.0, 0.0], [1.0, np.nan]] * 4)
+    batch = EvidenceBatch(("hsa_miR_155_5p", "hsa_miR_21_5p"), readings)
+    expected = [int(r) for r in np.flatnonzero(readings[:, 0] == 1.0)]
+    monkeypatch.setattr(engine_module, "_WORKING", 1)  # chunks of one row
+    monkeypatch.setattr(engine_module, "_STEP_WORKING", 1)
+    for call in (lambda: engine.posteriors(["metastasis"], batch), lambda: engine.log_likelihood(batch),
+                 lambda: engine.expected_counts(batch), lambda: engine.family_posteriors(["EMT"], batch)):
+        with pytest.raises(ImpossibleEvidence, match="hsa_miR_155_5p=true, hsa_miR_21_5p=true") as caught:
+            call()
+        assert caught.value.rows == expected
+
+
+def test_impossible_rows_in_every_pass_over_parts_are_named_regression(monkeypatch):
+    """Passes over parts of the network each see the evidence of their part: the first pass to
+    meet a row of probability zero raised, naming the rows impossible in its part only and
+    describing a later row than the first (a cohort's error named a later line)."""
+    from exoreason import engine as engine_module
+    from exoreason.model import Parameters, load_parameters
+    from exoreason.network import Edge, Finding, NetworkSpec, Node
+
+    finding = Finding("f", "f", "s", "q", ("ECO:0000304",), (1,), (), ())
+    kinds = {"x": "cargo", "y": "cargo", "a": "process", "b": "process", "t": "outcome", "a1": "outcome",
+             "s": "outcome", "b1": "outcome"}
+    nodes = [Node(k, f"https://example.org/{k}", k, kind) for k, kind in kinds.items()]
+    edges = [Edge(p, c, "+", (finding,)) for p, c in
+             (("a", "a1"), ("a", "t"), ("b", "b1"), ("b", "s"), ("x", "a"), ("y", "b"))]
+    base = load_parameters()
+    params = Parameters(  # a and a1 (b and b1) are true only through x (y): no leak
+        kinds=base.kinds, other_cancer_weight=base.other_cancer_weight, certainty=base.certainty, leak=base.leak,
+        leak_nodes={k: 0.3 if k in ("t", "s") else 0.0 for k, kind in kinds.items() if kind != "cargo"},
+        base_rate=base.base_rate, base_rate_nodes={"x": 0.4, "y": 0.5},
+        strength_edges={e.key: 0.7 for e in edges}, max_parents=4, source="test")
+    compiled = compile_network(NetworkSpec(nodes, edges), params)
+    batch = EvidenceBatch(("x", "a1", "y", "b1"), np.array([[1.0, 1.0, 0.0, 1.0],   # impossible in y's part
+                                                            [0.0, 1.0, 1.0, 1.0],   # impossible in x's part
+                                                            [1.0, 1.0, 1.0, 1.0]]))
+    monkeypatch.setattr(engine_module, "_SPLIT_FROM", 0)  # parts whenever they cost less
+    engine = Engine(compiled)
+    with pytest.raises(ImpossibleEvidence, match="x=true, a1=true, y=false, b1=true") as caught:
+        engine.posteriors(["t", "s"], batch)
+    assert caught.value.rows == [0, 1]
+    assert len(next(iter(engine._chosen.values()))) > 1  # answered by passes over parts
+
+
+# --- sliced and grouped passes against the engine without them -----------------------------------
+
+class _Unsliced(Engine):
+    """The engine neither grouping rows nor slicing evidence (interventions are still sliced)."""
+
+    @staticmethod
+    def _groups(batch):
+        return None
+
+    def _worth_slicing(self, relevant, cut, rows, factors):
+        return False
+
+
+@st.composite
+def _cases(draw):
+    """A network (some leaks and base rates 0 or 1: evidence can be impossible), a batch of 1 to
+    300 rows (hard evidence constant or varying, soft readings, NaN layouts making 1 to more than
+    8 groups, large groups beside a scatter), interventions and targets (observed or intervened
+    on too)."""
+    import dataclasses
+
+    spec, params = draw(networks(max_size=12, max_parents=(2, 5)))
+    zero = draw(st.lists(st.sampled_from(spec.keys), max_size=2, unique=True))
+    params = dataclasses.replace(
+        params, leak_nodes={k: 0.0 if k in zero else v for k, v in params.leak_nodes.items()},
+        base_rate_nodes={k: float(k[-1] in "02468") if k in zero else v for k, v in params.base_rate_nodes.items()})
+    nodes = tuple(draw(st.lists(st.sampled_from(spec.keys), min_size=1, max_size=5, unique=True)))
+    rows = draw(st.sampled_from([1, 2, 63, 64, 65, 130]))
+    layout = draw(st.sampled_from(["constant", "varying", "mixed", "layouts", "large beside a scatter"]))
+    rng = np.random.default_rng(draw(st.integers(0, 9999)))
+    if layout == "constant":
+        readings = np.tile(rng.choice([np.nan, 0.0, 1.0, 0.3], size=len(nodes)), (rows, 1))
+    elif layout == "varying":
+        readings = rng.choice([0.0, 1.0], size=(rows, len(nodes)))
+    elif layout == "mixed":  # each column constant, varying hard, or anything
+        readings = rng.choice([np.nan, 0.0, 1.0, 0.3, 0.8], size=(rows, len(nodes)))
+        for j, kind in enumerate(rng.integers(0, 3, size=len(nodes))):
+            readings[:, j] = rng.choice([0.0, 1.0]) if kind == 0 else \
+                rng.choice([0.0, 1.0], size=rows) if kind == 1 else readings[:, j]
+    elif layout == "layouts":  # 2 to 11 sets of hard nodes
+        hard = rng.random((int(rng.integers(2, 12)), len(nodes))) < 0.5
+        which = rng.integers(0, len(hard), size=rows)
+        readings = np.where(hard[which], rng.choice([0.0, 1.0], size=(rows, len(nodes))),
+                            rng.choice([np.nan, 0.4], size=(rows, len(nodes))))
+    else:  # two large layouts, and rows missing a value here and there
+        readings = rng.choice([0.0, 1.0], size=(300, len(nodes)))
+        readings[150:, 0] = np.nan
+        for row in rng.integers(0, 300, size=60):
+            readings[row, rng.integers(0, len(nodes))] = rng.choice([np.nan, 0.6])
+    free = [k for k in spec.keys if k not in nodes]
+    do = {k: draw(st.booleans()) for k in draw(st.lists(st.sampled_from(free), max_size=2, unique=True))} \
+        if free else {}
+    targets = draw(st.lists(st.sampled_from(spec.keys), min_size=1, max_size=6))
+    event(layout)
+    return compile_network(spec, params), EvidenceBatch(nodes, readings), do, targets
+
+
+def _answers(engine, batch, do, targets, weights):
+    """Every method's answers, or the rows an ImpossibleEvidence named and its message."""
+    out = {}
+    for name, call in (("posteriors", lambda: engine.posteriors(targets, batch, do)),
+                       ("likelihood", lambda: engine.log_likelihood(batch)),
+                       ("counts", lambda: engine.expected_counts(batch, weights))):
+        try:
+            out[name] = call()
+        except ImpossibleEvidence as exc:
+            out[name] = (exc.rows, str(exc))
+            event("impossible evidence")
+    if isinstance(out["counts"], FamilyCounts):
+        out["families"] = engine.family_posteriors(list(out["counts"].counts), batch)
+    return out
+
+
+def _assert_same_answers(found, expected):
+    assert found.keys() == expected.keys()
+    for name, mine in found.items():
+        theirs = expected[name]
+        if isinstance(theirs, tuple):
+            assert mine == theirs, name  # the same rows named, the first described
+        elif name == "counts":
+            assert mine.method == theirs.method == "exact"
+            assert mine.counts.keys() == theirs.counts.keys()  # every family the batch reaches
+            for node, table in theirs.counts.items():
+                assert mine.counts[node] == pytest.approx(table, abs=1e-9), node
+            assert mine.log_likelihood == pytest.approx(theirs.log_likelihood, abs=1e-8)
+        elif name == "families":
+            for node, table in theirs.items():
+                assert mine[node] == pytest.approx(table, abs=1e-10), node
+                # counts are the weighted sum of the rows' family posteriors
+                assert found["counts"].counts[node] == pytest.approx(
+                    np.tensordot(found["weights"], mine[node], axes=1), abs=1e-9), node
+        elif name != "weights":
+            assert mine == pytest.approx(theirs, abs=1e-10), name
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(case=_cases())
+def test_sliced_and_grouped_passes_equal_the_engine_without_them(case):
+    """Hard evidence sliced out and rows grouped by their hard nodes: every method gives the
+    answers of one pass keeping the evidence as factors, and names the same impossible rows."""
+    compiled, batch, do, targets = case
+    weights = np.random.default_rng(len(batch)).uniform(0.0, 2.0, len(batch))
+    found = _answers(Engine(compiled), batch, do, targets, weights)
+    event(f"groups: {len(Engine._groups(batch) or [])}")
+    _assert_same_answers({**found, "weights": weights},
+                         {**_answers(_Unsliced(compiled), batch, do, targets, weights), "weights": weights})
+
+
+@settings(max_examples=120, deadline=None, derandomize=True)
+@given(case=_cases(), split=st.sampled_from(["chunks of one row", "passes over parts", "both"]))
+def test_sliced_passes_in_chunks_of_one_row_and_over_parts_equal_the_engine_without_them(case, split):
+    from exoreason import engine as engine_module
+
+    compiled, batch, do, targets = case
+    weights = np.random.default_rng(len(batch)).uniform(0.0, 2.0, len(batch))
+    expected = _answers(_Unsliced(compiled), batch, do, targets, weights)
+    saved = engine_module._WORKING, engine_module._STEP_WORKING, engine_module._SPLIT_FROM
+    try:
+        if split != "passes over parts":
+            engine_module._WORKING = engine_module._STEP_WORKING = 1
+        if split != "chunks of one row":
+            engine_module._SPLIT_FROM = 0  # parts, slicing and groups whenever they cost less
+        found = _answers(Engine(compiled), batch, do, targets, weights)
+    finally:
+        engine_module._WORKING, engine_module._STEP_WORKING, engine_module._SPLIT_FROM = saved
+    event(split)
+    _assert_same_answers({**found, "weights": weights}, {**expected, "weights": weights})
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(case=_cases(), vectors=st.sampled_from(["one", "one a row", "many for one row"]))
+def test_parameter_vectors_and_derivatives_with_sliced_evidence_equal_the_engine_without_slicing(case, vectors):
+    """Parameter vectors (one for every row, one a row, many for one row of evidence, as the
+    uncertainty intervals ask) and the derivatives of one row's posteriors, with hard evidence
+    sliced out (from 64 rows, or on every pass where parts and slicing are always tried)."""
+    from exoreason import engine as engine_module
+
+    compiled, batch, do, targets = case
+    if vectors == "many for one row":
+        batch = EvidenceBatch(batch.nodes, batch.readings[:1])
+    theta = compiled.space.sample({"one": 1, "one a row": len(batch), "many for one row": 70}[vectors], 3)
+    event(vectors)
+    try:
+        expected = _Unsliced(compiled).posteriors(targets, batch, do, theta=theta)
+    except ImpossibleEvidence as exc:
+        with pytest.raises(ImpossibleEvidence) as caught:
+            Engine(compiled).posteriors(targets, batch, do, theta=theta)
+        assert caught.value.rows == exc.rows
+        return
+    assert Engine(compiled).posteriors(targets, batch, do, theta=theta) == pytest.approx(expected, abs=1e-10)
+    evidence = {n: float(q) for n, q in zip(batch.nodes, batch.readings[0], strict=True) if not math.isnan(q)}
+    posterior, derivative = _Unsliced(compiled).derivatives(targets, evidence, do)
+    saved = engine_module._SPLIT_FROM
+    try:
+        engine_module._SPLIT_FROM = 0
+        found = Engine(compiled).derivatives(targets, evidence, do)
+    finally:
+        engine_module._SPLIT_FROM = saved
+    assert found[0] == pytest.approx(posterior, abs=1e-10)
+    assert found[1] == pytest.approx(derivative, abs=1e-9)

@@ -341,6 +341,7 @@ class Engine:
         for column, target in enumerate(targets):
             if target in asked:
                 columns.setdefault(target, []).append(column)
+        impossible: list[int] = []
         for relevant, factors, plan in passes:
             batched = frozenset(relevant) if rowed else frozenset()
             chunk = self._rows_per_chunk(plan)
@@ -352,14 +353,15 @@ class Engine:
                     tables = self._chunk_tables(theta, start, stop)
                     operands = self._operands(relevant, cut, tables, batched, lam, slices, start, stop)
                     values, z = plan.forward(operands, stop - start)
-                    self._check_possible(z, batch.nodes, batch.readings[start:stop], do, start)
-                    if not any(t in columns for t in factors):
+                    impossible += _zero_rows(z, start)
+                    if impossible or not any(t in columns for t in factors):
                         continue
                     grads = plan.backward(values, 1.0 / z)
                     for i, node in enumerate(factors):
                         if node in columns:
                             joint = lam[i] * grads[first + i]
                             out[start:stop, columns[node]] = (joint[:, 1] / joint.sum(axis=1))[:, None]
+        self._check_possible(impossible, batch.nodes, batch.readings, do)
         return out
 
     def _passes(self, asked: tuple[str, ...], observed: tuple[str, ...], cut: tuple[str, ...], slices: _Slices,
@@ -400,7 +402,7 @@ class Engine:
         # The whole pass, given up once it passes _SPLIT_FROM bytes: then the parts are planned,
         # and the whole again, given up once it costs more than they do. Neither is tried where
         # the whole's treewidth alone shows it would cost more.
-        least = 16 << (_width_at_least(self._scopes(whole_nodes, cut, slices)) + 1)
+        least = 16 << _width_at_least(self._scopes(whole_nodes, cut, slices))
         whole = make(whole_nodes, whole_factors, _SPLIT_FROM) if least <= _SPLIT_FROM else (whole_nodes, (), None)
         chosen = [planned(whole)] if whole[2] is not None else []
         if not chosen:
@@ -491,7 +493,7 @@ class Engine:
             lam[j][1 + j, 0] = 0.0  # row 1 + j: the target observed true as well
         tables = {n: np.broadcast_to(t, (size, *t.shape)) for n, t in self._point.items() if n in batched}
         values, z = plan.forward(self._operands(relevant, cut, tables, batched, lam, slices, 0, size), size)
-        self._check_possible(z[:1], batch.nodes, batch.readings, do, 0)
+        self._check_possible(_zero_rows(z[:1], 0), batch.nodes, batch.readings, do)
         with np.errstate(divide="ignore"):
             grads = plan.backward(values, np.where(z > 0, 1.0 / z, 0.0))
         p = z[1:] / z[0]
@@ -539,14 +541,17 @@ class Engine:
         self._within_budget(plan)
         tables = self._tables_for(vector)
         chunk = self._rows_per_chunk(plan)
+        impossible: list[int] = []
         with one_blas_thread(len(batch)):
             for start in range(0, len(batch), chunk):
                 stop = min(len(batch), start + chunk)
                 lam = self._factors(factors, batch, start, stop)
                 operands = self._operands(relevant, (), tables, frozenset(), lam, slices, start, stop)
                 _, z = plan.forward(operands, stop - start)
-                self._check_possible(z, batch.nodes, batch.readings[start:stop], {}, start)
-                out[start:stop] = np.log(z)
+                impossible += _zero_rows(z, start)
+                if not impossible:
+                    out[start:stop] = np.log(z)
+        self._check_possible(impossible, batch.nodes, batch.readings, {})
         return out
 
     def expected_counts(self, evidence: EvidenceBatch, weights: np.ndarray | None = None,
@@ -608,16 +613,17 @@ class Engine:
         counts = {n: np.zeros([2] * len(self._family[n])) for n in relevant}
         out = np.empty(rows)
         chunk = self._rows_per_chunk(plan)
+        impossible: list[int] = []
         with one_blas_thread(rows):
             for start in range(0, rows, chunk):
                 stop = min(rows, start + chunk)
                 lam = self._factors(factors, batch, start, stop)
                 operands = self._operands(relevant, (), tables, frozenset(), lam, slices, start, stop)
                 values, z = plan.forward(operands, stop - start)
-                if check:
-                    self._check_possible(z, batch.nodes, batch.readings[start:stop], {}, start)
                 out[start:stop] = z
-                if w is None:
+                if check:
+                    impossible += _zero_rows(z, start)
+                if w is None or impossible:  # once a row is impossible, only the others' Z are wanted
                     continue
                 with np.errstate(divide="ignore", invalid="ignore"):
                     seed = np.where(z > 0, w[start:stop] / z, 0.0)
@@ -625,6 +631,7 @@ class Engine:
                 for position, node in enumerate(relevant):
                     _unslice(operands[position] * grads[position], plan.rowed[position], self._family[node], slices,
                              start, stop, counts[node], add=True)
+        self._check_possible(impossible, batch.nodes, batch.readings, {})
         return counts, out
 
     def _completed_counts(self, batch: EvidenceBatch, w: np.ndarray, tables: Mapping[str, np.ndarray],
@@ -663,9 +670,7 @@ class Engine:
             return None
         _, z = self._count_pass(expanded, None, tables, relevant, factors, slices, plan, check=False)
         total = np.bincount(owner, weights=z, minlength=len(values))
-        impossible = np.flatnonzero(~(total > 0))
-        if impossible.size:
-            self._check_possible(total, batch.nodes, batch.readings, {}, 0)
+        self._check_possible(_zero_rows(total, 0), batch.nodes, batch.readings, {})
         share = w[owner] * z / total[owner]
         counts, _ = self._count_pass(expanded, share, tables, relevant, factors, slices, plan, check=False)
         return FamilyCounts(counts, float(np.dot(w, np.log(total))), float(w.sum()))
@@ -708,6 +713,7 @@ class Engine:
             return approximate_family_posteriors(self.compiled, {n: t[..., 1].reshape(-1) for n, t in tables.items()},
                                                  nodes, batch)
         chunk = self._rows_per_chunk(plan)
+        impossible: list[int] = []
         with one_blas_thread(rows):
             for start in range(0, rows, chunk):
                 stop = min(rows, start + chunk)
@@ -716,12 +722,15 @@ class Engine:
                 rowed = {n: np.broadcast_to(tables[n], (size, *tables[n].shape)) for n in wanted}
                 operands = self._operands(relevant, (), {**tables, **rowed}, wanted, lam, slices, start, stop)
                 values, z = plan.forward(operands, size)
-                self._check_possible(z, batch.nodes, batch.readings[start:stop], {}, start)
+                impossible += _zero_rows(z, start)
+                if impossible:
+                    continue
                 grads = plan.backward(values, 1.0 / z)
                 for position, node in enumerate(relevant):
                     if node in wanted:
                         _unslice(operands[position] * grads[position], True, self._family[node], slices, start, stop,
                                  out[node][start:stop])
+        self._check_possible(impossible, batch.nodes, batch.readings, {})
         return out
 
     def _family_input(self, evidence: EvidenceBatch, theta: np.ndarray | None
@@ -762,7 +771,7 @@ class Engine:
         found = self._worth.get(key)
         if found is None:
             none = _Slices(frozenset(cut), {n: 0 for n in cut}, {})
-            least = 16 << (_width_at_least(self._scopes(relevant, cut, none)) + 1)
+            least = 16 << _width_at_least(self._scopes(relevant, cut, none))
             found = least > _SPLIT_FROM or \
                 self._bounded_plan(relevant, cut, factors, frozenset(), none, _SPLIT_FROM) is None
             self._worth[key] = found
@@ -862,10 +871,12 @@ class Engine:
             index = self._index
             scopes = self._scopes(relevant, cut, slices) + [(index[n],) for n in factors]
             rowed += [True] * len(factors)
-            plan = _plan_for(_canonical(*scopes), tuple(rowed), bound)
+            shape = (_canonical(*scopes), tuple(rowed))
+            plan = _plan_for(*shape, bound)
             if plan is None:
                 return None
-            self._plans[key] = plan
+            if _SHAPES.get(shape) is plan:  # planned in full (a plan found with an ordering given up is not kept)
+                self._plans[key] = plan
         return None if bound is not None and plan.row_bytes + plan.fixed_bytes > bound else plan
 
     def _scopes(self, relevant: list[str], cut: tuple[str, ...], slices: _Slices) -> list[tuple[int, ...]]:
@@ -923,16 +934,16 @@ class Engine:
                 operands.append(_slice_table(tables[node], node in batched, self._family[node], slices, start, stop))
         return operands + factors
 
-    def _check_possible(self, z: np.ndarray, nodes: tuple[str, ...], values: np.ndarray,
-                        do: Mapping[str, bool], offset: int) -> None:
-        """:class:`ImpossibleEvidence` naming the rows (counted from ``offset``) whose evidence has
-        probability ``z`` zero (or NaN) under the model."""
-        impossible = np.flatnonzero(~(z > 0.0))
-        if impossible.size:
+    def _check_possible(self, impossible: Sequence[int], nodes: tuple[str, ...], values: np.ndarray,
+                        do: Mapping[str, bool]) -> None:
+        """:class:`ImpossibleEvidence` naming the rows ``impossible`` of the batch ``values`` (every
+        such row, found by every pass and chunk of rows: a batch's passes over parts and its chunks
+        each see some of them) and describing the first."""
+        if impossible:
+            rows = sorted(set(impossible))
             raise ImpossibleEvidence(
                 "the evidence has probability zero under the model (for instance a node whose "
-                f"probability is 0 observed present): {self._describe(nodes, values, do, impossible[0])}",
-                [int(i) + offset for i in impossible])
+                f"probability is 0 observed present): {self._describe(nodes, values, do, rows[0])}", rows)
 
     def _describe(self, nodes: tuple[str, ...], values: np.ndarray, do: Mapping[str, bool], row: int) -> str:
         parts = [f"{n}={_reading_text(values[row, j])}" for j, n in enumerate(nodes)
@@ -948,6 +959,7 @@ class Engine:
                             f"needs {(plan.fixed_bytes + plan.row_bytes) / (1 << 20):,.3g} MiB, over the "
                             f"budget of {self.memory_budget / (1 << 20):,.3g} MiB")
         asked = [t for t in targets if t not in do]
+        impossible: list[int] = []
         for row in range(len(batch)):
             readings = {n: float(q) for n, q in zip(batch.nodes, batch.readings[row], strict=True) if q == q}
             vector = None if theta is None else theta[0 if theta.shape[0] == 1 else row]
@@ -955,10 +967,12 @@ class Engine:
                 {n: p[0] for n, p in self.compiled.p_true(vector[None, :]).items()}
             answer, weight = approximate_posteriors(self.compiled, tables, asked, readings, do)
             if not weight > 0:
-                self._check_possible(np.zeros(1), batch.nodes, batch.readings[row:row + 1], do, row)
+                impossible.append(row)
+                continue
             for column, target in enumerate(targets):
                 if target in answer:
                     out[row, column] = answer[target]
+        self._check_possible(impossible, batch.nodes, batch.readings, do)
         return out
 
 
@@ -985,6 +999,11 @@ class _Slices:
     def rowed(self, family: tuple[str, ...]) -> bool:
         """Whether slicing a table over ``family`` gives each row its own table."""
         return any(n in self.varying for n in family)
+
+
+def _zero_rows(z: np.ndarray, offset: int) -> list[int]:
+    """The rows (counted from ``offset``) whose evidence has probability ``z`` zero (or NaN)."""
+    return [int(i) + offset for i in np.flatnonzero(~(z > 0.0))]
 
 
 def _slicing(batch: EvidenceBatch, do: Mapping[str, bool], keep: Sequence[str] = ()) -> _Slices:
@@ -1361,9 +1380,9 @@ class _Plan:
 def _width_at_least(scopes: Sequence[tuple[int, ...]]) -> int:
     """A lower bound on the treewidth of the scopes' moral graph (minor-min-width: contract a
     vertex of least degree into its neighbour of least degree, keeping the largest least degree;
-    Gogate and Dechter, UAI 2004): every elimination order multiplies at least this many nodes
-    plus one together, so a pass keeps at least 2^(bound + 1) entries. Cheap beside planning (no
-    fill counted), it tells when a pass need not be planned at all."""
+    Gogate and Dechter, UAI 2004): every elimination order eliminates some node with at least this
+    many neighbours, so a pass keeps a product of at least 2^bound entries. Cheap beside planning
+    (no fill counted), it tells when a pass need not be planned at all."""
     import heapq
 
     graph: dict[int, set[int]] = {}
@@ -1472,8 +1491,9 @@ def _plan_for(scopes: tuple[tuple[int, ...], ...], rowed: tuple[bool, ...], boun
     key = (scopes, rowed)
     plan = _SHAPES.get(key)
     if plan is None:
-        # a product of k nodes keeps 2^k entries of 16 bytes (a value and its derivative)
-        widest = None if bound is None else max(0, int(bound).bit_length() - 5)
+        # eliminating a node with k neighbours keeps a product of 2^k entries of 16 bytes (a value
+        # and its derivative): more than the bound once 2^(k + 4) > bound, k >= bit length - 4
+        widest = None if bound is None else max(0, int(bound).bit_length() - 4)
         orders = [_elimination_order(scopes, rowed, False, widest)]
         first = None if orders[0] is None else _Plan(scopes, rowed, orders[0])
         if any(rowed) and (first is None or first.row_bytes > _REORDER_FROM):
