@@ -539,20 +539,8 @@ class Engine:
         factors = tuple(n for n in observed if n not in slices.nodes)
         plan = self._plan(relevant, (), factors, frozenset(), slices)
         self._within_budget(plan)
-        tables = self._tables_for(vector)
-        chunk = self._rows_per_chunk(plan)
-        impossible: list[int] = []
-        with one_blas_thread(len(batch)):
-            for start in range(0, len(batch), chunk):
-                stop = min(len(batch), start + chunk)
-                lam = self._factors(factors, batch, start, stop)
-                operands = self._operands(relevant, (), tables, frozenset(), lam, slices, start, stop)
-                _, z = plan.forward(operands, stop - start)
-                impossible += _zero_rows(z, start)
-                if not impossible:
-                    out[start:stop] = np.log(z)
-        self._check_possible(impossible, batch.nodes, batch.readings, {})
-        return out
+        _, z = self._count_pass(batch, None, self._tables_for(vector), relevant, factors, slices, plan)
+        return np.log(z)
 
     def expected_counts(self, evidence: EvidenceBatch, weights: np.ndarray | None = None,
                         theta: np.ndarray | None = None) -> FamilyCounts:
@@ -770,7 +758,7 @@ class Engine:
         key = (tuple(relevant), cut, factors)
         found = self._worth.get(key)
         if found is None:
-            none = _Slices(frozenset(cut), {n: 0 for n in cut}, {})
+            none = _interventions(dict.fromkeys(cut, False))  # the values do not change the scopes
             least = 16 << _width_at_least(self._scopes(relevant, cut, none))
             found = least > _SPLIT_FROM or \
                 self._bounded_plan(relevant, cut, factors, frozenset(), none, _SPLIT_FROM) is None
@@ -784,7 +772,7 @@ class Engine:
         found = _slicing(batch, do, keep)
         if len(found.nodes) == len(do) or self._worth_slicing(relevant, tuple(sorted(do)), len(batch), factors):
             return found
-        return _Slices(frozenset(do), {n: int(bool(v)) for n, v in do.items()}, {})
+        return _interventions(do)
 
     @staticmethod
     def _groups(batch: EvidenceBatch) -> list[np.ndarray] | None:
@@ -1004,6 +992,11 @@ class _Slices:
 def _zero_rows(z: np.ndarray, offset: int) -> list[int]:
     """The rows (counted from ``offset``) whose evidence has probability ``z`` zero (or NaN)."""
     return [int(i) + offset for i in np.flatnonzero(~(z > 0.0))]
+
+
+def _interventions(do: Mapping[str, bool]) -> _Slices:
+    """The intervened nodes alone, sliced at their values."""
+    return _Slices(frozenset(do), {n: int(bool(v)) for n, v in do.items()}, {})
 
 
 def _slicing(batch: EvidenceBatch, do: Mapping[str, bool], keep: Sequence[str] = ()) -> _Slices:
