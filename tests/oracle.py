@@ -31,21 +31,27 @@ def random_network(rng: np.random.Generator, size: int, max_parents: int, with_z
             sign = str(rng.choice(["+", "+", "-", "!"]))
             edges.append(Edge(f"n{parent}", f"n{child}", sign, (finding,)))
     spec = NetworkSpec(nodes, sorted(edges, key=lambda e: (e.parent, e.child)))
-    base = load_parameters()
     low = 0.0 if with_zero else 0.02
 
     def value() -> float:
         return float(rng.choice([0.0, 1.0])) if with_zero and rng.random() < 0.1 else float(rng.uniform(low, 1 - low))
 
-    params = Parameters(
+    params = _parameters({n.key: value() for n in nodes if n.kind != "cargo"},
+                         {n.key: value() for n in nodes if n.kind == "cargo"},
+                         {e.key: float(rng.uniform(0.02, 0.98)) for e in edges}, max_parents)
+    return spec, params
+
+
+def _parameters(leaks: dict[str, float], base_rates: dict[str, float], strengths: dict[str, float],
+                max_parents: int) -> Parameters:
+    """A random network's parameters: these leaks, base rates and strengths, the shipped defaults
+    for everything else."""
+    base = load_parameters()
+    return Parameters(
         kinds=base.kinds, other_cancer_weight=base.other_cancer_weight, certainty=base.certainty, leak=base.leak,
-        leak_nodes={n.key: value() for n in nodes if n.kind != "cargo"},
-        base_rate=base.base_rate,
-        base_rate_nodes={n.key: value() for n in nodes if n.kind == "cargo"},
-        strength_edges={e.key: float(rng.uniform(0.02, 0.98)) for e in edges},
+        leak_nodes=leaks, base_rate=base.base_rate, base_rate_nodes=base_rates, strength_edges=strengths,
         max_parents=max_parents, source="random",
     )
-    return spec, params
 
 
 def layered_network(rng: np.random.Generator, cargo: int, processes: int, outcomes: int) -> CompiledNetwork:
@@ -61,15 +67,9 @@ def layered_network(rng: np.random.Generator, cargo: int, processes: int, outcom
     edges += [Edge(f"p{j}", f"o{i}", str(rng.choice(["+", "-"])), (finding,)) for i in range(outcomes)
               for j in rng.choice(processes, size=6, replace=False)]
     spec = NetworkSpec(nodes, sorted(edges, key=lambda e: (e.parent, e.child)))
-    base = load_parameters()
-    params = Parameters(
-        kinds=base.kinds, other_cancer_weight=base.other_cancer_weight, certainty=base.certainty, leak=base.leak,
-        leak_nodes={n.key: float(rng.uniform(0.02, 0.3)) for n in nodes if n.kind != "cargo"},
-        base_rate=base.base_rate,
-        base_rate_nodes={n.key: float(rng.uniform(0.1, 0.6)) for n in nodes if n.kind == "cargo"},
-        strength_edges={e.key: float(rng.uniform(0.1, 0.9)) for e in edges},
-        max_parents=8, source="random",
-    )
+    params = _parameters({n.key: float(rng.uniform(0.02, 0.3)) for n in nodes if n.kind != "cargo"},
+                         {n.key: float(rng.uniform(0.1, 0.6)) for n in nodes if n.kind == "cargo"},
+                         {e.key: float(rng.uniform(0.1, 0.9)) for e in edges}, 8)
     return compile_network(spec, params)
 
 
